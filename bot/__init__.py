@@ -1,0 +1,1 @@
+"""Pitboard: motorsport results in one SQLite store, posted to fan channels."""

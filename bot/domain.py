@@ -1,0 +1,132 @@
+"""The facts Pitboard keeps: series, events, sessions, results, incidents, quotes, sources.
+
+Frozen dataclasses with no behaviour beyond what the facts themselves imply; the store
+persists them and the commands read them back.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+SESSION_KINDS = ("practice", "qualifying", "race")
+SESSION_STATUSES = ("scheduled", "live", "finished", "final")
+RESULT_STATUSES = ("classified", "dnf", "dns", "dsq")
+INCIDENT_KINDS = ("safety_car", "virtual_safety_car", "full_course_yellow", "red_flag", "crash")
+# Incidents that neutralise the race, as opposed to what caused them.
+NEUTRALISATIONS = ("safety_car", "virtual_safety_car", "full_course_yellow", "red_flag")
+SOURCE_KINDS = ("event_file", "report", "timing", "feed", "admin")
+OVERALL = ""  # the classification key of the overall order; a class name otherwise
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where facts came from; a higher priority wins when two sources disagree."""
+
+    id: str
+    kind: str
+    name: str
+    url: str | None = None
+    language: str | None = None
+    priority: int = 0
+
+
+@dataclass(frozen=True)
+class Series:
+    id: str
+    name: str
+    short_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    series_id: str
+    name: str
+    date: date
+    timezone: str
+    venue: str | None = None
+    circuit_length_m: int | None = None
+    starters: int | None = None
+    aliases: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str
+    event_id: str
+    kind: str
+    name: str
+    status: str = "scheduled"
+    day: date | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """One line of a classification: the overall order when `classification` is
+    OVERALL, or one class's own order otherwise."""
+
+    session_id: str
+    classification: str
+    position: int | None
+    drivers: tuple[str, ...]
+    status: str = "classified"
+    car_class: str | None = None
+    number: str | None = None
+    team: str | None = None
+    car: str | None = None
+    laps: int | None = None
+    total_time_ms: int | None = None
+    gap: str | None = None
+    best_lap_ms: int | None = None
+    source_id: str = ""
+
+    @property
+    def driver(self) -> str:
+        """The crew as one line, drivers in the order the source gave them."""
+        return " / ".join(self.drivers)
+
+
+@dataclass(frozen=True)
+class Incident:
+    session_id: str
+    seq: int
+    kind: str
+    start_lap: int | None = None
+    end_lap: int | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    # Free text, keyed by language ("" when the source gave one language only).
+    cause: dict[str, str] | None = None
+    location: dict[str, str] | None = None
+    drivers: tuple[str, ...] = ()
+    note: dict[str, str] | None = None
+    source_id: str = ""
+
+
+@dataclass(frozen=True)
+class Quote:
+    event_id: str
+    seq: int
+    speaker: str
+    text: str
+    language: str
+    role: str | None = None
+    session_id: str | None = None
+    source_id: str = ""
+
+
+@dataclass(frozen=True)
+class EventBundle:
+    """Everything one event file (or one source run) says about one event."""
+
+    series: Series
+    event: Event
+    sources: tuple[Source, ...]
+    sessions: tuple[Session, ...] = ()
+    results: tuple[Result, ...] = ()
+    incidents: tuple[Incident, ...] = ()
+    quotes: tuple[Quote, ...] = ()
+    digest: str = field(default="", compare=False)

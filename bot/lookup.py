@@ -1,0 +1,94 @@
+"""Forgiving event lookup: `lemans`, `Le Mans`, `le-mans 2017` and `24h` all find Le Mans.
+
+Exact aliases first (an indexed query), then fuzzy matching with rapidfuzz over every
+alias. A year in the query narrows the candidates; among equals the most recent event
+wins, because fans ask about the race that just happened.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_YEAR = re.compile(r"^(19|20)\d\d$")
+# Below this a fuzzy match is only a suggestion, never an answer.
+ACCEPT_SCORE = 85.0
+SUGGEST_SCORE = 55.0
+
+
+def normalise(text: str) -> str:
+    """Lower-case, strip accents and punctuation: `Le-Mans ` → `le mans`."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return _NON_WORD.sub(" ", ascii_only).strip()
+
+
+@dataclass(frozen=True)
+class AliasRow:
+    alias: str
+    event_id: str
+    name: str
+    date: str  # ISO date, so string order is time order
+
+
+@dataclass(frozen=True)
+class Resolution:
+    event_id: str | None
+    suggestions: tuple[str, ...] = ()  # event names, best first
+
+
+def split_year(query: str) -> tuple[str, str | None]:
+    """Separate a four-digit year from the rest of a normalised query."""
+    words = normalise(query).split()
+    years = [w for w in words if _YEAR.match(w)]
+    rest = " ".join(w for w in words if not _YEAR.match(w))
+    return rest, (years[-1] if years else None)
+
+
+def resolve(query: str, exact: list[AliasRow], load_all) -> Resolution:
+    """Pick the event `query` means.
+
+    `exact` holds the rows whose alias equals the normalised query (with and without its
+    year); `load_all` is called only when no exact alias fits and returns every alias row.
+    """
+    text, year = split_year(query)
+    full = normalise(query)
+
+    def in_year(rows: list[AliasRow]) -> list[AliasRow]:
+        return [r for r in rows if year is None or r.date.startswith(year)]
+
+    hits = in_year([r for r in exact if r.alias in (full, text)])
+    if hits:
+        return Resolution(max(hits, key=lambda r: r.date).event_id)
+
+    rows = in_year(load_all()) if text else []
+    if not text and year:
+        rows = in_year(load_all())
+        return Resolution(max(rows, key=lambda r: r.date).event_id if rows else None)
+    squashed = text.replace(" ", "")
+    by_alias: dict[str, list[AliasRow]] = {}
+    for row in rows:
+        by_alias.setdefault(row.alias, []).append(row)
+    # Compare with spaces squeezed out too, so `lemans` meets `le mans`.
+    choices = {alias: alias.replace(" ", "") for alias in by_alias}
+    scored = process.extract(squashed, choices, scorer=fuzz.WRatio, limit=20, score_cutoff=SUGGEST_SCORE)
+    best: dict[str, tuple[float, str, str]] = {}
+    for _, score, alias in scored:
+        for row in by_alias[alias]:
+            current = best.get(row.event_id)
+            if current is None or score > current[0]:
+                best[row.event_id] = (score, row.date, row.name)
+    ranked = sorted(best.items(), key=lambda kv: (kv[1][0], kv[1][1]), reverse=True)
+    if ranked and ranked[0][1][0] >= ACCEPT_SCORE:
+        top = ranked[0][1][0]
+        # Equal scores: the most recent event wins.
+        tied = [item for item in ranked if item[1][0] == top]
+        return Resolution(max(tied, key=lambda kv: kv[1][1])[0])
+    names: list[str] = []
+    for _, (_, _, name) in ranked:
+        if name not in names:
+            names.append(name)
+    return Resolution(None, tuple(names[:3]))

@@ -1,0 +1,266 @@
+"""Event files: a whole event (sessions, results, incidents, quotes) in one TOML file.
+
+The format is documented in data/events/README.md and versioned by its top-level
+`format` key; a file is validated completely before anything touches the database.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.domain import (
+    INCIDENT_KINDS,
+    OVERALL,
+    RESULT_STATUSES,
+    SESSION_KINDS,
+    SESSION_STATUSES,
+    SOURCE_KINDS,
+    Event,
+    EventBundle,
+    Incident,
+    Quote,
+    Result,
+    Series,
+    Session,
+    Source,
+)
+from bot.sources.fields import Fields, FileError
+
+FORMAT_VERSION = 1
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+# A source's default weight when two disagree: official timing beats a report.
+DEFAULT_PRIORITY = {"timing": 100, "admin": 90, "feed": 80, "event_file": 50, "report": 40}
+OVERALL_NAMES = ("overall", "")
+
+
+def load_event_file(path: str | Path) -> EventBundle:
+    """Read and validate one event file; raise FileError naming the field at fault."""
+    path = Path(path)
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise FileError(name, "", f"cannot be read ({err.strerror or err})") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise FileError(name, "", "is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as err:
+        raise FileError(name, "", f"is not valid TOML ({err})") from None
+    bundle = parse_event(Fields(data, name))
+    return EventBundle(**{**bundle.__dict__, "digest": hashlib.sha256(raw).hexdigest()})
+
+
+def _ident(f: Fields, key: str) -> str:
+    value = f.text(key)
+    if not _ID.match(value):
+        raise f.fail(key, f"must be lower-case letters, digits and dashes (like le-mans-2017), not {value!r}")
+    return value
+
+
+def parse_event(root: Fields) -> EventBundle:
+    """Build an EventBundle from a parsed event file."""
+    root.only("format", "series", "event", "sources", "sessions", "quotes")
+    version = root.integer("format")
+    if version != FORMAT_VERSION:
+        raise root.fail("format", f"is {version}, but this Pitboard reads format {FORMAT_VERSION}")
+
+    s = root.table("series")
+    s.only("id", "name", "short_name")
+    series = Series(_ident(s, "id"), s.text("name"), s.text("short_name", required=False))
+
+    e = root.table("event")
+    e.only("id", "name", "date", "timezone", "venue", "circuit_length_km", "starters", "aliases", "classes")
+    event_id = _ident(e, "id")
+    tz_name = e.text("timezone")
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise e.fail("timezone", f"{tz_name!r} is not a time zone name such as Europe/Paris") from None
+    length_km = e.number("circuit_length_km", required=False)
+    event = Event(
+        id=event_id,
+        series_id=series.id,
+        name=e.text("name"),
+        date=e.day("date"),
+        timezone=tz_name,
+        venue=e.text("venue", required=False),
+        circuit_length_m=round(length_km * 1000) if length_km else None,
+        starters=e.integer("starters", required=False, minimum=1),
+        aliases=e.strings("aliases"),
+        classes=e.strings("classes"),
+    )
+
+    sources = _sources(root, event_id)
+    source_ids = {src.id.split("/", 1)[1]: src.id for src in sources}
+
+    def source_of(f: Fields) -> str:
+        local = f.text("source", required=False)
+        if local is None:
+            return sources[0].id
+        if local not in source_ids:
+            raise f.fail("source", f"names no source of this file ({', '.join(source_ids)})")
+        return source_ids[local]
+
+    sessions, results, incidents = [], [], []
+    seen_sessions: set[str] = set()
+    for sf in root.tables("sessions"):
+        sf.only("id", "kind", "name", "status", "start", "end", "classifications", "incidents")
+        local = _ident(sf, "id")
+        if local in seen_sessions:
+            raise sf.fail("id", f"{local!r} is used by another session of this event")
+        seen_sessions.add(local)
+        session_id = f"{event_id}/{local}"
+        day, start = _when(sf, "start", tz)
+        _, end = _when(sf, "end", tz)
+        if start and end and end < start:
+            raise sf.fail("end", "is before the start")
+        sessions.append(
+            Session(
+                id=session_id,
+                event_id=event_id,
+                kind=sf.text("kind", choices=SESSION_KINDS),
+                name=sf.text("name", required=False) or local.replace("-", " ").capitalize(),
+                status=sf.text("status", required=False, choices=SESSION_STATUSES) or "scheduled",
+                day=day,
+                start=start,
+                end=end,
+            )
+        )
+        results += _classifications(sf, session_id, event, source_of)
+        for seq, inc in enumerate(sf.tables("incidents"), start=1):
+            incidents.append(_incident(inc, session_id, seq, tz, source_of))
+
+    session_ids = {s.id.split("/", 1)[1]: s.id for s in sessions}
+    quotes = []
+    for seq, qf in enumerate(root.tables("quotes"), start=1):
+        qf.only("speaker", "role", "text", "language", "session", "source")
+        session = qf.text("session", required=False)
+        if session is not None and session not in session_ids:
+            raise qf.fail("session", f"names no session of this event ({', '.join(session_ids)})")
+        quotes.append(
+            Quote(
+                event_id=event_id,
+                seq=seq,
+                speaker=qf.text("speaker"),
+                text=qf.text("text"),
+                language=qf.text("language", choices=("en", "fr", "de", "it", "es", "nl", "pt")),
+                role=qf.text("role", required=False),
+                session_id=session_ids.get(session) if session else None,
+                source_id=source_of(qf),
+            )
+        )
+    return EventBundle(series, event, tuple(sources), tuple(sessions), tuple(results), tuple(incidents), tuple(quotes))
+
+
+def _sources(root: Fields, event_id: str) -> list[Source]:
+    sources = []
+    for sf in root.tables("sources", required=True):
+        sf.only("id", "kind", "name", "url", "language", "priority")
+        kind = sf.text("kind", choices=SOURCE_KINDS)
+        priority = sf.integer("priority", required=False, minimum=0)
+        sources.append(
+            Source(
+                id=f"{event_id}/{_ident(sf, 'id')}",
+                kind=kind,
+                name=sf.text("name"),
+                url=sf.text("url", required=False),
+                language=sf.text("language", required=False),
+                priority=DEFAULT_PRIORITY[kind] if priority is None else priority,
+            )
+        )
+    if not sources:
+        raise root.fail("sources", "must list at least one source the facts come from")
+    if len({s.id for s in sources}) != len(sources):
+        raise root.fail("sources", "uses the same id twice")
+    return sources
+
+
+def _when(f: Fields, key: str, tz: ZoneInfo) -> tuple[date | None, datetime | None]:
+    """A bare date is a day with no known time; a time without offset is local to the event."""
+    value = f.moment(key)
+    if value is None:
+        return None, None
+    if not isinstance(value, datetime):
+        if isinstance(value, time):
+            raise f.fail(key, "needs a date, not just a time")
+        return value, None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    return value.date(), value
+
+
+def _classifications(sf: Fields, session_id: str, event: Event, source_of) -> list[Result]:
+    results = []
+    for cf in sf.tables("classifications"):
+        cf.only("class", "source", "results")
+        name = cf.text("class")
+        classification = OVERALL if name.lower() in OVERALL_NAMES else name
+        if classification and event.classes and classification not in event.classes:
+            raise cf.fail("class", f"{name!r} is not one of the event's classes ({', '.join(event.classes)})")
+        source = source_of(cf)
+        positions: set[int] = set()
+        for rf in cf.tables("results", required=True):
+            rf.only(
+                "position", "driver", "drivers", "status", "class", "number", "team", "car",
+                "laps", "time", "gap", "best_lap",
+            )
+            drivers = rf.strings("drivers") or ((rf.text("driver"),) if "drivers" not in rf.data else ())
+            if not drivers:
+                raise rf.fail("drivers", "must name at least one driver")
+            status = (rf.text("status", required=False) or "classified").lower()
+            if status not in RESULT_STATUSES:
+                raise rf.fail("status", f"must be one of {', '.join(RESULT_STATUSES)}, not {status!r}")
+            position = rf.integer("position", required=status == "classified", minimum=1)
+            if position is not None:
+                if position in positions:
+                    raise rf.fail("position", f"{position} is given twice in this classification")
+                positions.add(position)
+            number = rf.data.get("number")
+            if number is not None and not isinstance(number, (int, str)):
+                raise rf.fail("number", f"must be a car number, not {number!r}")
+            results.append(
+                Result(
+                    session_id=session_id,
+                    classification=classification,
+                    position=position,
+                    drivers=drivers,
+                    status=status,
+                    car_class=rf.text("class", required=False) or (classification or None),
+                    number=str(number) if number is not None else None,
+                    team=rf.text("team", required=False),
+                    car=rf.text("car", required=False),
+                    laps=rf.integer("laps", required=False, minimum=0),
+                    total_time_ms=rf.laptime("time"),
+                    gap=rf.text("gap", required=False),
+                    best_lap_ms=rf.laptime("best_lap"),
+                    source_id=source,
+                )
+            )
+    return results
+
+
+def _incident(f: Fields, session_id: str, seq: int, tz: ZoneInfo, source_of) -> Incident:
+    f.only("kind", "start_lap", "end_lap", "start", "end", "cause", "location", "drivers", "note", "source")
+    start_lap = f.integer("start_lap", required=False, minimum=0)
+    end_lap = f.integer("end_lap", required=False, minimum=0)
+    if start_lap is not None and end_lap is not None and end_lap < start_lap:
+        raise f.fail("end_lap", f"{end_lap} is before start_lap {start_lap}")
+    return Incident(
+        session_id=session_id,
+        seq=seq,
+        kind=f.text("kind", choices=INCIDENT_KINDS),
+        start_lap=start_lap,
+        end_lap=end_lap,
+        start_time=_when(f, "start", tz)[1],
+        end_time=_when(f, "end", tz)[1],
+        cause=f.localized("cause"),
+        location=f.localized("location"),
+        drivers=f.strings("drivers"),
+        note=f.localized("note"),
+        source_id=source_of(f),
+    )

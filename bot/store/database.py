@@ -1,0 +1,29 @@
+"""Opening the one SQLite database: WAL, foreign keys, current schema."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from bot.store import schema
+
+
+def open_database(path: str | Path) -> tuple[Database, bool]:
+    """Open (creating if needed) the database at `path` and migrate it.
+
+    Returns the database and whether it was created just now, so the caller can seed
+    a brand-new store with the bundled events.
+    """
+    if str(path) == ":memory:":
+        db = Database(memory=True)
+    else:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = Database(path)
+        # WAL lets the dispatcher write while commands read, without "database is locked".
+        db.enable_wal()
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA busy_timeout = 5000")
+    created = "events" not in db.table_names()
+    schema.apply(db)
+    return db, created

@@ -1,0 +1,244 @@
+"""Read-side queries the commands make, each backed by an index from schema.py.
+
+Where several sources hold the same list, the one with the highest priority wins (then
+the most complete); the others stay in the store for audit.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+from sqlite_utils import Database
+
+from bot.domain import Event, Incident, Quote, Result, Session, Series
+from bot.lookup import AliasRow, Resolution, normalise, resolve, split_year
+
+
+class Queries:
+    """Read-only access to the store, returning domain objects."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def _rows(self, sql: str, params=()) -> list[dict]:
+        cursor = self.db.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    # events -------------------------------------------------------------------------
+    def find_event(self, query: str) -> Resolution:
+        """Resolve a forgiving event name to an event id, or suggest close ones."""
+        text, _ = split_year(query)
+        keys = list({normalise(query), text})
+        marks = ",".join("?" for _ in keys)
+        sql = (
+            "SELECT a.alias, a.event_id, e.name, e.date FROM event_aliases a "
+            "JOIN events e ON e.id = a.event_id WHERE a.alias IN ({})"
+        )
+        exact = [AliasRow(**r) for r in self._rows(sql.format(marks), keys)]
+        return resolve(query, exact, self._all_aliases)
+
+    def _all_aliases(self) -> list[AliasRow]:
+        sql = "SELECT a.alias, a.event_id, e.name, e.date FROM event_aliases a JOIN events e ON e.id = a.event_id"
+        return [AliasRow(**r) for r in self._rows(sql)]
+
+    def event(self, event_id: str) -> Event | None:
+        """The event with this id, or None."""
+        rows = self._rows("SELECT * FROM events WHERE id = ?", [event_id])
+        return _event(rows[0], self._aliases(event_id)) if rows else None
+
+    def _aliases(self, event_id: str) -> tuple[str, ...]:
+        rows = self.db.execute("SELECT alias FROM event_aliases WHERE event_id = ? ORDER BY alias", [event_id])
+        return tuple(r[0] for r in rows)
+
+    def series(self, series_id: str) -> Series | None:
+        """The series with this id, or None."""
+        rows = self._rows("SELECT * FROM series WHERE id = ?", [series_id])
+        return Series(**rows[0]) if rows else None
+
+    def events(self, limit: int = 20, offset: int = 0) -> list[Event]:
+        """Events, most recent first."""
+        rows = self._rows("SELECT * FROM events ORDER BY date DESC, name LIMIT ? OFFSET ?", [limit, offset])
+        return [_event(r, ()) for r in rows]
+
+    def event_count(self) -> int:
+        """How many events the store holds."""
+        return self.db.execute("SELECT count(*) FROM events").fetchone()[0]
+
+    # sessions -----------------------------------------------------------------------
+    def sessions(self, event_id: str) -> list[Session]:
+        """The event's sessions, practice before qualifying before race."""
+        rows = self._rows(
+            "SELECT * FROM sessions WHERE event_id = ? ORDER BY "
+            "CASE kind WHEN 'practice' THEN 0 WHEN 'qualifying' THEN 1 ELSE 2 END, starts_at, id",
+            [event_id],
+        )
+        return [_session(r) for r in rows]
+
+    def upcoming_sessions(self, now: datetime, limit: int = 10) -> list[tuple[Session, Event]]:
+        """Sessions starting after `now`, soonest first, each with its event."""
+        rows = self._rows(
+            "SELECT s.*, e.id AS e_id FROM sessions s JOIN events e ON e.id = s.event_id "
+            "WHERE s.starts_at >= ? ORDER BY s.starts_at LIMIT ?",
+            [now.isoformat(), limit],
+        )
+        return [(_session(r), self.event(r["e_id"])) for r in rows]
+
+    # results ------------------------------------------------------------------------
+    def classifications(self, session_id: str) -> list[str]:
+        """The classifications a session has results for: "" (overall) first."""
+        rows = self.db.execute(
+            "SELECT DISTINCT classification FROM results WHERE session_id = ? ORDER BY classification",
+            [session_id],
+        )
+        return [r[0] for r in rows]
+
+    def results(self, session_id: str, classification: str) -> list[Result]:
+        """One classification of a session, from its best source, in finishing order."""
+        source = self._best_source("results", "session_id = ? AND classification = ?", [session_id, classification])
+        if source is None:
+            return []
+        rows = self._rows(
+            "SELECT * FROM results WHERE session_id = ? AND classification = ? AND source_id = ? "
+            "ORDER BY position IS NULL, position, line",
+            [session_id, classification, source],
+        )
+        return [_result(r) for r in rows]
+
+    def _best_source(self, table: str, where: str, params: list) -> str | None:
+        row = self.db.execute(
+            f"SELECT t.source_id FROM {table} t JOIN sources s ON s.id = t.source_id WHERE {where} "
+            "GROUP BY t.source_id ORDER BY max(s.priority) DESC, count(*) DESC LIMIT 1",
+            params,
+        ).fetchone()
+        return row[0] if row else None
+
+    def drivers(self, event_id: str) -> list[str]:
+        """Every driver named in the event's results and quotes, for autocomplete."""
+        rows = self.db.execute(
+            "SELECT DISTINCT value FROM results r JOIN sessions s ON s.id = r.session_id, json_each(r.drivers) "
+            "WHERE s.event_id = ? UNION SELECT speaker FROM quotes WHERE event_id = ? ORDER BY 1",
+            [event_id, event_id],
+        )
+        return [r[0] for r in rows]
+
+    # incidents ----------------------------------------------------------------------
+    def incidents(self, session_id: str) -> list[Incident]:
+        """The session's incidents from its best source, in the order they happened."""
+        source = self._best_source("incidents", "session_id = ?", [session_id])
+        if source is None:
+            return []
+        rows = self._rows(
+            "SELECT * FROM incidents WHERE session_id = ? AND source_id = ? ORDER BY seq", [session_id, source]
+        )
+        return [_incident(r) for r in rows]
+
+    # quotes -------------------------------------------------------------------------
+    def quotes(self, event_id: str, driver: str | None = None, search: str | None = None) -> list[Quote]:
+        """The event's quotes, optionally by one speaker and/or matching words (full-text)."""
+        sql = "SELECT q.* FROM quotes q WHERE q.event_id = ?"
+        params: list = [event_id]
+        if driver:
+            sql += " AND q.speaker = ?"
+            params.append(driver)
+        if search:
+            sql += " AND q.id IN (SELECT rowid FROM quotes_fts WHERE quotes_fts MATCH ?)"
+            params.append(fts_query(search))
+        sql += " ORDER BY q.seq, q.id"
+        return [_quote(r) for r in self._rows(sql, params)]
+
+    def speakers(self, event_id: str) -> list[str]:
+        """Who is quoted at this event."""
+        rows = self.db.execute("SELECT DISTINCT speaker FROM quotes WHERE event_id = ? ORDER BY speaker", [event_id])
+        return [r[0] for r in rows]
+
+
+def fts_query(text: str) -> str:
+    """Turn what a user typed into a safe FTS5 query: every word must appear, as a prefix."""
+    words = normalise(text).split()
+    return " ".join(f'"{w}"*' for w in words) or '""'
+
+
+def _event(row: dict, aliases: tuple[str, ...]) -> Event:
+    return Event(
+        id=row["id"],
+        series_id=row["series_id"],
+        name=row["name"],
+        date=date.fromisoformat(row["date"]),
+        timezone=row["timezone"],
+        venue=row["venue"],
+        circuit_length_m=row["circuit_length_m"],
+        starters=row["starters"],
+        aliases=aliases,
+        classes=tuple(json.loads(row["classes"] or "[]")),
+    )
+
+
+def _loads(value: str | None):
+    return json.loads(value) if value else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _session(row: dict) -> Session:
+    return Session(
+        id=row["id"],
+        event_id=row["event_id"],
+        kind=row["kind"],
+        name=row["name"],
+        status=row["status"],
+        day=date.fromisoformat(row["day"]) if row["day"] else None,
+        start=_dt(row["starts_at"]),
+        end=_dt(row["ends_at"]),
+    )
+
+
+def _result(row: dict) -> Result:
+    return Result(
+        session_id=row["session_id"],
+        classification=row["classification"],
+        position=row["position"],
+        drivers=tuple(json.loads(row["drivers"])),
+        status=row["status"],
+        car_class=row["car_class"],
+        number=row["number"],
+        team=row["team"],
+        car=row["car"],
+        laps=row["laps"],
+        total_time_ms=row["total_time_ms"],
+        gap=row["gap"],
+        best_lap_ms=row["best_lap_ms"],
+        source_id=row["source_id"],
+    )
+
+
+def _incident(row: dict) -> Incident:
+    return Incident(
+        session_id=row["session_id"],
+        seq=row["seq"],
+        kind=row["kind"],
+        start_lap=row["start_lap"],
+        end_lap=row["end_lap"],
+        start_time=_dt(row["start_time"]),
+        end_time=_dt(row["end_time"]),
+        cause=_loads(row["cause"]),
+        location=_loads(row["location"]),
+        drivers=tuple(json.loads(row["drivers"] or "[]")),
+        note=_loads(row["note"]),
+        source_id=row["source_id"],
+    )
+
+
+def _quote(row: dict) -> Quote:
+    return Quote(
+        event_id=row["event_id"],
+        seq=row["seq"],
+        speaker=row["speaker"],
+        text=row["text"],
+        language=row["language"],
+        role=row["role"],
+        session_id=row["session_id"],
+        source_id=row["source_id"],
+    )

@@ -1,0 +1,140 @@
+"""The database schema, built only through registered sqlite-utils migrations.
+
+Every change to the schema is a new function appended here; an applied migration is
+never edited, so any database, however old, reaches the current shape by `apply`.
+"""
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("pitboard")
+
+
+@migrations()
+def m001_core(db: Database) -> None:
+    db["sources"].create(
+        {"id": str, "kind": str, "name": str, "url": str, "language": str, "priority": int},
+        pk="id",
+        not_null={"kind", "name"},
+        defaults={"priority": 0},
+    )
+    db["series"].create({"id": str, "name": str, "short_name": str}, pk="id", not_null={"name"})
+    db["events"].create(
+        {
+            "id": str,
+            "series_id": str,
+            "name": str,
+            "date": str,
+            "timezone": str,
+            "venue": str,
+            "circuit_length_m": int,
+            "starters": int,
+            "classes": str,  # JSON list, in the order the series presents them
+            "source_id": str,
+            "digest": str,  # of the event file last imported, so a re-import is a no-op
+        },
+        pk="id",
+        not_null={"series_id", "name", "date", "timezone"},
+        foreign_keys=[("series_id", "series", "id"), ("source_id", "sources", "id")],
+    )
+    db["event_aliases"].create(
+        {"alias": str, "event_id": str},
+        pk=("alias", "event_id"),
+        foreign_keys=[("event_id", "events", "id")],
+    )
+    db["sessions"].create(
+        {
+            "id": str,
+            "event_id": str,
+            "kind": str,
+            "name": str,
+            "status": str,
+            "day": str,
+            "starts_at": str,  # ISO 8601 with offset
+            "ends_at": str,
+        },
+        pk="id",
+        not_null={"event_id", "kind", "name", "status"},
+        foreign_keys=[("event_id", "events", "id")],
+    )
+    db["results"].create(
+        {
+            "session_id": str,
+            "classification": str,  # "" for the overall order, else the class name
+            "source_id": str,
+            "position": int,
+            "line": int,  # order within the source's list, for unclassified cars
+            "drivers": str,  # JSON list
+            "driver": str,  # the crew as one line, for lookups
+            "status": str,
+            "car_class": str,
+            "number": str,
+            "team": str,
+            "car": str,
+            "laps": int,
+            "total_time_ms": int,
+            "gap": str,
+            "best_lap_ms": int,
+        },
+        pk=("session_id", "classification", "source_id", "line"),
+        not_null={"drivers", "status"},
+        foreign_keys=[("session_id", "sessions", "id"), ("source_id", "sources", "id")],
+    )
+    db["incidents"].create(
+        {
+            "session_id": str,
+            "source_id": str,
+            "seq": int,
+            "kind": str,
+            "start_lap": int,
+            "end_lap": int,
+            "start_time": str,
+            "end_time": str,
+            "cause": str,
+            "location": str,
+            "drivers": str,  # JSON list
+            "note": str,
+        },
+        pk=("session_id", "source_id", "seq"),
+        not_null={"kind"},
+        foreign_keys=[("session_id", "sessions", "id"), ("source_id", "sources", "id")],
+    )
+    db["quotes"].create(
+        {
+            "id": int,
+            "event_id": str,
+            "source_id": str,
+            "seq": int,
+            "session_id": str,
+            "speaker": str,
+            "role": str,
+            "text": str,
+            "language": str,
+        },
+        pk="id",
+        not_null={"event_id", "source_id", "speaker", "text", "language"},
+        foreign_keys=[
+            ("event_id", "events", "id"),
+            ("source_id", "sources", "id"),
+            ("session_id", "sessions", "id"),
+        ],
+    )
+    # One index per lookup the commands make (see queries.py).
+    db["quotes"].create_index(["event_id", "source_id", "seq"], unique=True)
+    db["quotes"].create_index(["speaker"])
+    db["events"].create_index(["date"])
+    db["events"].create_index(["series_id", "date"])
+    db["event_aliases"].create_index(["event_id"])
+    db["sessions"].create_index(["event_id", "kind"])
+    db["sessions"].create_index(["starts_at"])
+    db["results"].create_index(["driver"])
+    db["results"].create_index(["source_id"])
+    db["incidents"].create_index(["source_id"])
+    db["quotes"].enable_fts(["speaker", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2")
+
+
+def apply(db: Database) -> int:
+    """Bring `db` to the current schema; returns how many migrations were applied."""
+    pending = len(migrations.pending(db))
+    migrations.apply(db)
+    return pending
