@@ -48,6 +48,30 @@ def split_year(query: str) -> tuple[str, str | None]:
     return rest, (years[-1] if years else None)
 
 
+def rank(query: str, rows: list[AliasRow]) -> list[tuple[str, float, str, str]]:
+    """Events whose aliases resemble `query`, as (event id, score, date, name), best first;
+    equal scores put the most recent event first. A year in the query must match."""
+    text, year = split_year(query)
+    rows = [r for r in rows if year is None or r.date.startswith(year)]
+    if not text:
+        latest = {r.event_id: (r.event_id, 100.0, r.date, r.name) for r in rows}
+        return sorted(latest.values(), key=lambda t: t[2], reverse=True)
+    by_alias: dict[str, list[AliasRow]] = {}
+    for row in rows:
+        by_alias.setdefault(row.alias, []).append(row)
+    # Compare with spaces squeezed out too, so `lemans` meets `le mans`.
+    choices = {alias: alias.replace(" ", "") for alias in by_alias}
+    scored = process.extract(
+        text.replace(" ", ""), choices, scorer=fuzz.WRatio, limit=50, score_cutoff=SUGGEST_SCORE
+    )
+    best: dict[str, tuple[str, float, str, str]] = {}
+    for _, score, alias in scored:
+        for row in by_alias[alias]:
+            if row.event_id not in best or score > best[row.event_id][1]:
+                best[row.event_id] = (row.event_id, score, row.date, row.name)
+    return sorted(best.values(), key=lambda t: (t[1], t[2]), reverse=True)
+
+
 def resolve(query: str, exact: list[AliasRow], load_all) -> Resolution:
     """Pick the event `query` means.
 
@@ -56,39 +80,15 @@ def resolve(query: str, exact: list[AliasRow], load_all) -> Resolution:
     """
     text, year = split_year(query)
     full = normalise(query)
-
-    def in_year(rows: list[AliasRow]) -> list[AliasRow]:
-        return [r for r in rows if year is None or r.date.startswith(year)]
-
-    hits = in_year([r for r in exact if r.alias in (full, text)])
+    hits = [r for r in exact if r.alias in (full, text) and (year is None or r.date.startswith(year))]
     if hits:
         return Resolution(max(hits, key=lambda r: r.date).event_id)
-
-    rows = in_year(load_all()) if text else []
-    if not text and year:
-        rows = in_year(load_all())
-        return Resolution(max(rows, key=lambda r: r.date).event_id if rows else None)
-    squashed = text.replace(" ", "")
-    by_alias: dict[str, list[AliasRow]] = {}
-    for row in rows:
-        by_alias.setdefault(row.alias, []).append(row)
-    # Compare with spaces squeezed out too, so `lemans` meets `le mans`.
-    choices = {alias: alias.replace(" ", "") for alias in by_alias}
-    scored = process.extract(squashed, choices, scorer=fuzz.WRatio, limit=20, score_cutoff=SUGGEST_SCORE)
-    best: dict[str, tuple[float, str, str]] = {}
-    for _, score, alias in scored:
-        for row in by_alias[alias]:
-            current = best.get(row.event_id)
-            if current is None or score > current[0]:
-                best[row.event_id] = (score, row.date, row.name)
-    ranked = sorted(best.items(), key=lambda kv: (kv[1][0], kv[1][1]), reverse=True)
-    if ranked and ranked[0][1][0] >= ACCEPT_SCORE:
-        top = ranked[0][1][0]
-        # Equal scores: the most recent event wins.
-        tied = [item for item in ranked if item[1][0] == top]
-        return Resolution(max(tied, key=lambda kv: kv[1][1])[0])
+    ranked = rank(query, load_all())
+    if ranked and ranked[0][1] >= ACCEPT_SCORE:
+        return Resolution(ranked[0][0])
     names: list[str] = []
-    for _, (_, _, name) in ranked:
-        if name not in names:
-            names.append(name)
+    for _, _, day, name in ranked:
+        label = f"{name} {day[:4]}"
+        if label not in names:
+            names.append(label)
     return Resolution(None, tuple(names[:3]))

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlite_utils import Database
 
 from bot.domain import Event, Incident, Quote, Result, Session, Series
-from bot.lookup import AliasRow, Resolution, normalise, resolve, split_year
+from bot.lookup import AliasRow, Resolution, normalise, rank, resolve, split_year
 
 
 class Queries:
@@ -37,6 +37,10 @@ class Queries:
         )
         exact = [AliasRow(**r) for r in self._rows(sql.format(marks), keys)]
         return resolve(query, exact, self._all_aliases)
+
+    def search_events(self, query: str, limit: int = 25) -> list[str]:
+        """Ids of the events that resemble `query`, best match first."""
+        return [event_id for event_id, *_ in rank(query, self._all_aliases())[:limit]]
 
     def _all_aliases(self) -> list[AliasRow]:
         sql = "SELECT a.alias, a.event_id, e.name, e.date FROM event_aliases a JOIN events e ON e.id = a.event_id"

@@ -1,0 +1,91 @@
+"""Every command Pitboard offers, registered once with its parameters.
+
+Platforms read this registry to build their own command surfaces; nothing here knows
+about Discord, Telegram or the terminal.
+"""
+from __future__ import annotations
+
+from bot.commands.common import SESSION_ALIASES
+from bot.commands.events import events, next
+from bot.commands.help import make_help
+from bot.commands.incidents import safetycar
+from bot.commands.quotes import quotes
+from bot.commands.registry import Context, Param, Registry
+from bot.commands.results import pole, results
+from bot.domain import SESSION_KINDS
+from bot.lookup import normalise
+
+EVENT = Param("event", "The event: a name, venue or alias such as lemans, with a year if needed", required=True,
+              complete="events", greedy=True)
+
+
+def build_registry() -> Registry:
+    """The registry with every command and autocomplete source."""
+    registry = Registry()
+    registry.add(
+        results,
+        EVENT,
+        Param("session", "Which session: race, qualifying or practice", choices=SESSION_KINDS,
+              aliases=SESSION_ALIASES, complete="sessions"),
+        Param("class", "Only this class, e.g. B (default: overall and every class)", complete="classes",
+              dest="car_class"),
+        example="/results lemans",
+    )
+    registry.add(pole, EVENT, example="/pole lemans")
+    registry.add(safetycar, EVENT, example="/safetycar lemans")
+    registry.add(
+        quotes,
+        EVENT,
+        Param("driver", "Only what this driver said (a last name is enough)", complete="drivers"),
+        Param("search", "Only quotes containing these words"),
+        example="/quotes lemans driver:Cammish",
+    )
+    registry.add(events, Param("query", "Words to search for: name, venue, alias or year", greedy=True),
+                 example="/events le mans")
+    registry.add(next, Param("count", "How many sessions to list (1–25)", kind=int, minimum=1, maximum=25),
+                 example="/next")
+    registry.add(make_help(registry), Param("command", "A command to explain", complete="commands"),
+                 example="/help results", name="help")
+
+    registry.completer("events", complete_events)
+    registry.completer("sessions", complete_sessions)
+    registry.completer("classes", complete_classes)
+    registry.completer("drivers", complete_drivers)
+    registry.completer("commands", lambda ctx, prefix, args: [c.name for c in registry if c.name.startswith(prefix.lower())])
+    return registry
+
+
+def complete_events(ctx: Context, prefix: str, args: dict) -> list[str]:
+    """Event names matching what is typed; the most recent events when nothing is."""
+    q = ctx.queries
+    found = [q.event(i) for i in q.search_events(prefix)] if prefix.strip() else q.events(limit=25)
+    return [f"{e.name} {e.date.year}" for e in found]
+
+
+def _event_of(ctx: Context, args: dict):
+    typed = args.get("event")
+    found = ctx.queries.find_event(typed) if typed else None
+    return ctx.queries.event(found.event_id) if found and found.event_id else None
+
+
+def complete_sessions(ctx: Context, prefix: str, args: dict) -> list[str]:
+    """The kinds of session the chosen event has."""
+    event = _event_of(ctx, args)
+    kinds = [s.kind for s in ctx.queries.sessions(event.id)] if event else list(SESSION_KINDS)
+    return [k for k in dict.fromkeys(kinds) if k.startswith(prefix.lower())]
+
+
+def complete_classes(ctx: Context, prefix: str, args: dict) -> list[str]:
+    """The classes of the chosen event."""
+    event = _event_of(ctx, args)
+    classes = ["overall", *(event.classes if event else ())]
+    return [c for c in classes if normalise(c).startswith(normalise(prefix))]
+
+
+def complete_drivers(ctx: Context, prefix: str, args: dict) -> list[str]:
+    """Drivers of the chosen event whose name contains what is typed."""
+    event = _event_of(ctx, args)
+    if event is None:
+        return []
+    typed = normalise(prefix)
+    return [d for d in ctx.queries.drivers(event.id) if typed in normalise(d)]

@@ -1,0 +1,74 @@
+"""What several commands share: finding the event and session a user means."""
+from __future__ import annotations
+
+from bot.commands.registry import Context, UserError
+from bot.domain import Event, Session
+from bot.lookup import normalise
+
+SESSION_ALIASES = {
+    "quali": "qualifying", "qualif": "qualifying", "q": "qualifying", "qualifications": "qualifying",
+    "pole": "qualifying", "course": "race", "r": "race", "fp": "practice", "essais": "practice",
+    "free practice": "practice", "p": "practice",
+}
+
+
+def find_event(ctx: Context, query: str) -> Event:
+    """The event `query` names, or a UserError suggesting close names."""
+    found = ctx.queries.find_event(query)
+    if found.event_id is None:
+        lang = ctx.lang
+        if found.suggestions:
+            names = lang.join([f"“{s}”" for s in found.suggestions])
+            raise UserError(lang.t("err.no_event", query=query, suggestions=names), {"error": "no_event", "suggestions": list(found.suggestions)})
+        raise UserError(lang.t("err.no_event_plain", query=query), {"error": "no_event", "suggestions": []})
+    return ctx.queries.event(found.event_id)
+
+
+def find_session(ctx: Context, event: Event, kind: str | None, default: tuple[str, ...] = ("race",)) -> Session:
+    """The event's session of `kind`; without a kind, the first of `default` that has
+    results, else the most advanced session the event has."""
+    lang = ctx.lang
+    sessions = ctx.queries.sessions(event.id)
+    if not sessions:
+        raise UserError(lang.t("err.no_sessions", event=event.name))
+    if kind:
+        for s in reversed(sessions):
+            if s.kind == kind:
+                return s
+        names = ", ".join(lang.t(f"session.{s.kind}") for s in sessions)
+        raise UserError(lang.t("err.no_session", event=event.name, session=lang.t(f"session.{kind}"), sessions=names))
+    for wanted in default:
+        for s in reversed(sessions):
+            if s.kind == wanted and ctx.queries.classifications(s.id):
+                return s
+    return sessions[-1]
+
+
+def event_footer(ctx: Context, event: Event) -> str:
+    """Venue, date, starters and lap length, as far as they are known."""
+    lang = ctx.lang
+    venue = event.venue or event.name
+    if event.starters and event.circuit_length_m:
+        return lang.t("event.footer", venue=venue, date=lang.day(event.date), starters=event.starters,
+                      length=lang.km(event.circuit_length_m))
+    return lang.t("event.footer_short", venue=venue, date=lang.day(event.date))
+
+
+def event_data(event: Event) -> dict:
+    """The event as JSON output shows it."""
+    return {
+        "id": event.id,
+        "name": event.name,
+        "series": event.series_id,
+        "date": event.date.isoformat(),
+        "timezone": event.timezone,
+        "venue": event.venue,
+        "circuit_length_m": event.circuit_length_m,
+        "starters": event.starters,
+        "classes": list(event.classes),
+    }
+
+
+def same_name(a: str, b: str) -> bool:
+    """Names equal once case, accents and punctuation are ignored."""
+    return normalise(a) == normalise(b)

@@ -1,0 +1,72 @@
+"""Turning a typed line (`/results le mans race class:B`) into a command call.
+
+Shared by the console and Telegram, where commands arrive as text. Named arguments are
+written `name:value` (as Discord shows them) or `--name value`; the rest are taken in
+order, and a greedy first parameter such as the event may span several words until a
+word matches a later parameter's choices.
+"""
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+
+from bot.commands.registry import Command, Registry, UserError
+from bot.i18n import Lang
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    args: dict[str, str]
+
+
+def parse_line(line: str, registry: Registry, lang: Lang) -> Call:
+    """Split `line` into a command name and its arguments, by the command's parameters."""
+    try:
+        words = shlex.split(line.strip())
+    except ValueError:
+        raise UserError(lang.t("err.bad_quotes")) from None
+    if not words:
+        return Call("help", {})
+    name = words[0].lstrip("/").split("@", 1)[0].lower()
+    cmd = registry.get(name)
+    if cmd is None:
+        return Call(name, {})  # the registry answers "unknown command"
+    return Call(cmd.name, assign(cmd, words[1:], lang))
+
+
+def assign(cmd: Command, words: list[str], lang: Lang) -> dict[str, str]:
+    """Map words to parameters: named ones first, then positional ones in order."""
+    named: dict[str, str] = {}
+    positional: list[str] = []
+    it = iter(words)
+    for word in it:
+        key, sep, value = word.partition(":") if not word.startswith("--") else word[2:].partition("=")
+        if word.startswith("--"):
+            named[key.replace("-", "_")] = value if sep else next(it, "")
+        elif sep and cmd.param(key.lower()) is not None:
+            named[key.lower()] = value
+        else:
+            positional.append(word)
+
+    free = [p for p in cmd.params if p.name not in named]
+    args = dict(named)
+    i = 0
+    for index, p in enumerate(free):
+        if i >= len(positional):
+            break
+        if p.greedy:
+            later = {c for q in free[index + 1 :] for c in (*q.choices, *q.aliases)}
+            taken = [positional[i]]
+            i += 1
+            while i < len(positional) and positional[i].lower() not in later:
+                taken.append(positional[i])
+                i += 1
+            args[p.name] = " ".join(taken)
+        else:
+            args[p.name] = positional[i]
+            i += 1
+    if i < len(positional):
+        raise UserError(lang.t("err.too_many", command=cmd.name, count=len(cmd.params), example=cmd.example))
+    return args
+

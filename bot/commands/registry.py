@@ -1,0 +1,169 @@
+"""The command registry: each command defined once, exposed by every platform.
+
+A command is a name, its help (the handler's docstring), typed parameters with choices
+and an autocomplete source, and who may run it. Platforms turn that into slash
+commands, `/command args` parsing or CLI subcommands; handlers return a Message.
+"""
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.i18n import Lang
+from bot.messages import Message, error_message
+from bot.store.queries import Queries
+
+
+class UserError(Exception):
+    """Something the user asked that cannot be answered, told as one sentence."""
+
+    def __init__(self, text: str, data: dict | None = None):
+        super().__init__(text)
+        self.text = text
+        self.data = data
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    help: str
+    kind: type = str  # str or int
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    aliases: dict[str, str] = field(default_factory=dict)  # other spellings of a choice
+    complete: str | None = None  # name of an autocomplete source: events, sessions, classes, drivers
+    greedy: bool = False  # when positional, may span several words ("le mans 2017")
+    minimum: int | None = None
+    maximum: int | None = None
+    dest: str = ""  # the handler's argument name when `name` is a Python keyword ("class")
+
+    @property
+    def arg(self) -> str:
+        """The keyword argument the handler receives this parameter as."""
+        return self.dest or self.name
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who asks, in which language, at what time, against which store."""
+
+    queries: Queries
+    lang: Lang
+    now: datetime
+    is_admin: bool = False
+
+
+Handler = Callable[..., Message]
+Completer = Callable[[Context, str, dict], list[str]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    params: tuple[Param, ...]
+    handler: Handler
+    example: str
+    admin_only: bool = False
+
+    def param(self, name: str) -> Param | None:
+        """The parameter called `name`, if any."""
+        return next((p for p in self.params if p.name == name), None)
+
+    def usage(self) -> str:
+        """`/results EVENT [session] [class]`: the shape of a call."""
+        parts = [f"/{self.name}"]
+        parts += [p.name.upper() if p.required else f"[{p.name}]" for p in self.params]
+        return " ".join(parts)
+
+
+class Registry:
+    """All commands and autocomplete sources, looked up by name."""
+
+    def __init__(self) -> None:
+        self._commands: dict[str, Command] = {}
+        self._completers: dict[str, Completer] = {}
+
+    def add(self, handler: Handler, *params: Param, example: str, admin_only: bool = False, name: str = "") -> None:
+        """Register `handler` as a command; its docstring becomes the help."""
+        help_text = inspect.getdoc(handler)
+        if not help_text:
+            raise ValueError(f"command {handler.__name__} needs a docstring: it is the user's help")
+        cmd = Command(name or handler.__name__, help_text, params, handler, example, admin_only)
+        self._commands[cmd.name] = cmd
+
+    def completer(self, name: str, source: Completer) -> None:
+        """Register an autocomplete source under `name`."""
+        self._completers[name] = source
+
+    def __iter__(self):
+        return iter(self._commands.values())
+
+    def get(self, name: str) -> Command | None:
+        """The command called `name` (without slash or @bot suffix), or None."""
+        return self._commands.get(name.lstrip("/").split("@", 1)[0].lower())
+
+    def run(self, ctx: Context, name: str, args: dict[str, object]) -> Message:
+        """Check and convert `args`, run the command and return its Message.
+
+        Every problem the user can cause comes back as an error Message, never a traceback.
+        """
+        lang = ctx.lang
+        cmd = self.get(name)
+        if cmd is None:
+            return error_message(lang.t("err.unknown_command", name=name.lstrip("/")), lang.code)
+        if cmd.admin_only and not ctx.is_admin:
+            return error_message(lang.t("err.not_allowed", command=cmd.name), lang.code)
+        try:
+            values = self._convert(cmd, ctx, args)
+            return cmd.handler(ctx, **values)
+        except UserError as err:
+            return error_message(err.text, lang.code, err.data)
+
+    def _convert(self, cmd: Command, ctx: Context, args: dict[str, object]) -> dict[str, object]:
+        lang = ctx.lang
+        unknown = [k for k in args if cmd.param(k) is None]
+        if unknown:
+            names = ", ".join(p.name for p in cmd.params) or "—"
+            raise UserError(lang.t("err.unknown_param", command=cmd.name, param=unknown[0], params=names))
+        values: dict[str, object] = {}
+        for p in cmd.params:
+            raw = args.get(p.name)
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                if p.required:
+                    raise UserError(lang.t("err.missing_arg", command=cmd.name, param=p.name, example=cmd.example))
+                continue
+            values[p.arg] = self._value(p, raw, lang)
+        return values
+
+    @staticmethod
+    def _value(p: Param, raw: object, lang: Lang) -> object:
+        if p.kind is int:
+            try:
+                number = int(str(raw).strip())
+            except ValueError:
+                raise UserError(lang.t("err.bad_int", param=p.name, value=raw)) from None
+            low = p.minimum if p.minimum is not None else number
+            high = p.maximum if p.maximum is not None else number
+            return min(max(number, low), high)
+        text = str(raw).strip()
+        if p.choices:
+            key = text.lower()
+            key = p.aliases.get(key, key)
+            if key not in p.choices:
+                raise UserError(lang.t("err.bad_choice", param=p.name, choices=lang.join(list(p.choices)), value=text))
+            return key
+        return text
+
+    def complete(self, ctx: Context, command: str, param: str, prefix: str, args: dict | None = None) -> list[str]:
+        """Suggestions for `param` of `command` given what is typed so far (at most 25)."""
+        cmd = self.get(command)
+        p = cmd.param(param) if cmd else None
+        if p is None:
+            return []
+        if p.choices:
+            return [c for c in p.choices if c.startswith(prefix.lower())][:25]
+        source = self._completers.get(p.complete or "")
+        return source(ctx, prefix, args or {})[:25] if source else []

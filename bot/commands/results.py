@@ -1,0 +1,136 @@
+"""`/results` and `/pole`: classifications and pole position."""
+from __future__ import annotations
+
+from bot.commands.common import event_data, event_footer, find_event, find_session, same_name
+from bot.commands.registry import Context, UserError
+from bot.domain import OVERALL, Result
+from bot.i18n import Lang
+from bot.messages import Column, Fields, Message, Table, Text
+
+
+def results(ctx: Context, event: str, session: str | None = None, car_class: str | None = None) -> Message:
+    """Show an event's classification: overall and each class, for the race unless you
+    name another session. Example: /results lemans, /results lemans qualifying, /results lemans race class:B"""
+    lang = ctx.lang
+    ev = find_event(ctx, event)
+    sess = find_session(ctx, ev, session)
+    session_name = lang.t(f"session.{sess.kind}")
+    available = ctx.queries.classifications(sess.id)
+    if not available:
+        raise UserError(lang.t("err.no_results", event=ev.name, session=session_name))
+    wanted = available
+    if car_class:
+        match = [c for c in available if same_name(c or "overall", car_class) or (c == OVERALL and same_name(car_class, lang.t("overall")))]
+        if not match:
+            names = ", ".join(c or "overall" for c in available)
+            raise UserError(lang.t("err.no_class", event=ev.name, session=session_name, name=car_class, classes=names))
+        wanted = match
+
+    tables, rows_data, partial = [], [], False
+    for classification in wanted:
+        rows = ctx.queries.results(sess.id, classification)
+        tables.append(results_table(lang, classification, rows))
+        partial |= _is_partial(rows, ev.starters if classification == OVERALL else None)
+        rows_data += [result_data(r) for r in rows]
+    footer = event_footer(ctx, ev)
+    if partial:
+        footer = f"{footer}\n{lang.t('results.partial')}"
+    return Message(
+        title=lang.t("results.title", event=f"{ev.name} {ev.date.year}", session=session_name),
+        blocks=tuple(tables),
+        footer=footer,
+        lang=lang.code,
+        data={
+            "event": event_data(ev),
+            "session": {"id": sess.id, "kind": sess.kind, "status": sess.status},
+            "results": rows_data,
+        },
+    )
+
+
+def caption(lang: Lang, classification: str) -> str:
+    """`Overall` or `Class B`, in the reader's language."""
+    return lang.t("overall") if classification == OVERALL else lang.t("class", name=classification)
+
+
+def results_table(lang: Lang, classification: str, rows: list[Result]) -> Table:
+    """A classification as a table, leaving out columns the source never filled."""
+    columns: list[tuple[Column, callable]] = [(Column(lang.t("col.pos"), "right"), lambda r: str(r.position or "–"))]
+    optional = [
+        (Column(lang.t("col.no"), "right"), lambda r: r.number or ""),
+        (Column(lang.t("col.driver")), lambda r: r.driver),
+        (Column(lang.t("col.team")), lambda r: r.team or ""),
+        (Column(lang.t("col.laps"), "right"), lambda r: "" if r.laps is None else str(r.laps)),
+        (Column(lang.t("col.time"), "right"), lambda r: lang.lap(r.total_time_ms) if r.position == 1 and r.total_time_ms else (r.gap or lang.lap(r.total_time_ms))),
+        (Column(lang.t("col.best"), "right"), lambda r: lang.lap(r.best_lap_ms)),
+        (Column(lang.t("col.status")), lambda r: lang.t(f"result.{r.status}")),
+    ]
+    columns += [(col, get) for col, get in optional if any(get(r) for r in rows)]
+    return Table(
+        caption=caption(lang, classification),
+        columns=tuple(col for col, _ in columns),
+        rows=tuple(tuple(get(r) for _, get in columns) for r in rows),
+    )
+
+
+def _is_partial(rows: list[Result], starters: int | None) -> bool:
+    positions = [r.position for r in rows if r.position]
+    gaps = positions and sorted(positions) != list(range(1, len(positions) + 1))
+    return bool(gaps or (starters and len(rows) < starters))
+
+
+def result_data(r: Result) -> dict:
+    """One result as JSON output shows it."""
+    return {
+        "position": r.position,
+        "driver": r.driver,
+        "drivers": list(r.drivers),
+        "class": r.car_class,
+        "classification": r.classification or "overall",
+        "status": r.status,
+        "number": r.number,
+        "team": r.team,
+        "car": r.car,
+        "laps": r.laps,
+        "total_time_ms": r.total_time_ms,
+        "gap": r.gap,
+        "best_lap_ms": r.best_lap_ms,
+    }
+
+
+def pole(ctx: Context, event: str) -> Message:
+    """Show who took pole position at an event, with the lap time and the other grid
+    places the source names. Example: /pole lemans"""
+    lang = ctx.lang
+    ev = find_event(ctx, event)
+    sess = find_session(ctx, ev, None, default=("qualifying",))
+    rows = ctx.queries.results(sess.id, OVERALL) if sess.kind == "qualifying" else []
+    first = next((r for r in rows if r.position == 1), None)
+    if first is None:
+        raise UserError(lang.t("err.no_pole", event=ev.name))
+    time_text = lang.lap(first.best_lap_ms)
+    text = lang.t("pole.text", driver=first.driver, time=time_text) if time_text else lang.t("pole.text_notime", driver=first.driver)
+    others = [r for r in rows if r.position and r.position > 1]
+    blocks: list = [Text(text)]
+    if others:
+        blocks.append(Fields(tuple((lang.t("pole.place", position=r.position), _with_time(lang, r)) for r in others)))
+    return Message(
+        title=lang.t("pole.title", event=f"{ev.name} {ev.date.year}"),
+        blocks=tuple(blocks),
+        footer=event_footer(ctx, ev),
+        lang=lang.code,
+        data={
+            "event": event_data(ev),
+            "driver": first.driver,
+            "drivers": list(first.drivers),
+            "number": first.number,
+            "team": first.team,
+            "lap_time_ms": first.best_lap_ms,
+            "lap_time": time_text or None,
+            "grid": [result_data(r) for r in rows],
+        },
+    )
+
+
+def _with_time(lang: Lang, r: Result) -> str:
+    return f"{r.driver} ({lang.lap(r.best_lap_ms)})" if r.best_lap_ms else r.driver

@@ -1,0 +1,59 @@
+"""The platform-neutral Message every command returns and every platform renders.
+
+A Message says what to show (title, blocks of text, tables, quotes, fields) and carries
+the structured `data` behind it for JSON output; it never says how a platform draws it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+    spoiler: bool = False  # results a reader may not want to see yet
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    align: str = "left"  # "left" or "right"
+
+
+@dataclass(frozen=True)
+class Table:
+    caption: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[str, ...], ...]
+    spoiler: bool = False
+
+
+@dataclass(frozen=True)
+class QuoteBlock:
+    text: str
+    speaker: str
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class Fields:
+    items: tuple[tuple[str, str], ...]
+
+
+Block = Text | Table | QuoteBlock | Fields
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    blocks: tuple[Block, ...] = ()
+    footer: str | None = None
+    lang: str = "en"
+    error: bool = False  # the answer is a refusal or a problem, not content
+    data: Any = field(default=None, compare=False)  # JSON-ready payload behind the message
+
+
+def error_message(text: str, lang: str = "en", data: Any = None) -> Message:
+    """A refusal or problem told in one sentence."""
+    return Message(title=text, lang=lang, error=True, data=data if data is not None else {"error": text})

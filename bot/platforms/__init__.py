@@ -1,0 +1,1 @@
+"""Platforms: the only package that may import a chat SDK (discord, telegram)."""

@@ -1,0 +1,1 @@
+"""Renderers: one per platform, each turning a Message into what the platform shows."""
