@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _YEAR = re.compile(r"^(19|20)\d\d$")
 # Below this a fuzzy match is only a suggestion, never an answer.
-ACCEPT_SCORE = 85.0
+ACCEPT_SCORE = 80.0
 SUGGEST_SCORE = 55.0
 
 
@@ -61,9 +61,11 @@ def rank(query: str, rows: list[AliasRow]) -> list[tuple[str, float, str, str]]:
         by_alias.setdefault(row.alias, []).append(row)
     # Compare with spaces squeezed out too, so `lemans` meets `le mans`.
     choices = {alias: alias.replace(" ", "") for alias in by_alias}
-    scored = process.extract(
-        text.replace(" ", ""), choices, scorer=fuzz.WRatio, limit=50, score_cutoff=SUGGEST_SCORE
-    )
+    squashed = text.replace(" ", "")
+    # WRatio credits partial matches, which makes any two letters "match" a long name;
+    # very short queries must match a whole alias instead.
+    scorer = fuzz.ratio if len(squashed) <= 3 else fuzz.WRatio
+    scored = process.extract(squashed, choices, scorer=scorer, limit=50, score_cutoff=SUGGEST_SCORE)
     best: dict[str, tuple[str, float, str, str]] = {}
     for _, score, alias in scored:
         for row in by_alias[alias]:

@@ -44,6 +44,12 @@ def next(ctx: Context, count: int = 5) -> Message:  # noqa: A001 - the command i
     table = Table(
         caption="",
         columns=(Column(lang.t("col.starts")), Column(lang.t("col.event")), Column(lang.t("col.session"))),
-        rows=tuple((lang.moment(s.start, ev.timezone), f"{ev.name} {ev.date.year}", lang.t(f"session.{s.kind}")) for s, ev in upcoming),
+        rows=tuple((lang.moment(s.start, ev.timezone), f"{ev.name} {ev.date.year}", _session_label(lang, s)) for s, ev in upcoming),
     )
     return Message(title=title, blocks=(table,), lang=lang.code, data=data)
+
+
+def _session_label(lang, session) -> str:
+    """The session's kind in the reader's language, plus its own name when that says more."""
+    kind = lang.t(f"session.{session.kind}")
+    return kind if session.name.lower() in (kind.lower(), session.kind) else f"{kind} ({session.name})"

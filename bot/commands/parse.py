@@ -7,11 +7,15 @@ word matches a later parameter's choices.
 """
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass
 
 from bot.commands.registry import Command, Registry, UserError
 from bot.i18n import Lang
+
+
+_NAME = re.compile(r"^[A-Za-z_]+$")
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ def assign(cmd: Command, words: list[str], lang: Lang) -> dict[str, str]:
         key, sep, value = word.partition(":") if not word.startswith("--") else word[2:].partition("=")
         if word.startswith("--"):
             named[key.replace("-", "_")] = value if sep else next(it, "")
-        elif sep and cmd.param(key.lower()) is not None:
+        elif sep and _NAME.match(key):
             named[key.lower()] = value
         else:
             positional.append(word)

@@ -59,6 +59,7 @@ def results_table(lang: Lang, classification: str, rows: list[Result]) -> Table:
     optional = [
         (Column(lang.t("col.no"), "right"), lambda r: r.number or ""),
         (Column(lang.t("col.driver")), lambda r: r.driver),
+        (Column(lang.t("col.class")), lambda r: (r.car_class or "") if classification == OVERALL else ""),
         (Column(lang.t("col.team")), lambda r: r.team or ""),
         (Column(lang.t("col.laps"), "right"), lambda r: "" if r.laps is None else str(r.laps)),
         (Column(lang.t("col.time"), "right"), lambda r: lang.lap(r.total_time_ms) if r.position == 1 and r.total_time_ms else (r.gap or lang.lap(r.total_time_ms))),

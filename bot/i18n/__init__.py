@@ -42,8 +42,10 @@ class Lang:
 
     def moment(self, value: datetime, event_tz: str) -> str:
         """A date and time in the reader's zone (or the event's), with the zone shown."""
-        zone = ZoneInfo(self.tz or event_tz)
-        return format_datetime(value, format="EEE d MMM y HH:mm zzz", tzinfo=zone, locale=self.code)
+        local = value.astimezone(ZoneInfo(self.tz or event_tz))
+        # babel has no short zone names for most locales; the zone's own abbreviation
+        # (CEST, JST, UTC) is what fans recognise.
+        return f"{format_datetime(local, format='EEE d MMM y HH:mm', locale=self.code)} {local.tzname()}"
 
     def join(self, names: list[str]) -> str:
         """`A, B or C` in this language."""

@@ -15,6 +15,7 @@ STRINGS = {
     "col.pos": "Pos",
     "col.no": "No.",
     "col.driver": "Driver",
+    "col.class": "Class",
     "col.team": "Team",
     "col.laps": "Laps",
     "col.time": "Time/Gap",

@@ -15,6 +15,7 @@ STRINGS = {
     "col.pos": "Pos.",
     "col.no": "N°",
     "col.driver": "Pilote",
+    "col.class": "Classe",
     "col.team": "Équipe",
     "col.laps": "Tours",
     "col.time": "Temps/Écart",

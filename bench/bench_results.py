@@ -1,0 +1,142 @@
+"""Benchmark: the end-to-end cost of answering `/results lemans` on a big store.
+
+What it measures, per call: parsing the command line, the forgiving event lookup, the
+SQL queries, building the Message and rendering it to text (`app.ask` + `render_text`).
+The store is a temporary SQLite file holding the bundled Le Mans 2017 event plus
+`--events` synthetic events with `--results-per-event` results each (defaults: 1,000
+events, 50,000 results), so the indexes are exercised at a realistic size.
+
+Three cases are timed, interleaved in the same loop:
+  baseline  the bare SQL that fetches the same result rows, via app.db.execute().fetchall()
+  exact     /results lemans        (indexed alias hit)
+  fuzzy     /results "le mands"    (no alias matches: rapidfuzz over every alias)
+
+Shared machines are noisy, so the exact/baseline ratio is the figure to compare between
+runs; absolute times are printed too. Timings never fail the script.
+
+Run:  python bench/bench_results.py [--events 1000 --results-per-event 50 --runs 500]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from bot.app import build_app
+from bot.config import Config
+from bot.domain import Event, EventBundle, Result, Series, Session, Source
+from bot.render.text import render_text
+from bot.store.writer import save_bundles
+
+AIM_MS = 10.0
+LEMANS = "porsche-carrera-cup-le-mans-2017"
+# No venue near "Le Mans", so the fuzzy query's best match stays the real event.
+VENUES = ["Monza", "Spa-Francorchamps", "Silverstone", "Hockenheim", "Nürburgring", "Imola",
+          "Zandvoort", "Barcelona", "Paul Ricard", "Red Bull Ring", "Misano", "Estoril"]
+SERIES = Series("synthetic-series", "Synthetic Series", "SYN")
+
+
+def synthetic_bundle(n: int, per_event: int) -> EventBundle:
+    """One event with a final race: an overall order, then a class-B order."""
+    event_id = f"synthetic-gp-{n:04d}"
+    venue = VENUES[n % len(VENUES)]
+    # Spread dates over 2000-2026 so year filters and "most recent wins" see real variety.
+    day = date(2000, 1, 1) + timedelta(days=(n * 9973) % (27 * 365))
+    source = Source(f"{event_id}/timing", "timing", f"Timing, Synthetic GP {n:04d}")
+    race = f"{event_id}/race"
+    overall = (2 * per_event + 2) // 3  # cars in the overall order; class B rows fill the rest
+    cars = [
+        dict(number=str(k), team=f"Team {k % 17}", car="Porsche 911 GT3 Cup", laps=20 - k // 10,
+             drivers=tuple(f"Driver {n}-{k}-{d}" for d in range(1 + k % 3)),
+             car_class="B" if k % 2 else "A", best_lap_ms=240_000 + k * 137,
+             total_time_ms=3_600_000 + k * 4_321)
+        for k in range(1, overall + 1)
+    ]
+    results = [Result(race, "", k, source_id=source.id, **car) for k, car in enumerate(cars, 1)]
+    class_b = [c for c in cars if c["car_class"] == "B"][: per_event - overall]
+    results += [Result(race, "B", k, source_id=source.id, **car) for k, car in enumerate(class_b, 1)]
+    event = Event(event_id, SERIES.id, f"Synthetic Grand Prix {n:04d}", day, "UTC", venue=venue,
+                  starters=overall, classes=("A", "B"),
+                  aliases=(f"sgp{n:04d}", f"{venue} {day.year}", f"synthetic {n}"))
+    session = Session(race, event_id, "race", "Race", status="final", day=day)
+    return EventBundle(SERIES, event, (source,), (session,), tuple(results))
+
+
+def percentiles(samples_ns: list[int]) -> tuple[float, float]:
+    """p50 and p99 in milliseconds ("inclusive": the sample is the whole population we have)."""
+    cuts = statistics.quantiles(samples_ns, n=100, method="inclusive")
+    return cuts[49] / 1e6, cuts[98] / 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1000)
+    parser.add_argument("--results-per-event", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=500)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="pitboard-bench-") as tmp:
+        started = time.perf_counter_ns()
+        # A file DB (WAL, as in production) rather than :memory:, seeded with the real event.
+        app = build_app(Config(db_path=Path(tmp) / "bench.db", seed_events=True))
+        bundles = [synthetic_bundle(n, args.results_per_event) for n in range(1, args.events + 1)]
+        save_bundles(app.db, bundles)  # one transaction, as an import would do
+        build_s = (time.perf_counter_ns() - started) / 1e9
+        n_events, n_results, n_aliases = (app.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                                          for t in ("events", "results", "event_aliases"))
+        print(f"store: {n_events} events, {n_results} results, {n_aliases} aliases; built in {build_s:.2f} s")
+
+        # The rows /results lemans shows: every classification of the Le Mans race session.
+        race = f"{LEMANS}/race"
+        classes = [r[0] for r in app.db.execute(
+            "SELECT DISTINCT classification FROM results WHERE session_id = ? ORDER BY 1", [race])]
+        bare_sql = "SELECT * FROM results WHERE session_id = ? AND classification = ?"
+
+        def baseline() -> None:
+            for c in classes:
+                app.db.execute(bare_sql, [race, c]).fetchall()
+
+        def answer(line: str):
+            # A context per call, as each incoming chat message gets its own.
+            return lambda: render_text(app.ask(line, app.context()))
+
+        cases = {"baseline": baseline, "exact": answer("/results lemans"),
+                 "fuzzy": answer('/results "le mands"')}
+        # Check we time the real answer, not an error message that happens to be fast.
+        for name in ("exact", "fuzzy"):
+            text = cases[name]()
+            if "Dan Cammish" not in text:
+                raise SystemExit(f"{name} case did not find Le Mans 2017:\n{text}")
+
+        # Warm-up: fill SQLite's page cache, the statement cache and rapidfuzz's imports.
+        for _ in range(max(20, args.runs // 10)):
+            for fn in cases.values():
+                fn()
+        # Interleave the cases so a burst of noise from other tenants hits all of them alike.
+        samples: dict[str, list[int]] = {name: [] for name in cases}
+        for _ in range(args.runs):
+            for name, fn in cases.items():
+                t0 = time.perf_counter_ns()
+                fn()
+                samples[name].append(time.perf_counter_ns() - t0)
+        app.close()
+
+    stats = {name: percentiles(s) for name, s in samples.items()}
+    print(f"runs: {args.runs} per case (after warm-up)")
+    for name, label in (("baseline", "baseline (bare SQL)"), ("exact", "/results lemans"),
+                        ("fuzzy", '/results "le mands"')):
+        p50, p99 = stats[name]
+        print(f"{label:<22} p50 {p50:8.3f} ms   p99 {p99:8.3f} ms")
+    for name in ("exact", "fuzzy"):
+        print(f"ratio {name}/baseline    p50 {stats[name][0] / stats['baseline'][0]:8.1f} x   "
+              f"p99 {stats[name][1] / stats['baseline'][1]:8.1f} x")
+    verdicts = ", ".join(f"{name} {'met' if stats[name][1] < AIM_MS else 'MISSED'} ({stats[name][1]:.2f} ms)"
+                         for name in ("exact", "fuzzy"))
+    print(f"aim: p99 under {AIM_MS:g} ms -- {verdicts}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""Shared fixtures: a fresh store seeded with the bundled events, and a CLI runner."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_app
+from bot.cli import main
+from bot.config import DATA_DIR, Config
+
+ROOT = Path(__file__).resolve().parent.parent
+LE_MANS_FILE = DATA_DIR / "events" / "2017-porsche-carrera-cup-le-mans.toml"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# A fixed "now" keeps /next answers the same whatever day the tests run.
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "pitboard.db"
+
+
+@pytest.fixture
+def app(db_path):
+    application = build_app(Config(db_path=db_path))
+    yield application
+    application.close()
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self):
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def cli(db_path, capsys, monkeypatch):
+    """Run `pitboard ARGS` in-process against the test database."""
+    monkeypatch.setenv("PITBOARD_DB", str(db_path))
+    monkeypatch.delenv("PITBOARD_CONFIG", raising=False)
+    monkeypatch.delenv("PITBOARD_LANG", raising=False)
+
+    def run(*args: str) -> CliResult:
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+def dump(db) -> dict[str, list]:
+    """Every row of every table, to compare a database before and after."""
+    tables = sorted(t for t in db.table_names() if not t.startswith("quotes_fts"))
+    return {t: [tuple(r) for r in db.execute(f"SELECT * FROM [{t}] ORDER BY 1, 2")] for t in tables}
