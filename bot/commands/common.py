@@ -32,9 +32,11 @@ def find_session(ctx: Context, event: Event, kind: str | None, default: tuple[st
     if not sessions:
         raise UserError(lang.t("err.no_sessions", event=event.name))
     if kind:
-        for s in reversed(sessions):
-            if s.kind == kind:
-                return s
+        of_kind = [s for s in sessions if s.kind == kind]
+        if of_kind:
+            # The latest such session that has results; a future one only when none has.
+            with_results = [s for s in of_kind if ctx.queries.classifications(s.id)]
+            return (with_results or of_kind)[-1]
         names = ", ".join(lang.t(f"session.{s.kind}") for s in sessions)
         raise UserError(lang.t("err.no_session", event=event.name, session=lang.t(f"session.{kind}"), sessions=names))
     for wanted in default:

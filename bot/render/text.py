@@ -38,6 +38,7 @@ def render_table(table: Table) -> list[str]:
     aligns = [c.align for c in table.columns]
 
     def line(cells: list[str]) -> str:
+        """One row, padded to the column widths."""
         return "  ".join(_pad(cell, sizes[i], aligns[i]) for i, cell in enumerate(cells)).rstrip()
 
     out = [clean(table.caption)] if table.caption else []

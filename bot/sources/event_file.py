@@ -99,6 +99,7 @@ def parse_event(root: Fields) -> EventBundle:
     source_ids = {src.id.split("/", 1)[1]: src.id for src in sources}
 
     def source_of(f: Fields) -> str:
+        """The stored id of the source a table names, the file's first source by default."""
         local = f.text("source", required=False)
         if local is None:
             return sources[0].id

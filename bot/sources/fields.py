@@ -35,6 +35,7 @@ class Fields:
         return f"{self.path}.{key}" if self.path else key
 
     def fail(self, key: str, problem: str) -> FileError:
+        """An error about `key` of this table (or the table itself when `key` is empty)."""
         return FileError(self.file, self._name(key) if key else self.path, problem)
 
     def only(self, *allowed: str) -> None:
@@ -52,6 +53,7 @@ class Fields:
         return value
 
     def text(self, key: str, required: bool = True, choices: tuple[str, ...] | None = None) -> str | None:
+        """Non-empty text, optionally one of `choices`."""
         value = self._get(key, required)
         if value is None:
             return None
@@ -63,6 +65,7 @@ class Fields:
         return value
 
     def integer(self, key: str, required: bool = True, minimum: int | None = None) -> int | None:
+        """A whole number, at least `minimum`."""
         value = self._get(key, required)
         if value is None:
             return None
@@ -73,6 +76,7 @@ class Fields:
         return value
 
     def number(self, key: str, required: bool = True) -> float | None:
+        """A positive number, whole or not."""
         value = self._get(key, required)
         if value is None:
             return None
@@ -81,6 +85,7 @@ class Fields:
         return float(value)
 
     def day(self, key: str, required: bool = True) -> date | None:
+        """A calendar date (a TOML date, not a date and time)."""
         value = self._get(key, required)
         if value is None:
             return None
@@ -109,6 +114,7 @@ class Fields:
         raise self.fail(key, f'must be text or a table of texts by language like {{ en = "…", fr = "…" }}, not {value!r}')
 
     def laptime(self, key: str) -> int | None:
+        """A lap or race time in any common notation, as milliseconds."""
         value = self._get(key, False)
         if value is None:
             return None
@@ -118,6 +124,7 @@ class Fields:
             raise self.fail(key, str(err)) from None
 
     def strings(self, key: str, required: bool = False) -> tuple[str, ...]:
+        """A list of non-empty texts."""
         value = self._get(key, required)
         if value is None:
             return ()
@@ -126,6 +133,7 @@ class Fields:
         return tuple(v.strip() for v in value)
 
     def table(self, key: str, required: bool = True) -> Fields | None:
+        """A nested table, as Fields that know their path."""
         value = self._get(key, required)
         if value is None:
             return None
@@ -134,6 +142,7 @@ class Fields:
         return Fields(value, self.file, self._name(key))
 
     def tables(self, key: str, required: bool = False) -> list[Fields]:
+        """An array of tables, each as Fields that know their index."""
         value = self._get(key, required)
         if value is None:
             return []

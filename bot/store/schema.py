@@ -12,6 +12,7 @@ migrations = Migrations("pitboard")
 
 @migrations()
 def m001_core(db: Database) -> None:
+    """Sources, series, events, sessions, results, incidents and quotes (with FTS)."""
     db["sources"].create(
         {"id": str, "kind": str, "name": str, "url": str, "language": str, "priority": int},
         pk="id",

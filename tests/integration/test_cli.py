@@ -1,0 +1,152 @@
+"""The `pitboard` command line: answers, JSON contracts, imports and the console."""
+import io
+import sqlite3
+
+from bot.app import build_app
+from bot.config import Config
+from bot.platforms.console import run_console
+from tests.conftest import FIXTURES, LE_MANS_FILE, NOW, dump
+
+TOP_TEN = ["Cammish", "Zamparelli", "Rovera", "Güven", "Oliphant", "de Narda", "Hasse-Clot", "Morin", "Beltoise", "McKay"]
+
+
+def test_results_lemans_in_a_fresh_database(cli, db_path):
+    r = cli("results", "lemans")
+    assert r.code == 0
+    assert "loaded the bundled events" in r.err
+    places = [r.out.index(name) for name in TOP_TEN + ["Lapierre", "Misslin", "Lindland"]]
+    assert places == sorted(places)
+    assert db_path.exists()
+
+
+def test_results_in_french(cli):
+    out = cli("results", "lemans", "--lang", "fr").out
+    assert "Classement général" in out and "Classe B" in out and "61 partants" in out
+
+
+def test_results_json_contract(cli):
+    data = cli("results", "lemans", "--json").json()
+    assert data["event"]["name"] == "Porsche Carrera Cup Le Mans"
+    rows = data["results"]
+    assert all({"position", "driver", "class", "status"} <= row.keys() for row in rows)
+    assert [r["driver"] for r in rows][:2] == ["Dan Cammish", "Dino Zamparelli"]
+    assert [r["driver"] for r in rows if r["class"] == "B"] == ["Christophe Lapierre", "Nicolas Misslin", "Roar Lindland"]
+
+
+def test_pole_json_contract(cli):
+    data = cli("pole", "lemans", "--json").json()
+    assert data["driver"] == "Florian Latorre" and data["lap_time_ms"] == 248576
+
+
+def test_quotes_json_contract_and_driver_option(cli):
+    data = cli("quotes", "lemans", "--json", "--driver", "Cammish").json()
+    assert data and all(q["speaker"] == "Dan Cammish" and q["text"] for q in data)
+
+
+def test_options_and_words_for_session_and_class(cli):
+    a = cli("results", "le", "mans", "2017", "--session", "race", "--class", "B", "--json").json()
+    b = cli("results", "lemans", "race", "class:B", "--json").json()
+    assert a == b and len(a["results"]) == 3
+
+
+def test_safetycar_and_events(cli):
+    assert "Safety car from lap 1" in cli("safetycar", "lemans").out
+    assert "Porsche Carrera Cup Le Mans 2017" in cli("events").out
+
+
+def test_global_db_flag_and_env(cli, tmp_path):
+    other = tmp_path / "other.db"
+    assert cli("--db", str(other), "events").code == 0
+    assert other.exists()
+    assert cli("events", "--db", str(tmp_path / "third.db")).code == 0
+
+
+def test_unknown_event_exits_1_with_a_sentence(cli):
+    r = cli("results", "monza")
+    assert r.code == 1 and r.out == ""
+    assert r.err.strip().splitlines()[-1] == "No event “monza”. Type /events to see the ones Pitboard knows."
+    j = cli("results", "monza", "--json")
+    assert j.code == 1 and j.json()["error"] == "no_event"
+
+
+def test_import_is_idempotent(cli, db_path):
+    cli("events")  # creates and seeds the database
+    first = cli("import", str(FIXTURES / "test-cup-spa-2024.toml"))
+    assert first.code == 0 and "imported test-cup-spa-2024" in first.out
+    db = sqlite3.connect(db_path)
+    before = dump_conn(db)
+    again = cli("import", str(FIXTURES / "test-cup-spa-2024.toml"), str(LE_MANS_FILE))
+    assert again.code == 0 and again.out.count("already up to date") == 2
+    assert dump_conn(db) == before
+
+
+def dump_conn(conn):
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'quotes_fts%'")]
+    return {t: conn.execute(f"SELECT * FROM [{t}] ORDER BY 1, 2").fetchall() for t in sorted(tables)}
+
+
+def test_a_changed_file_replaces_what_it_said_before(tmp_path):
+    app = build_app(Config(db_path=tmp_path / "db.sqlite"))
+    text = (FIXTURES / "test-cup-spa-2024.toml").read_text(encoding="utf-8")
+    app.import_files([FIXTURES / "test-cup-spa-2024.toml"])
+    changed = tmp_path / "spa.toml"
+    # A penalty: Di Dunn loses the Am class podium place to nobody, Cy Cole is disqualified.
+    changed.write_text(text.replace('{ position = 2, number = 11, driver = "Cy Cole", class = "Am", laps = 25, gap = "+4.512" }',
+                                    '{ number = 11, driver = "Cy Cole", class = "Am", laps = 25, status = "DSQ" }'), encoding="utf-8")
+    app.import_files([changed])
+    ctx = app.context(now=NOW)
+    rows = app.ask("/results spa race", ctx).data["results"]
+    overall = [(r["position"], r["driver"], r["status"]) for r in rows if r["classification"] == "overall"]
+    assert ("–" not in overall) and (None, "Cy Cole", "dsq") in overall and len(overall) == 4
+    app.close()
+
+
+def test_a_bad_file_is_refused_and_the_database_is_untouched(cli, db_path, tmp_path):
+    cli("events")
+    db = sqlite3.connect(db_path)
+    before = dump_conn(db)
+    bad = tmp_path / "bad.toml"
+    bad.write_text((FIXTURES / "test-cup-spa-2024.toml").read_text(encoding="utf-8").replace('best_lap = "138.2"', 'best_lap = "quick"'), encoding="utf-8")
+    # The good file comes first: it must not land either, because the batch is one transaction.
+    r = cli("import", str(FIXTURES / "test-cup-spa-2024.toml"), str(bad))
+    assert r.code == 1 and r.out == ""
+    first_line = r.err.strip().splitlines()[0]
+    assert first_line.startswith(f"{bad}: sessions[1].classifications[0].results[0].best_lap: 'quick' is not a time")
+    assert "Nothing was imported." in r.err
+    assert dump_conn(db) == before
+
+
+def test_a_file_that_conflicts_with_the_store_rolls_back(app, tmp_path):
+    before = dump(app.db)
+    # Same event id in two files of one batch.
+    twin = tmp_path / "twin.toml"
+    twin.write_text(LE_MANS_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    import pytest
+
+    from bot.sources.fields import FileError
+
+    with pytest.raises(FileError, match="also the id of"):
+        app.import_files([FIXTURES / "test-cup-spa-2024.toml", LE_MANS_FILE, twin])
+    assert dump(app.db) == before
+
+
+def test_console_answers_typed_commands(app):
+    stdin = io.StringIO("/results lemans\n\npole lemans\n/results@PitboardBot monza\n/quit\n/events\n")
+    stdout = io.StringIO()
+    assert run_console(app, app.context(now=NOW), stdin, stdout) == 0
+    out = stdout.getvalue()
+    assert "Christophe Lapierre" in out and "Florian Latorre takes pole" in out
+    assert "No event “monza”" in out
+    assert "Events" not in out  # nothing is read after /quit
+
+
+def test_console_subcommand_reads_stdin(cli, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("/pole lemans\n/safetycar lemans\n"))
+    r = cli("console", "--lang", "fr")
+    assert r.code == 0
+    assert "signe la pole position en 4'08\"576" in r.out and "Voiture de sécurité" in r.out
+
+
+def test_no_subcommand_prints_help(cli):
+    r = cli()
+    assert r.code == 0 and "results" in r.out and "import" in r.out
