@@ -48,44 +48,57 @@ def split_year(query: str) -> tuple[str, str | None]:
     return rest, (years[-1] if years else None)
 
 
-def rank(query: str, rows: list[AliasRow]) -> list[tuple[str, float, str, str]]:
+class AliasIndex:
+    """Every alias grouped for fuzzy matching, built once and reused until the store changes."""
+
+    def __init__(self, rows: list[AliasRow]):
+        self.by_alias: dict[str, list[AliasRow]] = {}
+        for row in rows:
+            self.by_alias.setdefault(row.alias, []).append(row)
+        # Compare with spaces squeezed out too, so `lemans` meets `le mans`.
+        self.squashed = {alias: alias.replace(" ", "") for alias in self.by_alias}
+
+    def rows(self):
+        """Every alias row."""
+        return (row for group in self.by_alias.values() for row in group)
+
+
+def rank(query: str, index: AliasIndex) -> list[tuple[str, float, str, str]]:
     """Events whose aliases resemble `query`, as (event id, score, date, name), best first;
     equal scores put the most recent event first. A year in the query must match."""
     text, year = split_year(query)
-    rows = [r for r in rows if year is None or r.date.startswith(year)]
+    best: dict[str, tuple[str, float, str, str]] = {}
     if not text:
-        latest = {r.event_id: (r.event_id, 100.0, r.date, r.name) for r in rows}
-        return sorted(latest.values(), key=lambda t: t[2], reverse=True)
-    by_alias: dict[str, list[AliasRow]] = {}
-    for row in rows:
-        by_alias.setdefault(row.alias, []).append(row)
-    # Compare with spaces squeezed out too, so `lemans` meets `le mans`.
-    choices = {alias: alias.replace(" ", "") for alias in by_alias}
+        for r in index.rows():
+            if year is None or r.date.startswith(year):
+                best[r.event_id] = (r.event_id, 100.0, r.date, r.name)
+        return sorted(best.values(), key=lambda t: t[2], reverse=True)
     squashed = text.replace(" ", "")
     # WRatio credits partial matches, which makes any two letters "match" a long name;
     # very short queries must match a whole alias instead.
     scorer = fuzz.ratio if len(squashed) <= 3 else fuzz.WRatio
-    scored = process.extract(squashed, choices, scorer=scorer, limit=50, score_cutoff=SUGGEST_SCORE)
-    best: dict[str, tuple[str, float, str, str]] = {}
+    scored = process.extract(squashed, index.squashed, scorer=scorer, limit=None, score_cutoff=SUGGEST_SCORE)
     for _, score, alias in scored:
-        for row in by_alias[alias]:
+        for row in index.by_alias[alias]:
+            if year is not None and not row.date.startswith(year):
+                continue
             if row.event_id not in best or score > best[row.event_id][1]:
                 best[row.event_id] = (row.event_id, score, row.date, row.name)
     return sorted(best.values(), key=lambda t: (t[1], t[2]), reverse=True)
 
 
-def resolve(query: str, exact: list[AliasRow], load_all) -> Resolution:
+def resolve(query: str, exact: list[AliasRow], load_index) -> Resolution:
     """Pick the event `query` means.
 
     `exact` holds the rows whose alias equals the normalised query (with and without its
-    year); `load_all` is called only when no exact alias fits and returns every alias row.
+    year); `load_index` is called only when no exact alias fits and returns the AliasIndex.
     """
     text, year = split_year(query)
     full = normalise(query)
     hits = [r for r in exact if r.alias in (full, text) and (year is None or r.date.startswith(year))]
     if hits:
         return Resolution(max(hits, key=lambda r: r.date).event_id)
-    ranked = rank(query, load_all())
+    ranked = rank(query, load_index())
     if ranked and ranked[0][1] >= ACCEPT_SCORE:
         return Resolution(ranked[0][0])
     names: list[str] = []

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlite_utils import Database
 
 from bot.domain import Event, Incident, Quote, Result, Session, Series
-from bot.lookup import AliasRow, Resolution, normalise, rank, resolve, split_year
+from bot.lookup import AliasIndex, AliasRow, Resolution, normalise, rank, resolve, split_year
 
 
 class Queries:
@@ -19,6 +19,7 @@ class Queries:
 
     def __init__(self, db: Database):
         self.db = db
+        self._alias_index: tuple[tuple[int, int], AliasIndex] | None = None
 
     def _rows(self, sql: str, params=()) -> list[dict]:
         cursor = self.db.execute(sql, params)
@@ -36,15 +37,25 @@ class Queries:
             "JOIN events e ON e.id = a.event_id WHERE a.alias IN ({})"
         )
         exact = [AliasRow(**r) for r in self._rows(sql.format(marks), keys)]
-        return resolve(query, exact, self._all_aliases)
+        return resolve(query, exact, self.alias_index)
 
     def search_events(self, query: str, limit: int = 25) -> list[str]:
         """Ids of the events that resemble `query`, best match first."""
-        return [event_id for event_id, *_ in rank(query, self._all_aliases())[:limit]]
+        return [event_id for event_id, *_ in rank(query, self.alias_index())[:limit]]
 
-    def _all_aliases(self) -> list[AliasRow]:
-        sql = "SELECT a.alias, a.event_id, e.name, e.date FROM event_aliases a JOIN events e ON e.id = a.event_id"
-        return [AliasRow(**r) for r in self._rows(sql)]
+    def alias_index(self) -> AliasIndex:
+        """Every alias, for fuzzy lookup; rebuilt only after the database has changed.
+
+        Reloading thousands of aliases costs ~10 ms per fuzzy lookup, so the index is kept
+        and checked with two cheap counters: this connection's total_changes, and SQLite's
+        data_version, which moves when another connection (an import) commits.
+        """
+        stamp = (self.db.conn.total_changes, self.db.execute("PRAGMA data_version").fetchone()[0])
+        if self._alias_index is None or self._alias_index[0] != stamp:
+            sql = "SELECT a.alias, a.event_id, e.name, e.date FROM event_aliases a JOIN events e ON e.id = a.event_id"
+            rows = [AliasRow(*r) for r in self.db.execute(sql)]
+            self._alias_index = (stamp, AliasIndex(rows))
+        return self._alias_index[1]
 
     def event(self, event_id: str) -> Event | None:
         """The event with this id, or None."""

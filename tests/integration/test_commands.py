@@ -1,6 +1,9 @@
 """Every command answered against the bundled Le Mans event, in English and French."""
 import pytest
 
+from bot.app import build_app
+from bot.config import Config
+
 from tests.conftest import NOW
 
 TOP_TEN = ["Dan Cammish", "Dino Zamparelli", "Alessio Rovera", "Ayhancan Güven", "Tom Oliphant",
@@ -151,3 +154,13 @@ def test_autocomplete_sources(app):
     assert reg.complete(ctx, "results", "class", "", {"event": "lemans"}) == ["overall", "A", "B"]
     assert "Dan Cammish" in reg.complete(ctx, "quotes", "driver", "cam", {"event": "lemans"})
     assert reg.complete(ctx, "help", "command", "sa") == ["safetycar"]
+
+
+def test_fuzzy_lookup_sees_events_imported_by_another_connection(app):
+    assert ask(app, "/results test cap").error  # builds the in-memory alias index
+    other = build_app(Config(db_path=app.config.db_path))
+    other.import_files(["tests/fixtures/test-cup-spa-2024.toml"])
+    other.close()
+    message = ask(app, "/results test cap")
+    assert message.error and "Test Cup Spa 2024" in message.title
+    assert not ask(app, "/results test cupp spa").error

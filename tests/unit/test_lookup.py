@@ -1,4 +1,4 @@
-from bot.lookup import AliasRow, normalise, rank, resolve, split_year
+from bot.lookup import AliasIndex, AliasRow, normalise, rank, resolve, split_year
 
 ROWS = [
     AliasRow("le mans", "pcc-2017", "Porsche Carrera Cup Le Mans", "2017-06-17"),
@@ -17,7 +17,7 @@ def exact(query):
 
 
 def find(query):
-    return resolve(query, exact(query), lambda: ROWS)
+    return resolve(query, exact(query), lambda: AliasIndex(ROWS))
 
 
 def test_normalise_strips_case_accents_and_punctuation():
@@ -65,5 +65,5 @@ def test_nothing_close_gives_no_suggestion():
 
 
 def test_rank_orders_by_score_then_date():
-    ids = [event_id for event_id, *_ in rank("le mans", ROWS)]
+    ids = [event_id for event_id, *_ in rank("le mans", AliasIndex(ROWS))]
     assert ids[:2] == ["pcc-2017", "wec-2015"]
