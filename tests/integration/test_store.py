@@ -1,0 +1,70 @@
+"""The store: schema through migrations, indexes behind every command, hostile text kept literal."""
+import pytest
+
+from bot.render.text import render_text
+from bot.store import open_database
+from bot.store.schema import migrations
+from tests.conftest import FIXTURES, NOW
+
+BIG_TABLES = ("results", "sessions", "incidents", "quotes", "events")
+
+
+def test_the_schema_comes_from_migrations_and_reapplying_is_a_no_op(tmp_path):
+    db, created = open_database(tmp_path / "a.db")
+    assert created and migrations.pending(db) == []
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    db.close()
+    again, created = open_database(tmp_path / "a.db")
+    assert not created and [m.name for m in migrations.applied(again)] == ["m001_core"]
+
+
+def test_foreign_keys_are_enforced(app):
+    import sqlite3
+
+    with pytest.raises(sqlite3.IntegrityError):
+        app.db.execute("INSERT INTO sessions (id, event_id, kind, name, status) VALUES ('x', 'no-such-event', 'race', 'R', 'final')")
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["/results lemans", "/results le mans 2017 qualifying class:overall", "/pole lemans", "/safetycar lemans",
+     "/quotes lemans driver:cammish search:victoire", "/events", "/next", "/results spa race class:Am"],
+)
+def test_every_command_query_uses_an_index(app, line):
+    app.import_files([FIXTURES / "test-cup-spa-2024.toml"])
+    app.queries.alias_index()  # the fuzzy index is built once, not per command
+    statements: list[str] = []
+    app.db.conn.set_trace_callback(statements.append)
+    try:
+        assert not app.ask(line, app.context(now=NOW)).error
+    finally:
+        app.db.conn.set_trace_callback(None)
+    scans = []
+    for sql in statements:
+        if not sql.lstrip().upper().startswith("SELECT") or "data_version" in sql:
+            continue
+        for row in app.db.execute("EXPLAIN QUERY PLAN " + sql):
+            detail = row[-1]
+            if detail.startswith("SCAN") and any(f"SCAN {t}" in detail or f"SCAN {t[0]} " in detail for t in BIG_TABLES):
+                # Walking an index in order, or a full-text MATCH, is not a table scan.
+                if not any(ok in detail for ok in ("USING INDEX", "COVERING INDEX", "VIRTUAL TABLE INDEX")):
+                    scans.append((sql, detail))
+    assert statements and scans == []
+
+
+def test_hostile_names_are_stored_and_shown_literally(app, tmp_path):
+    text = (FIXTURES / "test-cup-spa-2024.toml").read_text(encoding="utf-8")
+    hostile = text.replace('driver = "Cy Cole"', 'driver = "<b>Cy</b> & </code> \\u001b[31mCole"').replace(
+        "The red flag made it a sprint", "@everyone <@&123> the red flag made it a sprint'); DROP TABLE quotes; --"
+    )
+    path = tmp_path / "hostile.toml"
+    path.write_text(hostile, encoding="utf-8")
+    app.import_files([path])
+    ctx = app.context(now=NOW)
+    out = render_text(app.ask("/results spa race", ctx))
+    assert "<b>Cy</b> & </code> " in out and "\x1b" not in out
+    quotes = app.ask("/quotes spa", ctx)
+    assert quotes.data[0]["text"].startswith("@everyone <@&123> the red flag")
+    assert "DROP TABLE quotes" in render_text(quotes)
+    assert app.db["quotes"].count == 4  # three from Le Mans, one here: nothing dropped
