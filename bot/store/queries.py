@@ -6,6 +6,7 @@ the most complete); the others stay in the store for audit.
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from datetime import date, datetime
 
 from sqlite_utils import Database
@@ -197,63 +198,33 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def _build(cls, row: dict, **converted):
+    """A domain object from a row: columns named like its fields, plus `converted` ones."""
+    plain = {f.name: row[f.name] for f in fields(cls) if f.name in row and f.name not in converted}
+    return cls(**plain, **converted)
+
+
 def _session(row: dict) -> Session:
-    return Session(
-        id=row["id"],
-        event_id=row["event_id"],
-        kind=row["kind"],
-        name=row["name"],
-        status=row["status"],
-        day=date.fromisoformat(row["day"]) if row["day"] else None,
-        start=_dt(row["starts_at"]),
-        end=_dt(row["ends_at"]),
-    )
+    day = date.fromisoformat(row["day"]) if row["day"] else None
+    return _build(Session, row, day=day, start=_dt(row["starts_at"]), end=_dt(row["ends_at"]))
 
 
 def _result(row: dict) -> Result:
-    return Result(
-        session_id=row["session_id"],
-        classification=row["classification"],
-        position=row["position"],
-        drivers=tuple(json.loads(row["drivers"])),
-        status=row["status"],
-        car_class=row["car_class"],
-        number=row["number"],
-        team=row["team"],
-        car=row["car"],
-        laps=row["laps"],
-        total_time_ms=row["total_time_ms"],
-        gap=row["gap"],
-        best_lap_ms=row["best_lap_ms"],
-        source_id=row["source_id"],
-    )
+    return _build(Result, row, drivers=tuple(json.loads(row["drivers"])))
 
 
 def _incident(row: dict) -> Incident:
-    return Incident(
-        session_id=row["session_id"],
-        seq=row["seq"],
-        kind=row["kind"],
-        start_lap=row["start_lap"],
-        end_lap=row["end_lap"],
+    return _build(
+        Incident,
+        row,
         start_time=_dt(row["start_time"]),
         end_time=_dt(row["end_time"]),
         cause=_loads(row["cause"]),
         location=_loads(row["location"]),
         drivers=tuple(json.loads(row["drivers"] or "[]")),
         note=_loads(row["note"]),
-        source_id=row["source_id"],
     )
 
 
 def _quote(row: dict) -> Quote:
-    return Quote(
-        event_id=row["event_id"],
-        seq=row["seq"],
-        speaker=row["speaker"],
-        text=row["text"],
-        language=row["language"],
-        role=row["role"],
-        session_id=row["session_id"],
-        source_id=row["source_id"],
-    )
+    return _build(Quote, row)
