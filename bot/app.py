@@ -6,11 +6,15 @@ from datetime import datetime, timezone
 
 from sqlite_utils import Database
 
+from bot.announce.announcer import Announcer
+from bot.announce.channels import Channel, Channels
 from bot.commands import Context, Registry, build_registry, parse_line
 from bot.commands.registry import UserError
 from bot.config import Config
 from bot.i18n import Lang
-from bot.importer import bundled_files, import_event_files
+from bot.domain import EventBundle
+from bot.importer import bundled_files, load_event_files, store_bundles
+from bot.store.writer import ImportOutcome
 from bot.messages import Message, error_message
 from bot.store import open_database
 from bot.store.queries import Queries
@@ -22,16 +26,23 @@ class App:
     db: Database
     queries: Queries
     registry: Registry
+    announcer: Announcer
+    channels: Channels
     seeded: bool = False  # the bundled events were loaded into a new database just now
 
     def context(self, lang: str | None = None, tz: str | None = None, is_admin: bool = False,
-                now: datetime | None = None) -> Context:
-        """A command context for one reader."""
+                now: datetime | None = None, channel: Channel | None = None) -> Context:
+        """A command context for one reader; in a channel, its language and zone apply
+        unless the reader asks for others."""
+        lang = lang or (channel.lang if channel else None) or self.config.lang
+        tz = tz or (channel.timezone if channel else None) or self.config.timezone
         return Context(
             queries=self.queries,
-            lang=Lang(lang or self.config.lang, tz or self.config.timezone),
+            lang=Lang(lang, tz),
             now=now or datetime.now(timezone.utc),
             is_admin=is_admin,
+            channel=channel,
+            channels=self.channels,
         )
 
     def ask(self, line: str, ctx: Context) -> Message:
@@ -42,9 +53,19 @@ class App:
             return error_message(err.text, ctx.lang.code)
         return self.registry.run(ctx, call.name, call.args)
 
-    def import_files(self, paths):
-        """Validate and store event files in one transaction (see importer)."""
-        return import_event_files(self.db, paths)
+    def import_files(self, paths) -> list[ImportOutcome]:
+        """Validate and store event files, with what they announce, in one transaction."""
+        paths = list(paths)
+        return self.store(load_event_files(paths), ", ".join(str(p) for p in paths))
+
+    def store(self, bundles: list[EventBundle], what: str) -> list[ImportOutcome]:
+        """Store facts and the updates and deliveries they make, all or nothing; then wake
+        the dispatcher."""
+        with self.db.atomic():
+            outcomes = store_bundles(self.db, bundles, what)
+            recorded = self.announcer.facts_changed(o.event_id for o in outcomes if o.changed)
+        self.announcer.notify(recorded)
+        return outcomes
 
     def close(self) -> None:
         """Release the database."""
@@ -54,10 +75,12 @@ class App:
 def build_app(config: Config) -> App:
     """Open the store (seeding a brand-new one with the bundled events) and the registry."""
     db, created = open_database(config.db_path)
-    seeded = False
+    queries = Queries(db)
+    app = App(config=config, db=db, queries=queries, registry=build_registry(),
+              announcer=Announcer(db, queries), channels=Channels(db))
     if created and config.seed_events:
         files = bundled_files(config.events_dir)
         if files:
-            import_event_files(db, files)
-            seeded = True
-    return App(config=config, db=db, queries=Queries(db), registry=build_registry(), seeded=seeded)
+            app.import_files(files)
+            app.seeded = True
+    return app

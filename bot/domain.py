@@ -104,6 +104,12 @@ class Incident:
     drivers: tuple[str, ...] = ()
     note: dict[str, str] | None = None
     source_id: str = ""
+    ended: bool = False  # over, even when the source does not say on which lap
+
+    @property
+    def is_over(self) -> bool:
+        """Whether the period has ended (by lap, by time, or just said to be over)."""
+        return self.ended or self.end_lap is not None or self.end_time is not None
 
 
 @dataclass(frozen=True)

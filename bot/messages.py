@@ -51,6 +51,8 @@ class Message:
     footer: str | None = None
     lang: str = "en"
     error: bool = False  # the answer is a refusal or a problem, not content
+    mention: str | None = None  # a role to notify; platforms mention nobody else, ever
+    corrected: bool = False  # this replaces an earlier post (a penalty, a final classification)
     data: Any = field(default=None, compare=False)  # JSON-ready payload behind the message
 
 

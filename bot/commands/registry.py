@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.announce.channels import Channel, Channels
 from bot.i18n import Lang
 from bot.messages import Message, error_message
 from bot.store.queries import Queries
@@ -53,6 +54,8 @@ class Context:
     lang: Lang
     now: datetime
     is_admin: bool = False
+    channel: Channel | None = None  # where the command was typed, when in a channel
+    channels: Channels | None = None  # for the admin commands that change what a channel follows
 
 
 Handler = Callable[..., Message]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.announce.ratelimit import UNLIMITED, Limits
 from bot.messages import Message
 
 
@@ -17,6 +18,10 @@ class Capabilities:
     embeds: bool = False
     spoilers: bool = False
     edits: bool = True
+    limits: Limits = UNLIMITED
+    # Sends in flight at once. A crash re-sends at most this many, so platforms without
+    # idempotent sends keep it at 1; one with nonces (Discord) can go wider safely.
+    max_in_flight: int = 1
 
 
 @dataclass(frozen=True)
@@ -33,17 +38,19 @@ class SendFailed(Exception):
     "retry_after" (wait `retry_after` seconds), "gone" (pause the channel), "rejected"
     (keep `reason`, do not retry) or "transient" (retry with backoff)."""
 
-    def __init__(self, outcome: str, reason: str, retry_after: float | None = None):
+    def __init__(self, outcome: str, reason: str, retry_after: float | None = None, is_global: bool = False):
         super().__init__(reason)
         self.outcome, self.reason, self.retry_after = outcome, reason, retry_after
+        self.is_global = is_global  # the wait applies to every chat, not just this one
 
 
 class Platform(Protocol):
     name: str
     capabilities: Capabilities
 
-    async def send(self, channel: str, message: Message) -> MessageRef:
-        """Post `message` to `channel`; raise SendFailed on failure."""
+    async def send(self, channel: str, message: Message, nonce: str | None = None) -> MessageRef:
+        """Post `message` to `channel`; raise SendFailed on failure. Platforms that can
+        de-duplicate use `nonce` so a retried send never posts twice."""
 
     async def edit(self, ref: MessageRef, message: Message) -> None:
         """Replace a message posted earlier; raise SendFailed on failure."""

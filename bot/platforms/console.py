@@ -29,7 +29,7 @@ class ConsolePlatform:
         self.out = out or sys.stdout
         self._ids = itertools.count(1)
 
-    async def send(self, channel: str, message: Message) -> MessageRef:
+    async def send(self, channel: str, message: Message, nonce: str | None = None) -> MessageRef:
         """Print `message` under a header naming the channel."""
         ref = MessageRef(self.name, channel, str(next(self._ids)))
         self.out.write(f"[{channel} #{ref.message_id}]\n{render_text(message)}\n\n")

@@ -246,7 +246,10 @@ def _classifications(sf: Fields, session_id: str, event: Event, source_of) -> li
 
 
 def _incident(f: Fields, session_id: str, seq: int, tz: ZoneInfo, source_of) -> Incident:
-    f.only("kind", "start_lap", "end_lap", "start", "end", "cause", "location", "drivers", "note", "source")
+    f.only("kind", "start_lap", "end_lap", "start", "end", "ended", "cause", "location", "drivers", "note", "source")
+    ended = f.data.get("ended", False)
+    if not isinstance(ended, bool):
+        raise f.fail("ended", f"must be true or false, not {ended!r}")
     start_lap = f.integer("start_lap", required=False, minimum=0)
     end_lap = f.integer("end_lap", required=False, minimum=0)
     if start_lap is not None and end_lap is not None and end_lap < start_lap:
@@ -264,4 +267,5 @@ def _incident(f: Fields, session_id: str, seq: int, tz: ZoneInfo, source_of) -> 
         drivers=f.strings("drivers"),
         note=f.localized("note"),
         source_id=source_of(f),
+        ended=ended,
     )

@@ -223,6 +223,7 @@ def _incident(row: dict) -> Incident:
         location=_loads(row["location"]),
         drivers=tuple(json.loads(row["drivers"] or "[]")),
         note=_loads(row["note"]),
+        ended=bool(row["ended"]),
     )
 
 

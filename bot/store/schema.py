@@ -134,6 +134,92 @@ def m001_core(db: Database) -> None:
     db["quotes"].enable_fts(["speaker", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2")
 
 
+@migrations()
+def m002_announcements(db: Database) -> None:
+    """Updates, channels, subscriptions and the outbox of deliveries; incidents may end
+    without a known lap or time."""
+    db["incidents"].add_column("ended", int)
+    db["updates"].create(
+        {
+            "id": int,
+            "key": str,  # stable: the same fact arriving again finds this row
+            "kind": str,
+            "event_id": str,
+            "session_id": str,
+            "series_id": str,
+            "payload": str,  # JSON: everything needed to render the post
+            "digest": str,  # of the payload, to tell a correction from a repeat
+            "revision": int,
+            "created_at": str,
+            "revised_at": str,
+        },
+        pk="id",
+        not_null={"key", "kind", "event_id", "payload", "digest", "revision", "created_at"},
+        foreign_keys=[("event_id", "events", "id")],
+    )
+    db["updates"].create_index(["key"], unique=True)
+    db["channels"].create(
+        {
+            "id": int,
+            "platform": str,
+            "address": str,  # the platform's own chat or channel id
+            "name": str,
+            "lang": str,
+            "timezone": str,
+            "spoiler_delay_min": int,
+            "spoiler_mode": int,
+            "mention_role": str,
+            "reminders_min": int,  # remind this many minutes before sessions; 0 = no reminders
+            "paused_reason": str,  # set when the platform says the channel is gone
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"platform", "address", "lang", "created_at"},
+        defaults={"lang": "en", "spoiler_delay_min": 0, "spoiler_mode": 0, "reminders_min": 0},
+    )
+    db["channels"].create_index(["platform", "address"], unique=True)
+    db["subscriptions"].create(
+        {
+            "id": int,
+            "channel_id": int,
+            "target_kind": str,  # "all", "series" or "event"
+            "target_id": str,  # "" for all
+            "kinds": str,  # JSON list of update kinds; empty list = every kind
+            "paused": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"channel_id", "target_kind", "target_id", "kinds", "created_at"},
+        defaults={"paused": 0},
+        foreign_keys=[("channel_id", "channels", "id")],
+    )
+    db["subscriptions"].create_index(["channel_id", "target_kind", "target_id"], unique=True)
+    db["subscriptions"].create_index(["target_kind", "target_id"])
+    db["deliveries"].create(
+        {
+            "id": int,
+            "update_id": int,
+            "channel_id": int,
+            "status": str,  # pending, sending, sent, failed
+            "action": str,  # send, or edit (a correction of what was sent)
+            "revision": int,  # the update's revision this delivery last showed
+            "not_before": float,  # epoch seconds: spoiler delay and retry backoff
+            "attempts": int,
+            "last_error": str,
+            "message_id": str,  # the platform's id, for edits
+            "sent_at": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"update_id", "channel_id", "status", "action", "not_before", "created_at"},
+        defaults={"attempts": 0, "revision": 0},
+        foreign_keys=[("update_id", "updates", "id"), ("channel_id", "channels", "id")],
+    )
+    db["deliveries"].create_index(["update_id", "channel_id"], unique=True)
+    db["deliveries"].create_index(["status", "not_before"])
+    db["deliveries"].create_index(["channel_id", "status"])
+
+
 def apply(db: Database) -> int:
     """Bring `db` to the current schema; returns how many migrations were applied."""
     pending = len(migrations.pending(db))

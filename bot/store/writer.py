@@ -145,6 +145,7 @@ def _save(db: Database, bundle: EventBundle) -> ImportOutcome:
             "location": _json(i.location),
             "drivers": json.dumps(list(i.drivers), ensure_ascii=False),
             "note": _json(i.note),
+            "ended": int(i.is_over),
         }
         for i in bundle.incidents
     )

@@ -16,7 +16,7 @@ def test_the_schema_comes_from_migrations_and_reapplying_is_a_no_op(tmp_path):
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     db.close()
     again, created = open_database(tmp_path / "a.db")
-    assert not created and [m.name for m in migrations.applied(again)] == ["m001_core"]
+    assert not created and [m.name for m in migrations.applied(again)] == ["m001_core", "m002_announcements"]
 
 
 def test_foreign_keys_are_enforced(app):

@@ -1,0 +1,1 @@
+"""Announcements: channels and subscriptions, the outbox, the dispatcher and the scheduler."""

@@ -1,0 +1,57 @@
+"""Turning stored facts into updates and deliveries, and telling the dispatcher."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta, timezone
+
+from sqlite_utils import Database
+
+from bot.announce.outbox import Recorded, record_updates
+from bot.store.queries import Queries
+from bot.updates import UpdateDraft, derive_updates
+
+# Reminders are created this long before a session; each channel picks its own lead time
+# up to this.
+REMINDER_HORIZON = timedelta(hours=2)
+
+
+class Announcer:
+    """Derives updates after facts land and wakes whoever sends them."""
+
+    def __init__(self, db: Database, queries: Queries, clock: Callable[[], float] = time.time):
+        self.db = db
+        self.queries = queries
+        self.clock = clock
+        self.listeners: list[Callable[[], None]] = []
+
+    def facts_changed(self, event_ids: Iterable[str]) -> Recorded:
+        """Record what the events' facts now announce. Call it inside the transaction
+        that stored the facts, so facts, updates and deliveries land together."""
+        drafts: list[UpdateDraft] = []
+        for event_id in dict.fromkeys(event_ids):
+            drafts += derive_updates(self.queries, event_id)
+        return record_updates(self.db, drafts, self.clock())
+
+    def remind(self, now: datetime | None = None) -> Recorded:
+        """Create reminder updates for sessions starting within the horizon."""
+        now = now or datetime.fromtimestamp(self.clock(), timezone.utc)
+        drafts = []
+        for session, event in self.queries.upcoming_sessions(now, limit=500):
+            if session.start - now > REMINDER_HORIZON or session.status != "scheduled":
+                continue
+            drafts.append(UpdateDraft(
+                f"reminder:{session.id}:{session.start.isoformat()}", "reminder", event.id, event.series_id, session.id,
+                {"event": event.name, "year": event.date.year, "timezone": event.timezone, "session": session.kind,
+                 "session_name": session.name, "start": session.start.isoformat(),
+                 "start_epoch": session.start.timestamp()},
+            ))
+        recorded = record_updates(self.db, drafts, self.clock())
+        self.notify(recorded)
+        return recorded
+
+    def notify(self, recorded: Recorded) -> None:
+        """Wake the dispatcher when there is something new to send."""
+        if recorded.deliveries:
+            for listener in self.listeners:
+                listener()
