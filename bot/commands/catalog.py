@@ -12,7 +12,10 @@ from bot.commands.incidents import safetycar
 from bot.commands.quotes import quotes
 from bot.commands.registry import Context, Param, Registry
 from bot.commands.results import pole, results
+from bot.commands.subscriptions import settings, subscribe, unsubscribe
 from bot.domain import SESSION_KINDS
+from bot.i18n import LANGUAGES
+from bot.updates import UPDATE_KINDS
 from bot.lookup import normalise
 
 EVENT = Param("event", "The event: a name, venue or alias such as lemans, with a year if needed", required=True,
@@ -44,6 +47,24 @@ def build_registry() -> Registry:
                  example="/events le mans")
     registry.add(next, Param("count", "How many sessions to list (1–25)", kind=int, minimum=1, maximum=25),
                  example="/next")
+    target = Param("target", "What to follow: a series, an event, or all", required=True, complete="targets",
+                   greedy=True)
+    registry.add(subscribe, target, Param("kinds", f"Only these kinds of post, comma-separated: {', '.join(UPDATE_KINDS)}",
+                                          complete="kinds"),
+                 example="/subscribe porsche-carrera-cup-france", admin_only=True)
+    registry.add(unsubscribe, target, example="/unsubscribe porsche-carrera-cup-france", admin_only=True)
+    registry.add(
+        settings,
+        Param("language", "Language of posts and answers", choices=LANGUAGES, aliases={"english": "en", "francais": "fr", "français": "fr"}, dest="lang"),
+        Param("timezone", "Time zone for session times, e.g. Europe/Paris"),
+        Param("spoiler_delay", "Post results this many minutes late (0–1440)", kind=int, minimum=0, maximum=1440),
+        Param("spoiler", "Hide results behind spoiler markup", choices=("on", "off")),
+        Param("role", "A role to mention in posts, or none"),
+        Param("reminders", "Remind this many minutes before sessions, 0 for never (0–120)", kind=int, minimum=0,
+              maximum=120),
+        example="/settings language:fr spoiler_delay:10",
+        admin_only=True,
+    )
     registry.add(make_help(registry), Param("command", "A command to explain", complete="commands"),
                  example="/help results", name="help")
 
@@ -51,6 +72,8 @@ def build_registry() -> Registry:
     registry.completer("sessions", complete_sessions)
     registry.completer("classes", complete_classes)
     registry.completer("drivers", complete_drivers)
+    registry.completer("targets", complete_targets)
+    registry.completer("kinds", lambda ctx, prefix, args: [k for k in UPDATE_KINDS if k.startswith(prefix.lower())])
     registry.completer("commands", lambda ctx, prefix, args: [c.name for c in registry if c.name.startswith(prefix.lower())])
     return registry
 
@@ -89,3 +112,10 @@ def complete_drivers(ctx: Context, prefix: str, args: dict) -> list[str]:
         return []
     typed = normalise(prefix)
     return [d for d in ctx.queries.drivers(event.id) if typed in normalise(d)]
+
+
+def complete_targets(ctx: Context, prefix: str, args: dict) -> list[str]:
+    """`all`, the series and the events matching what is typed."""
+    typed = normalise(prefix)
+    series = [s.id for s in ctx.queries.all_series() if typed in normalise(f"{s.id} {s.name}")]
+    return (["all"] if "all".startswith(typed) else []) + series + complete_events(ctx, prefix, args)

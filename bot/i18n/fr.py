@@ -137,4 +137,7 @@ COMMAND_HELP = {
     "events": "Liste des épreuves, ou recherche parmi elles.",
     "next": "Prochaines séances programmées, à l’heure de votre fuseau.",
     "help": "Liste des commandes, ou l’aide d’une commande.",
+    "subscribe": "Faire suivre à ce salon un championnat, une épreuve ou tout (`all`), éventuellement certains types de messages seulement.",
+    "unsubscribe": "Ne plus suivre un championnat, une épreuve ou tout (`all`) dans ce salon.",
+    "settings": "Voir ou changer les réglages du salon : langue, fuseau horaire, délai et masquage anti-spoiler, rôle mentionné, rappels.",
 }

@@ -53,9 +53,13 @@ def render_text(message: Message) -> str:
     title = clean(message.title)
     if message.error:
         return title
-    parts = [title, "=" * min(width(title), 72)]
+    parts = [f"@{clean(message.mention)}"] if message.mention else []
+    parts += [title, "=" * min(width(title), 72)]
     for block in message.blocks:
         parts.append("")
+        if getattr(block, "spoiler", False):
+            # A terminal has no spoiler markup; say where the hidden part starts.
+            parts.append("[spoiler]")
         if isinstance(block, Table):
             parts += render_table(block)
         elif isinstance(block, Text):

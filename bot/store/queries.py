@@ -72,6 +72,10 @@ class Queries:
         rows = self._rows("SELECT * FROM series WHERE id = ?", [series_id])
         return Series(**rows[0]) if rows else None
 
+    def all_series(self) -> list[Series]:
+        """Every series, by name."""
+        return [Series(**r) for r in self._rows("SELECT id, name, short_name FROM series ORDER BY name")]
+
     def events(self, limit: int = 20, offset: int = 0) -> list[Event]:
         """Events, most recent first."""
         rows = self._rows("SELECT * FROM events ORDER BY date DESC, name LIMIT ? OFFSET ?", [limit, offset])

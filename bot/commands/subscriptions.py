@@ -1,0 +1,121 @@
+"""`/subscribe`, `/unsubscribe` and `/settings`: what a channel follows and how it is told.
+
+Channel admins only: the registry refuses others, and each platform decides who is an
+admin there (chat administrators, Manage Channels, the local user in the console).
+"""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.commands.registry import Context, UserError
+from bot.lookup import normalise
+from bot.messages import Fields, Message, Text
+from bot.updates import UPDATE_KINDS
+
+ALL = ("all", "everything", "tout")
+
+
+def _channel(ctx: Context):
+    if ctx.channel is None or ctx.channels is None:
+        raise UserError(ctx.lang.t("cmd.no_channel"))
+    return ctx.channel
+
+
+def resolve_target(ctx: Context, query: str) -> tuple[str, str, str]:
+    """(kind, id, label) of what `query` names: everything, a series, or an event."""
+    lang = ctx.lang
+    if normalise(query) in ALL:
+        return "all", "", lang.t("cmd.all")
+    for series in ctx.queries.all_series():
+        if normalise(query) in {normalise(series.id), normalise(series.name), normalise(series.short_name or "")}:
+            return "series", series.id, lang.t("cmd.series", name=series.name)
+    found = ctx.queries.find_event(query)
+    if found.event_id is None:
+        raise UserError(lang.t("cmd.no_target", query=query))
+    event = ctx.queries.event(found.event_id)
+    return "event", event.id, lang.t("cmd.event", name=f"{event.name} {event.date.year}")
+
+
+def _label(ctx: Context, kind: str, target_id: str) -> str:
+    lang = ctx.lang
+    if kind == "all":
+        return lang.t("cmd.all")
+    if kind == "series":
+        series = ctx.queries.series(target_id)
+        return lang.t("cmd.series", name=series.name if series else target_id)
+    event = ctx.queries.event(target_id)
+    return f"{event.name} {event.date.year}" if event else target_id
+
+
+def subscribe(ctx: Context, target: str, kinds: str | None = None) -> Message:
+    """Make this channel follow a series, an event, or `all`, optionally only some kinds of
+    post (pole, safety_car, safety_car_in, vsc, red_flag, finish, quote, reminder).
+    Example: /subscribe porsche-carrera-cup-france kinds:pole,finish"""
+    channel = _channel(ctx)
+    lang = ctx.lang
+    kind, target_id, label = resolve_target(ctx, target)
+    chosen = tuple(k.strip().lower() for k in (kinds or "").replace(" ", ",").split(",") if k.strip())
+    for k in chosen:
+        if k not in UPDATE_KINDS:
+            raise UserError(lang.t("cmd.bad_kind", kind=k, kinds=", ".join(UPDATE_KINDS)))
+    ctx.channels.subscribe(channel.id, kind, target_id, chosen)
+    text = lang.t("cmd.subscribed", target=label, kinds=", ".join(chosen) or lang.t("cmd.every_kind"))
+    return Message(title=text, lang=lang.code, data={"target_kind": kind, "target_id": target_id, "kinds": list(chosen)})
+
+
+def unsubscribe(ctx: Context, target: str) -> Message:
+    """Stop this channel following a series, an event or `all`. Example: /unsubscribe lemans"""
+    channel = _channel(ctx)
+    lang = ctx.lang
+    kind, target_id, label = resolve_target(ctx, target)
+    if not ctx.channels.unsubscribe(channel.id, kind, target_id):
+        follows = [_label(ctx, s.target_kind, s.target_id) for s in ctx.channels.subscriptions(channel.id)]
+        raise UserError(lang.t("cmd.not_subscribed", target=label, targets=", ".join(follows) or lang.t("cmd.nothing_followed")))
+    return Message(title=lang.t("cmd.unsubscribed", target=label), lang=lang.code,
+                   data={"target_kind": kind, "target_id": target_id})
+
+
+def settings(ctx: Context, lang: str | None = None, timezone: str | None = None, spoiler_delay: int | None = None,
+             spoiler: str | None = None, role: str | None = None, reminders: int | None = None) -> Message:
+    """Show this channel's settings, or change them: language (en, fr), time zone, spoiler
+    delay in minutes, spoiler markup on results (on/off), a role to mention (none to stop)
+    and session reminders in minutes before the start (0 for none). Example: /settings language:fr spoiler_delay:10"""
+    channel = _channel(ctx)
+    changes: dict = {}
+    if lang is not None:
+        changes["lang"] = lang
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise UserError(ctx.lang.t("cmd.bad_tz", value=timezone)) from None
+        changes["timezone"] = timezone
+    if spoiler_delay is not None:
+        changes["spoiler_delay_min"] = spoiler_delay
+    if spoiler is not None:
+        changes["spoiler_mode"] = int(spoiler == "on")
+    if role is not None:
+        changes["mention_role"] = None if role.lower() in ("none", "off", "aucun") else role.lstrip("@")
+    if reminders is not None:
+        changes["reminders_min"] = reminders
+    channel = ctx.channels.configure(channel.id, **changes)
+    t = ctx.lang.t if lang is None else type(ctx.lang)(lang).t
+    subs = ctx.channels.subscriptions(channel.id)
+    follows = ", ".join(_label(ctx, s.target_kind, s.target_id) + (f" ({', '.join(s.kinds)})" if s.kinds else "") for s in subs)
+    items = [
+        (t("set.lang"), channel.lang),
+        (t("set.timezone"), channel.timezone or t("set.event_zone")),
+        (t("set.spoiler_delay"), str(channel.spoiler_delay_min)),
+        (t("set.spoiler"), t("set.on") if channel.spoiler_mode else t("set.off")),
+        (t("set.role"), f"@{channel.mention_role}" if channel.mention_role else t("set.none")),
+        (t("set.reminders"), str(channel.reminders_min) if channel.reminders_min else t("set.off")),
+        (t("set.follows"), follows or t("cmd.nothing_followed")),
+    ]
+    if channel.paused_reason:
+        items.append((t("set.paused"), channel.paused_reason))
+    blocks = (Text(t("cmd.settings_saved")), Fields(tuple(items))) if changes else (Fields(tuple(items)),)
+    data = {k: getattr(channel, k) for k in ("lang", "timezone", "spoiler_delay_min", "spoiler_mode", "mention_role",
+                                              "reminders_min", "paused_reason")}
+    data["follows"] = [{"target_kind": s.target_kind, "target_id": s.target_id, "kinds": list(s.kinds)} for s in subs]
+    return Message(title=t("cmd.settings_title"), blocks=blocks, lang=channel.lang, data=data)
+
