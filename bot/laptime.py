@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import re
 
-# minutes and seconds may be separated by ' or :, seconds and thousandths by " . or ,
+# Typeset primes and doubled apostrophes are the same marks as ' and ".
+_MARKS = str.maketrans({"’": "'", "′": "'", "”": '"', "″": '"'})
+# hours end with : or h; minutes with : or '; seconds with " . or , before the thousandths
 _CLOCK = re.compile(
     r"""^\s*
-    (?:(?P<h>\d+):(?=\d{1,2}[:'’]))?          # hours, only when minutes follow
-    (?:(?P<m>\d+)\s*[:'’]\s*)?                  # minutes
-    (?P<s>\d+)                                 # seconds
-    (?:\s*["”.,]\s*(?P<frac>\d{1,3}))?          # fraction of a second
+    (?:(?P<h>\d{1,3})\s*(?::(?=\d{1,2}[:'])|h)\s*)?   # hours, only when minutes follow
+    (?:(?P<m>\d{1,4})\s*[:']\s*)?                     # minutes
+    (?P<s>\d{1,6})                                    # seconds
+    (?:\s*[".,]\s*(?P<frac>\d{1,3}))?                  # fraction of a second
     \s*$""",
     re.VERBOSE,
 )
@@ -33,14 +35,14 @@ def parse_lap_time(text: str | int | float) -> int:
     if isinstance(text, bool):
         raise LapTimeError(f"{text!r} is not a time")
     if isinstance(text, int):
-        if text < 0:
-            raise LapTimeError(f"{text} is negative")
+        if not 0 <= text < 2**53:
+            raise LapTimeError(f"{text} is not a number of milliseconds")
         return text
     if isinstance(text, float):
-        if text < 0:
-            raise LapTimeError(f"{text} is negative")
+        if not (0 <= text < 1e7):  # also refuses nan and infinity
+            raise LapTimeError(f"{text} is not a time in seconds")
         return round(text * 1000)
-    match = _CLOCK.match(text)
+    match = _CLOCK.match(text.translate(_MARKS).replace("''", '"'))
     if not match:
         raise LapTimeError(f"{text!r} is not a time like 4'08\"576, 4:08.576 or 248.576")
     hours = int(match["h"] or 0)
@@ -48,6 +50,8 @@ def parse_lap_time(text: str | int | float) -> int:
     seconds = int(match["s"])
     if (match["m"] is not None) and seconds >= 60:
         raise LapTimeError(f"{text!r} has {seconds} seconds in a minute")
+    if match["h"] is not None and match["m"] is None:
+        raise LapTimeError(f"{text!r} gives hours but no minutes")
     if match["h"] is not None and minutes >= 60:
         raise LapTimeError(f"{text!r} has {minutes} minutes in an hour")
     frac = match["frac"] or "0"

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-_NON_WORD = re.compile(r"[^a-z0-9]+")
+# Letters and digits of any script count (鈴鹿, Монца); everything else separates words.
+_NON_WORD = re.compile(r"[\W_]+")
 _YEAR = re.compile(r"^(19|20)\d\d$")
 # Below this a fuzzy match is only a suggestion, never an answer.
 ACCEPT_SCORE = 80.0
@@ -20,10 +21,10 @@ SUGGEST_SCORE = 55.0
 
 
 def normalise(text: str) -> str:
-    """Lower-case, strip accents and punctuation: `Le-Mans ` → `le mans`."""
+    """Fold case, strip accents and punctuation: `Le-Mans ` → `le mans`, `Güven` → `guven`."""
     decomposed = unicodedata.normalize("NFKD", text)
-    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    return _NON_WORD.sub(" ", ascii_only).strip()
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return _NON_WORD.sub(" ", bare).strip()
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,8 @@ def resolve(query: str, exact: list[AliasRow], load_index) -> Resolution:
     """
     text, year = split_year(query)
     full = normalise(query)
+    if not full:
+        return Resolution(None)  # "???" names nothing, and must not match everything
     hits = [r for r in exact if r.alias in (full, text) and (year is None or r.date.startswith(year))]
     if hits:
         return Resolution(max(hits, key=lambda r: r.date).event_id)

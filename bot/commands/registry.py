@@ -120,7 +120,7 @@ class Registry:
         if cmd.admin_only and not ctx.is_admin:
             return error_message(lang.t("err.not_allowed", command=cmd.name), lang.code)
         try:
-            values = self._convert(cmd, ctx, args)
+            values = self._convert(cmd, ctx, _split_event_words(cmd, ctx, args))
             return cmd.handler(ctx, **values)
         except UserError as err:
             return error_message(err.text, lang.code, err.data)
@@ -170,3 +170,35 @@ class Registry:
             return [c for c in p.choices if c.startswith(prefix.lower())][:25]
         source = self._completers.get(p.complete or "")
         return source(ctx, prefix, args or {})[:25] if source else []
+
+
+def _split_event_words(cmd: Command, ctx: Context, args: dict[str, object]) -> dict[str, object]:
+    """`/results lemans B`: when the event's words are not all an event name but a leading
+    part is an exact alias, give the words after it to the later, unfilled parameters."""
+    for index, p in enumerate(cmd.params):
+        value = args.get(p.name)
+        if not (p.greedy and p.complete == "events" and isinstance(value, str)):
+            continue
+        words = value.split()
+        later = [q for q in cmd.params[index + 1 :] if q.name not in args]
+        if len(words) < 2 or not later or ctx.queries.is_event_alias(value):
+            continue
+        for cut in range(len(words) - 1, 0, -1):
+            rest = _fill(later, words[cut:])
+            if rest is not None and ctx.queries.is_event_alias(" ".join(words[:cut])):
+                return {**args, p.name: " ".join(words[:cut]), **rest}
+    return args
+
+
+def _fill(params: list[Param], words: list[str]) -> dict[str, str] | None:
+    """Give each word to the next parameter that can take it; optional parameters with
+    choices are skipped when the word is not one of them. None when some word is left."""
+    filled: dict[str, str] = {}
+    queue = list(params)
+    for word in words:
+        while queue and queue[0].choices and word.lower() not in (*queue[0].choices, *queue[0].aliases):
+            queue.pop(0)
+        if not queue:
+            return None
+        filled[queue.pop(0).name] = word
+    return filled

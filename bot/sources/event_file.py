@@ -222,8 +222,9 @@ def _classifications(sf: Fields, session_id: str, event: Event, source_of) -> li
                     raise rf.fail("position", f"{position} is given twice in this classification")
                 positions.add(position)
             number = rf.data.get("number")
-            if number is not None and not isinstance(number, (int, str)):
-                raise rf.fail("number", f"must be a car number, not {number!r}")
+            if number is not None and (isinstance(number, bool) or not isinstance(number, (int, str))
+                                       or not str(number).strip() or len(str(number)) > 10):
+                raise rf.fail("number", f"must be a car number such as 7 or \"07\", not {number!r}")
             results.append(
                 Result(
                     session_id=session_id,

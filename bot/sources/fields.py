@@ -14,6 +14,10 @@ from rapidfuzz import process
 from bot.laptime import LapTimeError, parse_lap_time
 
 
+# Far beyond any lap count or grid size, and far inside SQLite's 64-bit integers.
+MAX_INT = 1_000_000_000
+
+
 class FileError(ValueError):
     """A problem in an input file, told as one sentence a user can act on."""
 
@@ -73,6 +77,8 @@ class Fields:
             raise self.fail(key, f"must be a whole number, not {value!r}")
         if minimum is not None and value < minimum:
             raise self.fail(key, f"must be at least {minimum}, not {value}")
+        if value > MAX_INT:
+            raise self.fail(key, f"must be at most {MAX_INT:,}, not {value}")
         return value
 
     def number(self, key: str, required: bool = True) -> float | None:
@@ -80,8 +86,9 @@ class Fields:
         value = self._get(key, required)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            raise self.fail(key, f"must be a positive number, not {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_INT:
+            # `not 0 < value` also refuses nan; the upper bound refuses inf.
+            raise self.fail(key, f"must be a positive number up to {MAX_INT:,}, not {value!r}")
         return float(value)
 
     def day(self, key: str, required: bool = True) -> date | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 from sqlite_utils import Database
 
@@ -39,6 +39,15 @@ class Queries:
         )
         exact = [AliasRow(**r) for r in self._rows(sql.format(marks), keys)]
         return resolve(query, exact, self.alias_index)
+
+    def is_event_alias(self, query: str) -> bool:
+        """Whether `query` (with or without a year) is exactly some event's alias."""
+        text, _ = split_year(query)
+        keys = [k for k in {normalise(query), text} if k]
+        if not keys:
+            return False
+        marks = ",".join("?" for _ in keys)
+        return self.db.execute(f"SELECT 1 FROM event_aliases WHERE alias IN ({marks}) LIMIT 1", keys).fetchone() is not None
 
     def search_events(self, query: str, limit: int = 25) -> list[str]:
         """Ids of the events that resemble `query`, best match first."""
@@ -100,7 +109,7 @@ class Queries:
         rows = self._rows(
             "SELECT s.*, e.id AS e_id FROM sessions s JOIN events e ON e.id = s.event_id "
             "WHERE s.starts_at >= ? ORDER BY s.starts_at LIMIT ?",
-            [now.isoformat(), limit],
+            [now.astimezone(timezone.utc).isoformat(), limit],
         )
         return [(_session(r), self.event(r["e_id"])) for r in rows]
 

@@ -220,6 +220,13 @@ def m002_announcements(db: Database) -> None:
     db["deliveries"].create_index(["channel_id", "status"])
 
 
+@migrations()
+def m003_bundle_sources(db: Database) -> None:
+    """Remember which sources an event's file declared, so a re-import that renames or
+    drops a source also drops what the old one said."""
+    db["events"].add_column("bundle_sources", str)
+
+
 def apply(db: Database) -> int:
     """Bring `db` to the current schema; returns how many migrations were applied."""
     pending = len(migrations.pending(db))

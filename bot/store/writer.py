@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from sqlite_utils import Database
 
@@ -27,6 +28,9 @@ class ImportOutcome:
 
 
 def _iso(value) -> str | None:
+    """ISO 8601; moments in UTC, so stored times compare correctly as text."""
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat()
     return value.isoformat() if value is not None else None
 
 
@@ -48,9 +52,11 @@ def _save(db: Database, bundle: EventBundle) -> ImportOutcome:
         incidents=len(bundle.incidents),
         quotes=len(bundle.quotes),
     )
-    existing = db.execute("SELECT digest FROM events WHERE id = ?", [event.id]).fetchone()
+    existing = db.execute("SELECT digest, bundle_sources FROM events WHERE id = ?", [event.id]).fetchone()
     if existing and bundle.digest and existing[0] == bundle.digest:
         return ImportOutcome(event.id, False, **counts)
+    own_sources = [s.id for s in bundle.sources]
+    earlier_sources = json.loads(existing[1] or "[]") if existing else []
 
     for source in bundle.sources:
         db["sources"].upsert(
@@ -79,6 +85,7 @@ def _save(db: Database, bundle: EventBundle) -> ImportOutcome:
             "classes": json.dumps(list(event.classes)),
             "source_id": bundle.sources[0].id if bundle.sources else None,
             "digest": bundle.digest,
+            "bundle_sources": json.dumps(own_sources),
         },
         pk="id",
     )
@@ -88,7 +95,8 @@ def _save(db: Database, bundle: EventBundle) -> ImportOutcome:
         ({"alias": alias, "event_id": event.id} for alias in sorted(aliases)), pk=("alias", "event_id")
     )
 
-    _forget_own_facts(db, event.id, [s.id for s in bundle.sources])
+    _forget_own_facts(db, event.id, sorted(set(own_sources) | set(earlier_sources)))
+    _drop_orphan_sessions(db, event.id, [s.id for s in bundle.sessions])
     db["sessions"].upsert_all(
         (
             {
@@ -174,3 +182,15 @@ def _forget_own_facts(db: Database, event_id: str, source_ids: list[str]) -> Non
     for table in ("results", "incidents"):
         db.execute(f"DELETE FROM {table} WHERE {in_event} AND source_id IN ({marks})", [event_id, *source_ids])
     db.execute(f"DELETE FROM quotes WHERE event_id = ? AND source_id IN ({marks})", [event_id, *source_ids])
+
+
+def _drop_orphan_sessions(db: Database, event_id: str, keep: list[str]) -> None:
+    """Sessions the bundle no longer lists go, unless another source still has facts there."""
+    marks = ",".join("?" for _ in keep) or "''"
+    db.execute(
+        f"""DELETE FROM sessions WHERE event_id = ? AND id NOT IN ({marks})
+        AND NOT EXISTS (SELECT 1 FROM results r WHERE r.session_id = sessions.id)
+        AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.session_id = sessions.id)
+        AND NOT EXISTS (SELECT 1 FROM quotes q WHERE q.session_id = sessions.id)""",
+        [event_id, *keep],
+    )

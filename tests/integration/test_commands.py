@@ -4,7 +4,7 @@ import pytest
 from bot.app import build_app
 from bot.config import Config
 
-from tests.conftest import NOW
+from tests.conftest import FIXTURES, NOW
 
 TOP_TEN = ["Dan Cammish", "Dino Zamparelli", "Alessio Rovera", "Ayhancan Güven", "Tom Oliphant",
            "Joffrey de Narda", "Valentin Hasse-Clot", "Philipp Morin", "Vincent Beltoise", "Euan McKay"]
@@ -94,7 +94,7 @@ def test_events_list_and_search(app, lang, title):
 
 
 def test_next_lists_upcoming_sessions_in_the_reader_zone(app):
-    app.import_files(["tests/fixtures/test-cup-spa-2024.toml"])
+    app.import_files([FIXTURES / "test-cup-spa-2024.toml"])
     message = ask(app, "/next")
     assert [d["name"] for d in message.data] == ["Race 2"]
     from bot.render.text import render_text
@@ -139,7 +139,7 @@ def test_bad_arguments_get_one_clear_sentence(app, line, lang, expected):
 
 
 def test_an_unknown_event_close_to_a_known_one_gets_suggestions(app):
-    app.import_files(["tests/fixtures/test-cup-spa-2024.toml"])
+    app.import_files([FIXTURES / "test-cup-spa-2024.toml"])
     message = ask(app, "/results spa francorchamps endurance")
     assert not message.error  # close enough to resolve
     message = ask(app, "/results test cap")
@@ -159,7 +159,7 @@ def test_autocomplete_sources(app):
 def test_fuzzy_lookup_sees_events_imported_by_another_connection(app):
     assert ask(app, "/results test cap").error  # builds the in-memory alias index
     other = build_app(Config(db_path=app.config.db_path))
-    other.import_files(["tests/fixtures/test-cup-spa-2024.toml"])
+    other.import_files([FIXTURES / "test-cup-spa-2024.toml"])
     other.close()
     message = ask(app, "/results test cap")
     assert message.error and "Test Cup Spa 2024" in message.title

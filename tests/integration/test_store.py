@@ -4,7 +4,7 @@ import pytest
 from bot.render.text import render_text
 from bot.store import open_database
 from bot.store.schema import migrations
-from tests.conftest import FIXTURES, NOW
+from tests.conftest import FIXTURES, NOW, dump
 
 BIG_TABLES = ("results", "sessions", "incidents", "quotes", "events")
 
@@ -16,7 +16,7 @@ def test_the_schema_comes_from_migrations_and_reapplying_is_a_no_op(tmp_path):
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     db.close()
     again, created = open_database(tmp_path / "a.db")
-    assert not created and [m.name for m in migrations.applied(again)] == ["m001_core", "m002_announcements"]
+    assert not created and [m.name for m in migrations.applied(again)] == [m.name for m in migrations._migrations]
 
 
 def test_foreign_keys_are_enforced(app):
@@ -68,3 +68,53 @@ def test_hostile_names_are_stored_and_shown_literally(app, tmp_path):
     assert quotes.data[0]["text"].startswith("@everyone <@&123> the red flag")
     assert "DROP TABLE quotes" in render_text(quotes)
     assert app.db["quotes"].count == 4  # three from Le Mans, one here: nothing dropped
+
+
+def _variant(tmp_path, name, *replacements):
+    text = (FIXTURES / "test-cup-spa-2024.toml").read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_reimport_drops_sessions_and_sources_the_file_no_longer_has(app, tmp_path):
+    app.import_files([FIXTURES / "test-cup-spa-2024.toml"])
+    assert [s.name for s, _ in app.queries.upcoming_sessions(NOW)] == ["Race 2"]
+    trimmed = _variant(
+        tmp_path, "spa.toml",
+        ('[[sessions]]\nid = "next-race"\nkind = "race"\nname = "Race 2"\nstart = 2027-07-28T11:00:00\n', ""),
+        ('id = "timing"\nkind = "timing"', 'id = "sheet"\nkind = "timing"'),
+    )
+    app.import_files([trimmed])
+    assert app.queries.upcoming_sessions(NOW) == []
+    race = app.ask("/results spa race", app.context(now=NOW)).data["results"]
+    assert len(race) == 6  # 4 overall + 2 in class Am, not twice that
+    assert len(app.ask("/quotes spa", app.context(now=NOW)).data) == 1
+
+
+def test_upcoming_sessions_compare_instants_not_local_clock_times(app, tmp_path):
+    # 10:00 in Los Angeles is 18:00 UTC: after 12:00 UTC, although "10:00" < "12:00".
+    path = _variant(tmp_path, "la.toml", ('timezone = "Europe/Brussels"', 'timezone = "America/Los_Angeles"'),
+                    ("start = 2027-07-28T11:00:00", "start = 2026-11-24T10:00:00"))
+    app.import_files([path])
+    upcoming = app.ask("/next", app.context(now=NOW))
+    assert [d["name"] for d in upcoming.data] == ["Race 2"]
+    assert "10:00 PST" in render_text(upcoming)
+
+
+def test_a_database_error_mid_import_rolls_everything_back(app):
+    from bot.sources.fields import FileError
+
+    before = dump(app.db)
+    # Make the store refuse one result row, after the event and sessions were written.
+    app.db.execute(
+        "CREATE TRIGGER refuse_dunn BEFORE INSERT ON results WHEN NEW.driver = 'Di Dunn' "
+        "BEGIN SELECT RAISE(ABORT, 'refused for the test'); END"
+    )
+    with pytest.raises(FileError, match="conflicts with what the database already holds"):
+        app.import_files([FIXTURES / "test-cup-spa-2024.toml"])
+    app.db.execute("DROP TRIGGER refuse_dunn")
+    assert dump(app.db) == before

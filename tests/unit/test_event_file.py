@@ -82,3 +82,23 @@ def test_a_missing_section_is_named(tmp_path):
     text = GOOD.read_text(encoding="utf-8").replace('[series]\nid = "test-cup"\nname = "Test Cup"\n', "")
     with pytest.raises(FileError, match=r"bad.toml: series: is missing"):
         load_event_file(write(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    "old, new, field",
+    [
+        ("circuit_length_km = 7.004", "circuit_length_km = nan", "event.circuit_length_km"),
+        ("circuit_length_km = 7.004", "circuit_length_km = inf", "event.circuit_length_km"),
+        ("starters = 4", "starters = 99999999999999999", "event.starters"),
+        ("laps = 25, time", "laps = 9223372036854775807, time", "sessions[1].classifications[0].results[0].laps"),
+        ('best_lap = "138.2"', 'best_lap = "99999999999999999999999"', "sessions[1].classifications[0].results[0].best_lap"),
+        ('best_lap = "138.2"', "best_lap = 1e308", "sessions[1].classifications[0].results[0].best_lap"),
+        ("{ position = 1, number = 7,", "{ position = 1, number = true,", "sessions[0].classifications[0].results[0].number"),
+    ],
+)
+def test_hostile_numbers_are_refused_by_name(tmp_path, old, new, field):
+    text = GOOD.read_text(encoding="utf-8")
+    assert old in text
+    with pytest.raises(FileError) as err:
+        load_event_file(write(tmp_path, text.replace(old, new, 1)))
+    assert f": {field}: " in str(err.value)
