@@ -6,7 +6,7 @@ The store is a temporary SQLite file holding the bundled Le Mans 2017 event plus
 `--events` synthetic events with `--results-per-event` results each (defaults: 1,000
 events, 50,000 results), so the indexes are exercised at a realistic size.
 
-Three cases are timed, interleaved in the same loop:
+Four cases are timed, interleaved in the same loop:
   baseline  the bare SQL that fetches the same result rows, via app.db.execute().fetchall()
   exact     /results lemans        (indexed alias hit)
   fuzzy     /results "le mands"    (no alias matches: rapidfuzz over every alias)

@@ -1,16 +1,21 @@
 """The `pitboard` command line.
 
 Each chat command of the registry is also a subcommand (`pitboard results lemans`), with
-the same parsing as in a chat plus `--json` and `--lang`; `import` and `console` are
-CLI-only. Errors a user can cause print one sentence and exit 1, never a traceback.
+the same parsing as in a chat plus `--json` and `--lang`; `import`, `console`, `run`,
+`demo` and `dispatch` are CLI-only. Errors a user can cause print one sentence and exit 1,
+never a traceback.
 """
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.app import App, build_app
 from bot.commands import Registry, build_registry
@@ -18,12 +23,19 @@ from bot.commands.parse import assign
 from bot.commands.registry import UserError
 from bot.config import ConfigError, load_config
 from bot.i18n import LANGUAGES
-from bot.messages import Message
+from bot.messages import Message, error_message
 from bot.render.json_out import render_json
 from bot.render.text import clean, render_text
 from bot.sources.fields import FileError
 
 EXIT_OK, EXIT_USER_ERROR = 0, 1
+CLI_ONLY = {
+    "import": "Validate event files and load them in one transaction: all land or none",
+    "console": "Open the console channel: type /results lemans as in a chat",
+    "run": "Run the bot: the scheduler, the dispatcher and every platform whose token is set",
+    "demo": "Replay the Le Mans 2017 race through the real announcement path, on a fast clock",
+    "dispatch": "Send what the outbox holds to the console channel, then exit",
+}
 
 
 def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
@@ -33,38 +45,58 @@ def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
     parser.add_argument("--lang", choices=LANGUAGES, default=default, help="answer in English or French")
     parser.add_argument("--tz", metavar="ZONE", default=default,
                         help="show times in this time zone, e.g. Europe/Paris (default: the event's)")
+    parser.add_argument("--channel", metavar="PLATFORM:ID", default=default,
+                        help="act as this channel, for subscribe and settings (default: console:console)")
 
 
 def build_parser(registry: Registry) -> argparse.ArgumentParser:
-    """The argument parser, with one subcommand per registry command plus import and console."""
+    """The argument parser: one subcommand per registry command plus the CLI-only ones."""
     parser = argparse.ArgumentParser(
         prog="pitboard", description="Motorsport results, pole, safety cars and quotes from one SQLite store."
     )
     _common(parser, suppress=False)
     subs = parser.add_subparsers(dest="subcommand", metavar="COMMAND")
     for cmd in registry:
-        sub = subs.add_parser(cmd.name, help=cmd.help.split(" Example:")[0], description=cmd.help)
+        params = "\n".join(f"  {p.name}: {p.help}" + ("" if p.required else " (optional)") for p in cmd.params)
+        sub = subs.add_parser(
+            cmd.name, help=cmd.summary, description=f"{cmd.help}\n\nArguments:\n{params or '  none'}",
+            usage=f"pitboard {cmd.usage().lstrip('/')} [options]", formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         _common(sub, suppress=True)
         sub.add_argument("--json", action="store_true", help="print the answer as JSON")
-        positional = [p for p in cmd.params if p.required or p.greedy]
-        sub.add_argument("words", nargs="*", metavar=" ".join(p.name.upper() for p in positional) or "ARGS",
-                         help="; ".join(f"{p.name}: {p.help}" for p in cmd.params) or "no arguments")
+        sub.add_argument("words", nargs="*", help=argparse.SUPPRESS)
         for p in cmd.params:
             if not p.required:
                 sub.add_argument(f"--{p.name.replace('_', '-')}", dest=f"opt_{p.name}", metavar=p.name.upper(),
-                                 choices=p.choices or None, help=p.help)
-    imp = subs.add_parser("import", help="Validate event files and load them in one transaction",
-                          description="Validate event files and load them in one transaction: all land or none.")
-    _common(imp, suppress=True)
-    imp.add_argument("files", nargs="+", metavar="FILE", help="TOML event files (see data/events/README.md)")
-    con = subs.add_parser("console", help="Open the console channel: type /results lemans as in a chat",
-                          description="Open the console channel: type the same /commands as on Discord or Telegram.")
-    _common(con, suppress=True)
+                                 help=p.help)
+    for name, text in CLI_ONLY.items():
+        sub = subs.add_parser(name, help=text, description=text + ".")
+        _common(sub, suppress=True)
+        if name == "import":
+            sub.add_argument("files", nargs="+", metavar="FILE", help="TOML event files (see data/events/README.md)")
+            sub.add_argument("--json", action="store_true", help="print what was imported as JSON")
+        if name == "demo":
+            sub.add_argument("--step", type=float, default=1.5, metavar="SECONDS",
+                             help="seconds between the race's moments on the replay clock (default 1.5)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one `pitboard` command and return its exit status."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`pitboard events | head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_USER_ERROR
+
+
+def _fail(text: str) -> int:
+    print(clean(text), file=sys.stderr)
+    return EXIT_USER_ERROR
+
+
+def _main(argv: Sequence[str] | None) -> int:
     registry = build_registry()
     parser = build_parser(registry)
     args = parser.parse_args(argv)
@@ -74,19 +106,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_config()
     except ConfigError as err:
-        print(err, file=sys.stderr)
-        return EXIT_USER_ERROR
-    if args.db:
+        return _fail(str(err))
+    if args.db is not None:
+        if not args.db.strip():
+            return _fail("--db needs a file path, for example --db data/pitboard.db.")
         config = replace(config, db_path=Path(args.db))
     if args.lang:
         config = replace(config, lang=args.lang)
     if args.tz:
+        try:
+            ZoneInfo(args.tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            return _fail(f"--tz {args.tz!r} is not a time zone; use a name such as Europe/Paris or UTC.")
         config = replace(config, timezone=args.tz)
+    if args.subcommand == "demo":
+        from bot.demo import run_demo  # loads the scheduler: only for the commands that run it
+
+        return run_demo(config, step=args.step)
     try:
         app = build_app(config)
     except FileError as err:
-        print(f"Could not load the bundled events: {err}", file=sys.stderr)
-        return EXIT_USER_ERROR
+        return _fail(f"Could not load the bundled events: {err}")
+    except (sqlite3.Error, OSError) as err:
+        return _fail(f"Cannot open the database {config.db_path} ({err}). Give a writable file path with --db.")
     try:
         if app.seeded:
             print(f"Created {config.db_path} and loaded the bundled events.", file=sys.stderr)
@@ -95,21 +137,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         app.close()
 
 
+def _channel_of(app: App, args: argparse.Namespace, create: bool):
+    platform, _, address = (getattr(args, "channel", None) or "console:console").partition(":")
+    if not address:
+        raise UserError(f"--channel {args.channel!r} must look like PLATFORM:ID, for example console:console.")
+    return app.channels.ensure(platform, address) if create else app.channels.find(platform, address)
+
+
 def _dispatch(app: App, args: argparse.Namespace) -> int:
     if args.subcommand == "import":
-        return _import(app, args.files)
-    ctx = app.context()
+        return _import(app, args.files, args.json)
+    if args.subcommand in ("run", "dispatch"):
+        from bot.runner import run_bot, send_pending
+
+        return run_bot(app) if args.subcommand == "run" else send_pending(app)
+    cmd = app.registry.get(args.subcommand)
+    try:
+        # The person at the terminal runs the bot, so may change the console channel.
+        channel = _channel_of(app, args, create=bool(cmd and cmd.admin_only))
+    except UserError as err:
+        return _fail(err.text)
+    ctx = app.context(lang=args.lang, is_admin=True, channel=channel)
     if args.subcommand == "console":
         from bot.platforms.console import run_console  # the console is a platform: load it only here
 
         return run_console(app, ctx, sys.stdin, sys.stdout)
-    cmd = app.registry.get(args.subcommand)
     named = {p.name: getattr(args, f"opt_{p.name}") for p in cmd.params
              if getattr(args, f"opt_{p.name}", None) is not None}
     try:
         call_args = assign(cmd, list(args.words), ctx.lang)
     except UserError as err:
-        return _show(Message(title=err.text, error=True, data={"error": err.text}), args.json)
+        return _show(error_message(err.text, ctx.lang.code), args.json)
     call_args.update(named)
     return _show(app.registry.run(ctx, cmd.name, call_args), args.json)
 
@@ -124,13 +182,18 @@ def _show(message: Message, as_json: bool) -> int:
     return EXIT_OK
 
 
-def _import(app: App, files: list[str]) -> int:
+def _import(app: App, files: list[str], as_json: bool) -> int:
     try:
         outcomes = app.import_files(files)
     except FileError as err:
         print(clean(str(err)), file=sys.stderr)
         print("Nothing was imported.", file=sys.stderr)
+        if as_json:
+            print(json.dumps({"error": str(err), "file": err.file, "field": err.field}, ensure_ascii=False))
         return EXIT_USER_ERROR
+    if as_json:
+        print(json.dumps([{"file": f, **o.__dict__} for f, o in zip(files, outcomes)], indent=2))
+        return EXIT_OK
     for path, o in zip(files, outcomes):
         if o.changed:
             print(f"{path}: imported {o.event_id} ({o.sessions} sessions, {o.results} results, "

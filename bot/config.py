@@ -8,10 +8,14 @@ import os
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.i18n import LANGUAGES
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# A clone (or an editable install) keeps data/ beside the package; an installed wheel
+# does not, so then data/ is looked for where the command runs.
+_SOURCE_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = _SOURCE_ROOT if (_SOURCE_ROOT / "data" / "events").is_dir() else Path.cwd()
 DATA_DIR = PROJECT_ROOT / "data"
 
 
@@ -48,6 +52,13 @@ def load_config(env: dict | None = None, path: str | Path | None = None) -> Conf
     return config
 
 
+def _table(data: dict, key: str, path: Path) -> dict:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: [{key}] must be a table of settings; fix it or remove it.")
+    return value
+
+
 def _lang(value: str, where: str) -> str:
     if value not in LANGUAGES:
         raise ConfigError(f"{where} is {value!r}; use one of {', '.join(LANGUAGES)}.")
@@ -59,8 +70,16 @@ def _apply_file(config: Config, path: Path) -> Config:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise ConfigError(f"{path}: cannot be read as TOML ({err}); fix it or remove it.") from None
-    db = data.get("database", {})
-    defaults = data.get("defaults", {})
+    db = _table(data, "database", path)
+    defaults = _table(data, "defaults", path)
+    for key in ("path", "events_dir"):
+        if key in db and not (isinstance(db[key], str) and db[key].strip()):
+            raise ConfigError(f"{path}: database.{key} must be a file path in quotes; fix it or remove it.")
+    if "timezone" in defaults:
+        try:
+            ZoneInfo(str(defaults["timezone"]))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"{path}: defaults.timezone {defaults['timezone']!r} is not a time zone such as Europe/Paris.") from None
     base = path.parent
     if "path" in db:
         config = replace(config, db_path=(base / db["path"]).resolve())

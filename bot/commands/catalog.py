@@ -6,7 +6,7 @@ about Discord, Telegram or the terminal.
 from __future__ import annotations
 
 from bot.commands.common import SESSION_ALIASES
-from bot.commands.events import events, next
+from bot.commands.events import events, next_sessions
 from bot.commands.help import make_help
 from bot.commands.incidents import safetycar
 from bot.commands.quotes import quotes
@@ -45,8 +45,8 @@ def build_registry() -> Registry:
     )
     registry.add(events, Param("query", "Words to search for: name, venue, alias or year", greedy=True),
                  example="/events le mans")
-    registry.add(next, Param("count", "How many sessions to list (1–25)", kind=int, minimum=1, maximum=25),
-                 example="/next")
+    registry.add(next_sessions, Param("count", "How many sessions to list (1–25)", kind=int, minimum=1, maximum=25),
+                 example="/next", name="next")
     target = Param("target", "What to follow: a series, an event, or all", required=True, complete="targets",
                    greedy=True)
     registry.add(subscribe, target, Param("kinds", f"Only these kinds of post, comma-separated: {', '.join(UPDATE_KINDS)}",

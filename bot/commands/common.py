@@ -18,9 +18,10 @@ def find_event(ctx: Context, query: str) -> Event:
     if found.event_id is None:
         lang = ctx.lang
         if found.suggestions:
-            names = lang.join([f"“{s}”" for s in found.suggestions])
-            raise UserError(lang.t("err.no_event", query=query, suggestions=names), {"error": "no_event", "suggestions": list(found.suggestions)})
-        raise UserError(lang.t("err.no_event_plain", query=query), {"error": "no_event", "suggestions": []})
+            names = lang.join([lang.t("quoted", text=s) for s in found.suggestions])
+            raise UserError(lang.t("err.no_event", query=query, suggestions=names),
+                            {"code": "no_event", "suggestions": list(found.suggestions)})
+        raise UserError(lang.t("err.no_event_plain", query=query), {"code": "no_event", "suggestions": []})
     return ctx.queries.event(found.event_id)
 
 

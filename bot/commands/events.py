@@ -24,12 +24,12 @@ def events(ctx: Context, query: str | None = None) -> Message:
     table = Table(
         caption="",
         columns=(Column(lang.t("col.date")), Column(lang.t("col.event")), Column(lang.t("col.venue"))),
-        rows=tuple((e.date.isoformat(), f"{e.name} {e.date.year}", e.venue or "") for e in found),
+        rows=tuple((lang.day(e.date), f"{e.name} {e.date.year}", e.venue or "") for e in found),
     )
     return Message(title=title, blocks=(table,), lang=lang.code, data=data)
 
 
-def next(ctx: Context, count: int = 5) -> Message:  # noqa: A001 - the command is called /next
+def next_sessions(ctx: Context, count: int = 5) -> Message:
     """List the next scheduled sessions, soonest first, in your time zone. Example: /next"""
     lang = ctx.lang
     upcoming = ctx.queries.upcoming_sessions(ctx.now, limit=count)

@@ -15,20 +15,20 @@ def make_help(registry: Registry):
             cmd = registry.get(command)
             if cmd is None:
                 raise UserError(lang.t("err.no_command_help", name=command.lstrip("/")))
-            items = [(p.name + ("" if p.required else " (optional)"), p.help) for p in cmd.params]
-            blocks = [Text(lang.command_help(cmd.name, cmd.help)), Text(f"{lang.t('help.usage')}: {cmd.usage()}")]
+            items = [(p.name + ("" if p.required else f" ({lang.t('help.optional')})"), lang.param_help(p.name, p.help))
+                     for p in cmd.params]
+            blocks = [Text(lang.command_help(cmd.name, cmd.help)), Text(lang.t("help.usage", usage=cmd.usage()))]
             if items:
                 blocks.append(Fields(tuple(items)))
             data = {"name": cmd.name, "help": cmd.help, "usage": cmd.usage(), "params": [p.name for p in cmd.params]}
             return Message(title=f"/{cmd.name}", blocks=tuple(blocks), lang=lang.code, data=data)
         visible = [c for c in registry if ctx.is_admin or not c.admin_only]
-        items = tuple((c.usage(), _first_sentence(lang.command_help(c.name, c.help))) for c in visible)
+        items = tuple(
+            (c.usage(), lang.command_help(c.name, c.summary) + (f" ({lang.t('help.admin')})" if c.admin_only else ""))
+            for c in visible
+        )
         data = [{"name": c.name, "help": c.help, "usage": c.usage()} for c in visible]
         return Message(title=lang.t("help.title"), blocks=(Fields(items),), lang=lang.code, data=data)
 
     return help
 
-
-def _first_sentence(text: str) -> str:
-    head = text.split(" Example:")[0]
-    return head.replace("\n", " ")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from rapidfuzz import fuzz, process
 
-from bot.commands.common import event_data, find_event
+from bot.commands.common import find_event
 from bot.commands.registry import Context
 from bot.messages import Message, QuoteBlock, Text
 

@@ -75,6 +75,11 @@ class Command:
         """The parameter called `name`, if any."""
         return next((p for p in self.params if p.name == name), None)
 
+    @property
+    def summary(self) -> str:
+        """The help's first part, without the examples."""
+        return self.help.split(" Example:")[0].replace("\n", " ")
+
     def usage(self) -> str:
         """`/results EVENT [session] [class]`: the shape of a call."""
         parts = [f"/{self.name}"]
@@ -123,7 +128,7 @@ class Registry:
             values = self._convert(cmd, ctx, _split_event_words(cmd, ctx, args))
             return cmd.handler(ctx, **values)
         except UserError as err:
-            return error_message(err.text, lang.code, err.data)
+            return error_message(err.text, lang.code, {"error": err.text, **(err.data or {})})
 
     def _convert(self, cmd: Command, ctx: Context, args: dict[str, object]) -> dict[str, object]:
         lang = ctx.lang

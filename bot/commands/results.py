@@ -22,7 +22,7 @@ def results(ctx: Context, event: str, session: str | None = None, car_class: str
     if car_class:
         match = [c for c in available if same_name(c or "overall", car_class) or (c == OVERALL and same_name(car_class, lang.t("overall")))]
         if not match:
-            names = ", ".join(c or "overall" for c in available)
+            names = ", ".join(c or lang.t("overall") for c in available)
             raise UserError(lang.t("err.no_class", event=ev.name, session=session_name, name=car_class, classes=names))
         wanted = match
 
@@ -33,6 +33,8 @@ def results(ctx: Context, event: str, session: str | None = None, car_class: str
         partial |= _is_partial(rows, ev.starters if classification == OVERALL else None)
         rows_data += [result_data(r) for r in rows]
     footer = event_footer(ctx, ev)
+    if sess.status == "finished":
+        footer = f"{footer}\n{lang.t('post.finish_status_finished')}"
     if partial:
         footer = f"{footer}\n{lang.t('results.partial')}"
     return Message(

@@ -14,6 +14,7 @@ from bot.laptime import format_lap_time
 LANGUAGES = ("en", "fr")
 _CATALOGS = {"en": en.STRINGS, "fr": fr.STRINGS}
 _COMMAND_HELP = {"fr": fr.COMMAND_HELP}
+_PARAM_HELP = {"fr": fr.PARAM_HELP}
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,10 @@ class Lang:
     def command_help(self, name: str, english: str) -> str:
         """A command's help in this language, falling back to its English docstring."""
         return _COMMAND_HELP.get(self.code, {}).get(name, english)
+
+    def param_help(self, name: str, english: str) -> str:
+        """A parameter's help in this language, falling back to English."""
+        return _PARAM_HELP.get(self.code, {}).get(name, english)
 
 
 def pick(text: dict[str, str] | None, lang: str) -> str | None:

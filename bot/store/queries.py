@@ -90,10 +90,6 @@ class Queries:
         rows = self._rows("SELECT * FROM events ORDER BY date DESC, name LIMIT ? OFFSET ?", [limit, offset])
         return [_event(r, ()) for r in rows]
 
-    def event_count(self) -> int:
-        """How many events the store holds."""
-        return self.db.execute("SELECT count(*) FROM events").fetchone()[0]
-
     # sessions -----------------------------------------------------------------------
     def sessions(self, event_id: str) -> list[Session]:
         """The event's sessions, practice before qualifying before race."""

@@ -66,7 +66,7 @@ def test_unknown_event_exits_1_with_a_sentence(cli):
     assert r.code == 1 and r.out == ""
     assert r.err.strip().splitlines()[-1] == "No event “monza”. Type /events to see the ones Pitboard knows."
     j = cli("results", "monza", "--json")
-    assert j.code == 1 and j.json()["error"] == "no_event"
+    assert j.code == 1 and j.json()["code"] == "no_event" and j.json()["error"].startswith("No event “monza”")
 
 
 def test_import_is_idempotent(cli, db_path):
