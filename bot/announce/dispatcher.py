@@ -29,14 +29,19 @@ MAX_ATTEMPTS = 8
 MAX_BACKOFF = 300.0
 SEND_TIMEOUT = 30.0
 
+# Each channel's oldest due delivery (posts reach a channel in order), then interleaved
+# across updates: every fan-out's first channel, every fan-out's second, and so on, so a
+# 10,000-channel fan-out cannot push a small one to the back of the queue.
 _DUE = """
-SELECT d.id, d.update_id, d.channel_id, d.action, d.attempts, d.message_id, c.platform, c.address
-FROM (SELECT id, update_id, channel_id, action, attempts, message_id, not_before,
-             ROW_NUMBER() OVER (PARTITION BY channel_id ORDER BY update_id, id) AS turn
-      FROM deliveries WHERE status = 'pending' AND not_before <= :now) d
-JOIN channels c ON c.id = d.channel_id
-WHERE d.turn = 1 AND c.paused_reason IS NULL AND c.platform IN ({platforms})
-ORDER BY d.not_before, d.id
+SELECT id, update_id, channel_id, action, attempts, message_id, platform, address FROM (
+  SELECT d.*, c.platform, c.address,
+         ROW_NUMBER() OVER (PARTITION BY d.update_id ORDER BY d.id) AS share
+  FROM (SELECT id, update_id, channel_id, action, attempts, message_id,
+               ROW_NUMBER() OVER (PARTITION BY channel_id ORDER BY update_id, id) AS turn
+        FROM deliveries WHERE status = 'pending' AND not_before <= :now) d
+  JOIN channels c ON c.id = d.channel_id
+  WHERE d.turn = 1 AND c.paused_reason IS NULL AND c.platform IN ({platforms}))
+ORDER BY share, update_id
 LIMIT :limit
 """
 
@@ -57,11 +62,12 @@ class Dispatcher:
     """Sends due deliveries through the running platforms."""
 
     def __init__(self, db: Database, platforms: dict[str, Platform], clock: Callable[[], float] = time.time,
-                 batch: int = 1000):
+                 batch: int = 200):
         self.db = db
         self.platforms = platforms
         self.channels = Channels(db)
         self.clock = clock
+        # Small rounds: a new update waits at most one round before it gets its share.
         self.batch = batch
         self.limiters = {name: RateLimiter(p.capabilities.limits) for name, p in platforms.items()}
         self._in_flight = {name: asyncio.Semaphore(p.capabilities.max_in_flight) for name, p in platforms.items()}
@@ -140,7 +146,7 @@ class Dispatcher:
                 ref = MessageRef(row.platform, row.address, row.message_id)
                 await asyncio.wait_for(platform.edit(ref, message), SEND_TIMEOUT)
             else:
-                message = render_post(post, channel, corrected=row.action == "edit")
+                message = render_post(post, channel, corrected=row.action in ("edit", "repost"))
                 ref = await asyncio.wait_for(platform.send(row.address, message, nonce=f"pb{row.id}r{post.revision}"), SEND_TIMEOUT)
             self._sent(row, ref, post.revision)
         except SendFailed as failure:
@@ -169,7 +175,7 @@ class Dispatcher:
             log.warning("channel %s:%s is gone (%s); its subscriptions are paused", row.platform, row.address, reason)
         elif failure.outcome == "rejected" and row.action == "edit":
             # The post to correct is gone (deleted by a moderator): post the correction anew.
-            self.db.execute("UPDATE deliveries SET action = 'send', message_id = NULL WHERE id = ?", [row.id])
+            self.db.execute("UPDATE deliveries SET action = 'repost', message_id = NULL WHERE id = ?", [row.id])
             self._set(row, "pending", now, reason)
         elif failure.outcome == "rejected":
             self._set(row, "failed", now, reason)

@@ -68,7 +68,8 @@ def render_post(post: Post, channel: Channel, corrected: bool = False) -> Messag
             title = lang.t("post.red_flag_end" if ending else "post.red_flag", event=event)
         if ending and post.kind == "safety_car_in":
             blocks.append(Text(lang.t("post.safety_car_in_text")))
-        blocks += [Text(describe(lang, _incident(c))) for c in p["crashes"]]
+        if not ending:  # the crash behind it was told when the period began
+            blocks += [Text(describe(lang, _incident(c))) for c in p["crashes"]]
         blocks.append(Text(describe(lang, incident)))
     elif post.kind == "finish":
         tables = p["classifications"]

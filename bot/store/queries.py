@@ -100,6 +100,10 @@ class Queries:
         )
         return [_session(r) for r in rows]
 
+    def any_live_session(self) -> bool:
+        """Whether some session is running now (sources then poll faster)."""
+        return self.db.execute("SELECT 1 FROM sessions WHERE status = 'live' LIMIT 1").fetchone() is not None
+
     def upcoming_sessions(self, now: datetime, limit: int = 10) -> list[tuple[Session, Event]]:
         """Sessions starting after `now`, soonest first, each with its event."""
         rows = self._rows(

@@ -201,7 +201,7 @@ def m002_announcements(db: Database) -> None:
             "update_id": int,
             "channel_id": int,
             "status": str,  # pending, sending, sent, failed
-            "action": str,  # send, or edit (a correction of what was sent)
+            "action": str,  # send; edit (correct what was sent); repost (the post to correct is gone)
             "revision": int,  # the update's revision this delivery last showed
             "not_before": float,  # epoch seconds: spoiler delay and retry backoff
             "attempts": int,

@@ -1,0 +1,105 @@
+"""The engine: one APScheduler AsyncIOScheduler running the dispatcher, reminders, source
+polling and the daily digest on the same loop as the platforms.
+
+Jobs have ids, re-read the database when they fire, and are rebuilt from it at start, so
+a restart picks up where the last run stopped. Every job is a coroutine: APScheduler runs
+those on the loop, where the database connection lives, rather than in a thread pool.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.announce.announcer import REMINDER_HORIZON
+from bot.announce.dispatcher import Dispatcher
+from bot.app import App
+from bot.platforms.base import Platform
+
+log = logging.getLogger(__name__)
+DISPATCH_EVERY = 1.0  # seconds; new facts wake the dispatcher at once, this catches the rest
+REBUILD_EVERY = 10.0  # minutes between re-reading the schedule of sessions
+
+
+class Engine:
+    """Scheduler plus dispatcher for one running bot."""
+
+    def __init__(self, app: App, platforms: dict[str, Platform], polls: list | None = None):
+        self.app = app
+        self.dispatcher = Dispatcher(app.db, platforms)
+        self.scheduler = AsyncIOScheduler(timezone=timezone.utc)
+        self.polls = polls or []  # (source, interval, live_interval) triples
+        self._dispatching = False
+        self._again = False
+        app.announcer.listeners.append(self.wake)
+
+    def start(self) -> None:
+        """Add the standing jobs, rebuild the per-session ones from the database, start."""
+        now = datetime.now(timezone.utc)
+        self.scheduler.add_job(self._dispatch, "interval", seconds=DISPATCH_EVERY, id="dispatch",
+                               max_instances=1, coalesce=True, next_run_time=now)
+        self.scheduler.add_job(self._rebuild, "interval", minutes=REBUILD_EVERY, id="rebuild", coalesce=True)
+        for source, interval, live_interval in self.polls:
+            self.scheduler.add_job(self._poll, "interval", seconds=interval, id=f"poll:{source.name}",
+                                   args=[source, interval, live_interval], max_instances=1, coalesce=True,
+                                   next_run_time=now)
+        self.scheduler.start()
+        self.rebuild()
+
+    def wake(self) -> None:
+        """Run the dispatcher now rather than at its next tick (new deliveries are waiting)."""
+        if self._dispatching:
+            self._again = True  # the running round will go round once more
+        elif self.scheduler.running and self.scheduler.get_job("dispatch"):
+            self.scheduler.modify_job("dispatch", next_run_time=datetime.now(timezone.utc))
+
+    def rebuild(self) -> int:
+        """One reminder job per upcoming session, from the sessions now in the database."""
+        now = datetime.now(timezone.utc)
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("remind:"):
+                job.remove()
+        sessions = self.app.queries.upcoming_sessions(now, limit=200)
+        for session, _ in sessions:
+            at = max(now, session.start - REMINDER_HORIZON)
+            self.scheduler.add_job(self._remind, "date", run_date=at, id=f"remind:{session.id}",
+                                   replace_existing=True, misfire_grace_time=3600)
+        return len(sessions)
+
+    async def _rebuild(self) -> None:
+        self.rebuild()
+
+    async def _remind(self) -> None:
+        self.app.announcer.remind()
+
+    async def _dispatch(self) -> None:
+        self._dispatching = True
+        try:
+            # Rounds until one sends nothing and no new delivery arrived meanwhile.
+            while await self.dispatcher.run_once() or self._again:
+                self._again = False
+        finally:
+            self._dispatching = False
+
+    async def _poll(self, source, interval: float, live_interval: float) -> None:
+        try:
+            await source.poll(self.app)
+        except Exception:  # noqa: BLE001 - one failing source must not stop the others
+            log.exception("source %s failed", source.name)
+        # Poll faster while any session is live, back to normal after.
+        wanted = live_interval if self.app.queries.any_live_session() else interval
+        job = self.scheduler.get_job(f"poll:{source.name}")
+        if job and job.trigger.interval != timedelta(seconds=wanted):
+            job.reschedule("interval", seconds=wanted)
+
+    def add_daily(self, job: Callable, hour: int, job_id: str = "digest") -> None:
+        """Run the coroutine `job` every day at `hour` UTC (the optional digest)."""
+        self.scheduler.add_job(job, "cron", hour=hour, id=job_id, replace_existing=True, coalesce=True)
+
+    async def shutdown(self) -> None:
+        """Stop scheduling, then let the sends in flight finish."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await self.dispatcher.drain()

@@ -1,0 +1,72 @@
+"""`pitboard demo`: the Le Mans 2017 race replayed through the real announcement path.
+
+A fresh demo database gets the console channel subscribed to everything; the scheduler
+then stores each moment of the race on a compressed clock, and the posts reach the
+terminal the way they would reach a fan channel: store → updates → outbox → dispatcher.
+"""
+from __future__ import annotations
+
+import asyncio
+import sys
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from bot.announce.engine import Engine
+from bot.app import build_app
+from bot.config import Config
+from bot.platforms.console import ConsolePlatform
+from bot.runner import ensure_console_channel
+from bot.sources.event_file import load_event_file
+from bot.sources.fields import FileError
+from bot.sources.replay import replay_stages
+
+DEMO_EVENT = "2017-porsche-carrera-cup-le-mans.toml"
+# The demo stops by itself even if a post could not be sent.
+DEADLINE = 50.0
+
+
+def run_demo(config: Config, step: float = 1.5) -> int:
+    """Replay the bundled race into data/demo.db and print the posts; returns the exit status."""
+    db_path = config.db_path.parent / "demo.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    try:
+        bundle = load_event_file(config.events_dir / DEMO_EVENT)
+    except FileError as err:
+        print(f"The demo needs the bundled event: {err}", file=sys.stderr)
+        return 1
+    app = build_app(replace(config, db_path=db_path, seed_events=False))
+    try:
+        ensure_console_channel(app)
+        asyncio.run(_replay(app, bundle, max(0.0, step)))
+    finally:
+        app.close()
+    print(f"Demo database: {db_path} (open it with `pitboard --db {db_path} results lemans`).")
+    return 0
+
+
+async def _replay(app, bundle, step: float) -> None:
+    engine = Engine(app, {"console": ConsolePlatform(sys.stdout)})
+    stages = replay_stages(bundle)
+    done = asyncio.Event()
+    t0 = datetime.now(timezone.utc)
+
+    async def land(index: int) -> None:
+        stage = stages[index]
+        print(f">>> {bundle.event.name} {bundle.event.date.year}: {stage.label}\n", flush=True)
+        app.store([stage.bundle], f"demo replay ({stage.label})")
+        if index == len(stages) - 1:
+            done.set()
+
+    engine.start()
+    for index in range(len(stages)):
+        engine.scheduler.add_job(land, "date", run_date=t0 + timedelta(seconds=step * (index + 0.2)),
+                                 args=[index], id=f"demo:{index}")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + DEADLINE
+    await asyncio.wait_for(done.wait(), DEADLINE)
+    # Let the last posts go out; the dispatcher job keeps running meanwhile.
+    while engine.dispatcher.pending() and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+    await engine.shutdown()

@@ -1,0 +1,97 @@
+"""A fake platform for tests and benchmarks: records what it is sent, enforces send limits
+the way a real platform does (answering 429 with retry-after when they are broken), and
+fails on request.
+
+It is a real Platform, not a mock: the dispatcher cannot tell it from Telegram's or
+Discord's adapter, except that nothing leaves the process.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+from bot.announce.ratelimit import UNLIMITED, Limits
+from bot.messages import Message
+from bot.platforms.base import Capabilities, MessageRef, SendFailed
+
+
+@dataclass(frozen=True)
+class Sent:
+    channel: str
+    message: Message
+    message_id: str
+    at: float
+    nonce: str | None = None
+
+
+class FakePlatform:
+    """Records sends and edits; `fail(channel, ...)` queues failures for a channel."""
+
+    def __init__(self, name: str = "fake", limits: Limits = UNLIMITED, max_in_flight: int = 1,
+                 latency: float = 0.0, dedupe_nonces: bool = False, clock=time.monotonic):
+        self.name = name
+        self.capabilities = Capabilities(max_length=4096, limits=limits, max_in_flight=max_in_flight)
+        self.latency = latency
+        self.dedupe_nonces = dedupe_nonces
+        self.clock = clock
+        self.sent: list[Sent] = []
+        self.edits: list[Sent] = []
+        self.throttled = 0  # 429s given because the caller broke a limit
+        self._failures: dict[str, deque] = defaultdict(deque)
+        self._ids = itertools.count(1)
+        self._by_nonce: dict[str, MessageRef] = {}
+        self._global: deque[float] = deque()
+        self._chats: dict[str, deque[float]] = defaultdict(deque)
+        self.limits = limits
+
+    def fail(self, channel: str, *failures: BaseException) -> None:
+        """Make the next sends to `channel` raise these, in order."""
+        self._failures[channel].extend(failures)
+
+    def _over(self, times: deque, count: int, window: float, now: float) -> bool:
+        while times and now - times[0] >= window:
+            times.popleft()
+        return len(times) >= count
+
+    def _check_limits(self, channel: str) -> None:
+        now = self.clock()
+        chat = self._chats[channel]
+        if self._over(self._global, self.limits.global_count, self.limits.global_window, now):
+            self.throttled += 1
+            raise SendFailed("retry_after", "429 Too Many Requests (global)", retry_after=self.limits.global_window,
+                             is_global=True)
+        if self._over(chat, self.limits.chat_count, self.limits.chat_window, now):
+            self.throttled += 1
+            raise SendFailed("retry_after", "429 Too Many Requests (chat)", retry_after=self.limits.chat_window)
+        self._global.append(now)
+        chat.append(now)
+
+    async def send(self, channel: str, message: Message, nonce: str | None = None) -> MessageRef:
+        """Record `message` as posted to `channel`, unless a failure or a limit says no."""
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        if self._failures[channel]:
+            raise self._failures[channel].popleft()
+        if self.dedupe_nonces and nonce in self._by_nonce:
+            return self._by_nonce[nonce]  # what Discord does with enforce_nonce
+        self._check_limits(channel)
+        ref = MessageRef(self.name, channel, str(next(self._ids)))
+        self.sent.append(Sent(channel, message, ref.message_id, self.clock(), nonce))
+        if nonce:
+            self._by_nonce[nonce] = ref
+        return ref
+
+    async def edit(self, ref: MessageRef, message: Message) -> None:
+        """Record an edit of a message posted earlier."""
+        if self._failures[ref.channel]:
+            raise self._failures[ref.channel].popleft()
+        if not any(s.message_id == ref.message_id for s in self.sent):
+            raise SendFailed("rejected", "400 Bad Request: message to edit not found")
+        self.edits.append(Sent(ref.channel, message, ref.message_id, self.clock()))
+
+    def posts_to(self, channel: str) -> list[Message]:
+        """What `channel` was sent, in order."""
+        return [s.message for s in self.sent if s.channel == channel]

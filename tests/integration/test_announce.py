@@ -1,0 +1,301 @@
+"""Announcements end to end: facts → updates → outbox → dispatcher → a fake platform."""
+import asyncio
+from dataclasses import replace
+
+import pytest
+
+from bot.announce.dispatcher import MAX_ATTEMPTS, Dispatcher
+from bot.app import build_app
+from bot.config import Config
+from bot.platforms.base import SendFailed
+from bot.platforms.fake import FakePlatform
+from bot.render.text import render_text
+from bot.sources.event_file import load_event_file
+from bot.sources.replay import replay_stages
+from tests.conftest import LE_MANS_FILE
+
+SERIES = "porsche-carrera-cup-france"
+
+
+class Clock:
+    """A clock the test moves by hand, for backoff and spoiler delays."""
+
+    def __init__(self, now: float = 1_800_000_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def bare(tmp_path, clock):
+    """An app with an empty store, so every fact arrives while channels listen."""
+    application = build_app(Config(db_path=tmp_path / "announce.db", seed_events=False))
+    application.announcer.clock = clock
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def stages():
+    return replay_stages(load_event_file(LE_MANS_FILE))
+
+
+def channel(app, address, target=("series", SERIES), kinds=(), platform="fake", **settings):
+    ch = app.channels.ensure(platform, address)
+    app.channels.subscribe(ch.id, target[0], target[1], tuple(kinds))
+    return app.channels.configure(ch.id, **settings) if settings else ch
+
+
+def play(app, stages, upto):
+    for stage in stages[:upto]:
+        app.store([stage.bundle], stage.label)
+
+
+def dispatch(app, platform, clock, rounds=20):
+    dispatcher = Dispatcher(app.db, {platform.name: platform}, clock=clock)
+
+    async def go():
+        for _ in range(rounds):
+            if not await dispatcher.run_once():
+                break
+
+    asyncio.run(go())
+    return dispatcher
+
+
+def counts(app):
+    return {t: app.db[t].count for t in ("updates", "deliveries")}
+
+
+def statuses(app):
+    return dict(app.db.execute("SELECT status, count(*) FROM deliveries GROUP BY status").fetchall())
+
+
+def test_each_moment_of_the_race_makes_its_post_once(bare, stages, clock):
+    channel(bare, "fans")
+    play(bare, stages, 5)
+    fake = FakePlatform()
+    dispatch(bare, fake, clock)
+    play(bare, stages[5:], 1)  # the classification becomes final after the posts went out
+    dispatch(bare, fake, clock)
+    titles = [m.title for m in fake.posts_to("fans")]
+    assert titles == [
+        "Pole position: Florian Latorre",
+        "Safety car — Porsche Carrera Cup Le Mans 2017",
+        "Safety car in — Porsche Carrera Cup Le Mans 2017",
+        "Dan Cammish wins — Porsche Carrera Cup Le Mans 2017",
+        "Dan Cammish — Porsche Carrera Cup Le Mans 2017",
+        "Dan Cammish — Porsche Carrera Cup Le Mans 2017",
+        "Christophe Lapierre — Porsche Carrera Cup Le Mans 2017",
+    ]
+    finish = render_text(fake.posts_to("fans")[3])
+    assert "Christophe Lapierre" in finish and "Provisional classification." in finish
+    # The final classification corrects the finish post in place.
+    assert [e.message.title for e in fake.edits] == ["Corrected: Dan Cammish wins — Porsche Carrera Cup Le Mans 2017"]
+    assert fake.edits[0].message_id == fake.sent[3].message_id
+    assert "Final classification." in render_text(fake.edits[0].message)
+    assert statuses(bare) == {"sent": 7}
+
+
+def test_a_post_still_waiting_shows_the_newest_facts_instead_of_being_corrected(bare, stages, clock):
+    channel(bare, "fans")
+    play(bare, stages, 6)
+    fake = FakePlatform()
+    dispatch(bare, fake, clock)
+    assert fake.edits == []
+    assert "Final classification." in render_text(fake.posts_to("fans")[3])
+
+
+def test_repeated_ingest_makes_no_second_update(bare, stages, clock):
+    channel(bare, "fans")
+    play(bare, stages, 6)
+    before = counts(bare)
+    play(bare, stages[4:6], 2)  # the same facts again
+    bare.import_files([LE_MANS_FILE])  # and once more from the event file itself
+    assert counts(bare) == before
+    fake = FakePlatform()
+    dispatch(bare, fake, clock)
+    assert len(fake.sent) == 7 and fake.edits == []
+
+
+def test_a_feed_that_flips_back_and_forth_posts_once(bare, stages, clock):
+    channel(bare, "fans")
+    play(bare, stages, 2)  # safety car out
+    flip_off = replace(stages[1].bundle, incidents=(), digest="flip-off")
+    for bundle in (flip_off, stages[1].bundle, flip_off, replace(stages[1].bundle, digest="flip-on")):
+        bare.store([bundle], "flapping feed")
+    fake = FakePlatform()
+    dispatch(bare, fake, clock)
+    assert [m.title.split(" —")[0] for m in fake.posts_to("fans")] == ["Pole position: Florian Latorre",
+                                                                                    "Safety car"]
+
+
+def test_only_matching_channels_get_deliveries(bare, stages, clock):
+    channel(bare, "series-fan")
+    channel(bare, "event-fan", target=("event", "porsche-carrera-cup-le-mans-2017"))
+    channel(bare, "finish-only", target=("all", ""), kinds=("finish",))
+    channel(bare, "other-series", target=("series", "formula-1"))
+    play(bare, stages, 6)
+    fake = FakePlatform()
+    dispatch(bare, fake, clock)
+    assert len(fake.posts_to("series-fan")) == len(fake.posts_to("event-fan")) == 7
+    assert [m.title for m in fake.posts_to("finish-only")] == ["Dan Cammish wins — Porsche Carrera Cup Le Mans 2017"]
+    assert fake.posts_to("other-series") == []
+
+
+def test_retry_after_is_honoured_then_the_post_goes(bare, stages, clock):
+    channel(bare, "fans")
+    play(bare, stages, 1)
+    fake = FakePlatform()
+    fake.fail("fans", SendFailed("retry_after", "429 Too Many Requests", retry_after=7))
+    dispatch(bare, fake, clock)
+    row = bare.db.execute("SELECT status, not_before, last_error, attempts FROM deliveries").fetchone()
+    assert row[0] == "pending" and row[1] == pytest.approx(clock.now + 7) and "429" in row[2]
+    clock.now += 6.9
+    dispatch(bare, fake, clock)
+    assert fake.sent == []  # not before the platform said
+    clock.now += 0.2
+    dispatch(bare, fake, clock)
+    assert len(fake.sent) == 1 and statuses(bare) == {"sent": 1}
+
+
+@pytest.mark.parametrize("failure", [asyncio.TimeoutError(), SendFailed("transient", "502 Bad Gateway"),
+                                     ConnectionResetError("connection reset")])
+def test_timeouts_and_server_errors_back_off_and_retry(bare, stages, clock, failure):
+    channel(bare, "fans")
+    play(bare, stages, 1)
+    fake = FakePlatform()
+    fake.fail("fans", failure, failure)
+    waits = []
+    for _ in range(3):
+        dispatch(bare, fake, clock)
+        not_before = bare.db.execute("SELECT not_before FROM deliveries").fetchone()[0]
+        waits.append(not_before - clock.now)
+        clock.now = max(clock.now, not_before) + 0.01
+    assert len(fake.sent) == 1
+    assert 0 < waits[0] < waits[1]  # exponential backoff
+    assert bare.db.execute("SELECT attempts, last_error FROM deliveries").fetchone()[0] == 3
+
+
+def test_it_gives_up_after_too_many_transient_failures(bare, stages, clock):
+    channel(bare, "fans")
+    play(bare, stages, 1)
+    fake = FakePlatform()
+    fake.fail("fans", *[SendFailed("transient", "503 Service Unavailable")] * MAX_ATTEMPTS)
+    for _ in range(MAX_ATTEMPTS + 2):
+        dispatch(bare, fake, clock)
+        clock.now += 400
+    status, error = bare.db.execute("SELECT status, last_error FROM deliveries").fetchone()
+    assert status == "failed" and error.startswith(f"gave up after {MAX_ATTEMPTS} attempts: 503")
+
+
+def test_a_gone_channel_is_paused_and_the_others_carry_on(bare, stages, clock):
+    channel(bare, "kicked")
+    channel(bare, "fans")
+    play(bare, stages, 1)
+    fake = FakePlatform()
+    fake.fail("kicked", SendFailed("gone", "403 Forbidden: bot was kicked from the group chat"))
+    dispatch(bare, fake, clock)
+    kicked = bare.channels.find("fake", "kicked")
+    assert kicked.paused_reason.startswith("403 Forbidden")
+    assert all(s.paused for s in bare.channels.subscriptions(kicked.id))
+    play(bare, stages[1:3], 2)
+    dispatch(bare, fake, clock)
+    assert len(fake.posts_to("fans")) == 3 and fake.posts_to("kicked") == []
+    # Nothing more is queued for the paused channel; its undelivered post is kept, not lost.
+    assert bare.db.execute("SELECT count(*) FROM deliveries WHERE channel_id = ?", [kicked.id]).fetchone()[0] == 1
+    # An admin subscribing again brings it back, and the kept post goes out.
+    bare.channels.subscribe(kicked.id, "series", SERIES)
+    dispatch(bare, fake, clock)
+    assert [m.title for m in fake.posts_to("kicked")] == ["Pole position: Florian Latorre"]
+
+
+def test_a_rejected_message_keeps_its_reason_and_is_not_retried(bare, stages, clock):
+    channel(bare, "fans")
+    play(bare, stages, 1)
+    fake = FakePlatform()
+    fake.fail("fans", SendFailed("rejected", "400 Bad Request: message is too long"))
+    dispatch(bare, fake, clock)
+    clock.now += 3600
+    dispatch(bare, fake, clock)
+    assert fake.sent == []
+    assert bare.db.execute("SELECT status, last_error FROM deliveries").fetchone() == (
+        "failed", "400 Bad Request: message is too long")
+
+
+def test_a_correction_whose_post_was_deleted_is_posted_anew(bare, stages, clock):
+    channel(bare, "fans")
+    play(bare, stages, 4)
+    fake = FakePlatform()
+    dispatch(bare, fake, clock)
+    fake.sent.clear()  # a moderator deleted everything
+    play(bare, stages[5:6], 1)
+    dispatch(bare, fake, clock)
+    corrected = [m.title for m in fake.posts_to("fans") if m.corrected]
+    assert corrected == ["Corrected: Dan Cammish wins — Porsche Carrera Cup Le Mans 2017"]
+
+
+def test_language_spoiler_delay_spoiler_mode_and_role_per_channel(bare, stages, clock):
+    channel(bare, "english")
+    channel(bare, "french", lang="fr", spoiler_delay_min=10, spoiler_mode=1, mention_role="fans")
+    play(bare, stages, 4)
+    fake = FakePlatform()
+    dispatch(bare, fake, clock)
+    assert [m.title for m in fake.posts_to("english")][0] == "Pole position: Florian Latorre"
+    french = fake.posts_to("french")
+    # The results wait out the delay; the safety-car posts, which give nothing away, do not.
+    assert [m.title for m in french] == ["Voiture de sécurité — Porsche Carrera Cup Le Mans 2017",
+                                         "Fin de voiture de sécurité — Porsche Carrera Cup Le Mans 2017"]
+    assert all(m.mention == "fans" for m in french)
+    clock.now += 10 * 60 + 1
+    dispatch(bare, fake, clock)
+    pole, finish = fake.posts_to("french")[2:]
+    assert pole.title == "Pole position — Porsche Carrera Cup Le Mans 2017"  # the title gives nothing away
+    text = render_text(finish)
+    assert "[spoiler]" in text and "Classement général" in text and "Classe B" in text
+    assert all(block.spoiler for block in finish.blocks if hasattr(block, "rows"))
+    assert fake.posts_to("english")[-1].mention is None
+
+
+def test_a_big_fan_out_does_not_starve_a_small_one(bare, stages, clock):
+    for i in range(60):
+        channel(bare, f"crowd-{i}")
+    channel(bare, "lonely", target=("event", "porsche-carrera-cup-le-mans-2017"), kinds=("safety_car",))
+    play(bare, stages, 2)  # pole to 60 channels, then the safety car to 61
+    fake = FakePlatform()
+    dispatcher = Dispatcher(bare.db, {"fake": fake}, clock=clock, batch=10)
+    asyncio.run(dispatcher.run_once())
+    # The first round of ten already serves the second fan-out.
+    assert "lonely" in [s.channel for s in fake.sent]
+
+
+def test_reminders_go_out_each_channel_s_minutes_before(bare, clock, tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    start = datetime.fromtimestamp(clock.now, timezone.utc) + timedelta(minutes=90)
+    file = tmp_path / "soon.toml"
+    file.write_text(LE_MANS_FILE.read_text(encoding="utf-8").replace(
+        'status = "final"\nstart = 2017-06-17', f'status = "scheduled"\nstart = {start.isoformat()}'), encoding="utf-8")
+    channel(bare, "early", reminders_min=60)
+    channel(bare, "late", reminders_min=15)
+    channel(bare, "never")
+    bare.import_files([file])
+    bare.announcer.remind(datetime.fromtimestamp(clock.now, timezone.utc))
+    rows = dict(bare.db.execute(
+        "SELECT c.address, d.not_before FROM deliveries d JOIN channels c ON c.id = d.channel_id "
+        "JOIN updates u ON u.id = d.update_id WHERE u.kind = 'reminder'").fetchall())
+    assert rows == {"early": pytest.approx(start.timestamp() - 3600), "late": pytest.approx(start.timestamp() - 900)}
+    bare.announcer.remind(datetime.fromtimestamp(clock.now, timezone.utc))  # the job firing twice
+    assert bare.db.execute("SELECT count(*) FROM updates WHERE kind = 'reminder'").fetchone()[0] == 1
+    clock.now = start.timestamp() - 3599
+    fake = FakePlatform()
+    dispatch(bare, fake, clock)
+    reminders = \
+        {s.channel: s.message.title for s in fake.sent if "starts soon" in s.message.title}
+    assert reminders == {"early": "Race starts soon — Porsche Carrera Cup Le Mans 2017"}
