@@ -53,6 +53,7 @@ async def _replay(app, bundle, step: float) -> None:
     t0 = datetime.now(timezone.utc)
 
     async def land(index: int) -> None:
+        """Store what was known at this moment of the race, as a live source would."""
         stage = stages[index]
         print(f">>> {bundle.event.name} {bundle.event.date.year}: {stage.label}\n", flush=True)
         app.store([stage.bundle], f"demo replay ({stage.label})")

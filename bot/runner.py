@@ -70,12 +70,14 @@ def _read_console(app: App, channel, loop: asyncio.AbstractEventLoop, stop: asyn
     never keeps the process alive after a signal; answers run on the loop."""
 
     def answer(line: str) -> None:
+        """Answer one typed line in the console channel (on the loop)."""
         ctx = app.context(is_admin=True, channel=app.channels.get(channel.id))
         reply = app.ask(line if line.startswith("/") else "/" + line, ctx)
         sys.stdout.write(render_text(reply) + "\n\n")
         sys.stdout.flush()
 
     def read() -> None:
+        """Hand each typed line to the loop; /quit stops the bot."""
         for raw in sys.stdin:
             line = raw.strip()
             if line.lower() in ("/quit", "/exit"):
@@ -92,6 +94,7 @@ def send_pending(app: App) -> int:
     from bot.announce.dispatcher import Dispatcher
 
     async def go() -> None:
+        """Send rounds until one finds nothing due."""
         dispatcher = Dispatcher(app.db, {"console": ConsolePlatform(sys.stdout)})
         while await dispatcher.run_once():
             pass

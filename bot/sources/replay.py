@@ -23,6 +23,8 @@ def replay_stages(bundle: EventBundle) -> list[Stage]:
     race = {s.id for s in bundle.sessions if s.kind == "race"}
 
     def at(n: int, label: str, status: dict[str, str], results: set[str], incidents: str | None, quotes: bool) -> Stage:
+        """The bundle as it stood at stage `n`: session statuses, which results, incidents
+        (none, still open, or as they ended) and whether the quotes are in yet."""
         sessions = tuple(replace(s, status=status.get(s.id, "scheduled")) for s in bundle.sessions)
         kept = tuple(r for r in bundle.results if r.session_id in results)
         if incidents is None:

@@ -296,6 +296,5 @@ def test_reminders_go_out_each_channel_s_minutes_before(bare, clock, tmp_path):
     clock.now = start.timestamp() - 3599
     fake = FakePlatform()
     dispatch(bare, fake, clock)
-    reminders = \
-        {s.channel: s.message.title for s in fake.sent if "starts soon" in s.message.title}
+    reminders = {s.channel: s.message.title for s in fake.sent if "starts soon" in s.message.title}
     assert reminders == {"early": "Race starts soon — Porsche Carrera Cup Le Mans 2017"}
