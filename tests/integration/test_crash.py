@@ -1,0 +1,82 @@
+"""SIGKILL the dispatching process at random moments of a fan-out to 500 channels: after
+restarts every channel has every post, none is lost, at most one is doubled per kill."""
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+from bot.app import build_app
+from bot.config import Config
+from bot.sources.event_file import load_event_file
+from bot.sources.replay import replay_stages
+from tests.conftest import LE_MANS_FILE, ROOT
+
+CHANNELS = 500
+KILLS = 5
+HEADER = re.compile(r"^\[(fan-\d+) #\d+\]$")
+
+
+def _prepare(db_path):
+    app = build_app(Config(db_path=db_path, seed_events=False))
+    for i in range(CHANNELS):
+        ch = app.channels.ensure("console", f"fan-{i}")
+        app.channels.subscribe(ch.id, "all", "")
+    for stage in replay_stages(load_event_file(LE_MANS_FILE))[:5]:
+        app.store([stage.bundle], stage.label)
+    expected = app.db["deliveries"].count
+    app.close()
+    return expected
+
+
+def _dispatch(db_path, log, kill_after=None):
+    env = {**os.environ, "PITBOARD_DB": str(db_path), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "dispatch"], stdout=log, stderr=subprocess.PIPE, env=env,
+                            cwd=ROOT)
+    if kill_after is None:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+        return False
+    try:
+        proc.wait(timeout=kill_after)
+        return False  # it finished before the kill
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        return True
+
+
+def _posts(path):
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines() + ["", "", "", ""]
+    # Each post: "[channel #id]", its title, a rule, a blank line, then its first line of text
+    # (the quote itself for quotes, which share a title when one driver said two things).
+    return Counter((m[1], (lines[i + 1], lines[i + 4])) for i, line in enumerate(lines) if (m := HEADER.match(line)))
+
+
+def test_sigkill_mid_fan_out_loses_nothing_and_doubles_at_most_one_post_per_kill(tmp_path):
+    db_path = tmp_path / "crash.db"
+    expected = _prepare(db_path)
+    assert expected == CHANNELS * 7  # pole, safety car, safety car in, finish and three quotes each
+    log_path = tmp_path / "posts.log"
+    rng = random.Random(int(time.time()))
+    kills, mid_fan_out = 0, 0
+    with open(log_path, "ab", buffering=0) as log:
+        for _ in range(KILLS):
+            # Start-up takes a few tenths of a second; kill somewhere in the sending after it.
+            killed = _dispatch(db_path, log, kill_after=rng.uniform(0.4, 0.9))
+            kills += killed
+            mid_fan_out += killed and 0 < sum(_posts(log_path).values()) < expected
+        _dispatch(db_path, log)
+    posts = _posts(log_path)
+    per_channel = Counter(channel for channel, _ in posts.elements())
+    assert len(per_channel) == CHANNELS
+    assert sum(posts.values()) >= expected
+    missing = [(c, n) for c, n in per_channel.items() if len({post for (ch, post) in posts if ch == c}) < 7]
+    assert missing == []
+    doubled = sum(n - 1 for n in posts.values() if n > 1)
+    print(f"{kills} kills, {sum(posts.values())} posts for {expected} deliveries, {doubled} doubled")
+    assert doubled <= kills, f"{doubled} doubled posts after {kills} kills"
+    assert mid_fan_out >= 1, "no kill landed during the fan-out; the test proved nothing"

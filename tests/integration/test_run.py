@@ -1,0 +1,102 @@
+"""`pitboard run`, `pitboard demo` and the channel admin commands, as a user meets them."""
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from contextlib import redirect_stdout
+from dataclasses import replace
+
+import pytest
+
+from bot.config import Config
+from bot.demo import run_demo
+from tests.conftest import NOW, ROOT
+
+
+def _env(db_path, **extra):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_BOT_TOKEN", "TELEGRAM_BOT_TOKEN")}
+    return {**env, "PITBOARD_DB": str(db_path), "PYTHONPATH": str(ROOT), **extra}
+
+
+def _read_until(proc, needle: str, timeout: float = 20.0) -> str:
+    seen = ""
+    deadline = time.monotonic() + timeout
+    os.set_blocking(proc.stdout.fileno(), False)
+    while needle not in seen:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{needle!r} never appeared; got:\n{seen}")
+        chunk = proc.stdout.read()
+        if chunk:
+            seen += chunk.decode()
+        else:
+            time.sleep(0.05)
+    return seen
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_run_without_tokens_starts_the_console_channel_and_answers(tmp_path, stop):
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=_env(tmp_path / "run.db", TELEGRAM_BOT_TOKEN="123:secret-value"),
+                            cwd=ROOT)
+    try:
+        proc.stdin.write(b"/results lemans\n")
+        proc.stdin.flush()
+        out = _read_until(proc, "Roar Lindland")
+        for name in ("Dan Cammish", "Euan McKay", "Christophe Lapierre", "Nicolas Misslin"):
+            assert name in out
+        proc.send_signal(stop)
+        _, err = proc.communicate(timeout=15)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0
+    err = err.decode()
+    assert "Pitboard is running" in err and "finishing the sends in flight" in err
+    assert "TELEGRAM_BOT_TOKEN is set" in err and "secret-value" not in err  # the token itself is never printed
+
+
+def test_demo_shows_the_five_kinds_of_post_in_race_order(tmp_path):
+    out = io.StringIO()
+    config = replace(Config(), db_path=tmp_path / "pitboard.db")
+    with redirect_stdout(out):
+        assert run_demo(config, step=0.15) == 0
+    text = out.getvalue()
+    order = ["Pole position: Florian Latorre", "Safety car — Porsche", "Safety car in — Porsche",
+             "Dan Cammish wins — Porsche", "“Gagner cette épreuve", "Christophe Lapierre — Porsche",
+             "Corrected: Dan Cammish wins"]
+    places = [text.index(s) for s in order]
+    assert places == sorted(places)
+    assert text.count("Dan Cammish wins — Porsche") == 2  # the post, then its correction, not a second post
+    assert f"Demo database: {tmp_path / 'demo.db'}" in text
+
+
+def ask(app, line, admin=True, channel=None):
+    return app.ask(line, app.context(now=NOW, is_admin=admin, channel=channel))
+
+
+def test_admin_commands_change_what_a_channel_follows(app):
+    ch = app.channels.ensure("fake", "group-1")
+    assert "Only the channel's admins" in ask(app, "/subscribe all", admin=False, channel=ch).title
+    assert ask(app, "/subscribe all", channel=None).title == "This command only works in a channel."
+    done = ask(app, "/subscribe porsche-carrera-cup-france kinds:pole,finish", channel=ch)
+    assert done.title == "This channel now follows the series Porsche Carrera Cup France (pole, finish)."
+    assert ask(app, "/subscribe lemans", channel=ch).data["target_id"] == "porsche-carrera-cup-le-mans-2017"
+    assert "Unknown kind of post “laps”" in ask(app, "/subscribe all kinds:laps", channel=ch).title
+    assert "No series or event “monza”" in ask(app, "/subscribe monza", channel=ch).title
+    settings = ask(app, "/settings language:fr timezone:America/New_York spoiler_delay:15 spoiler:on role:@fans reminders:30",
+                   channel=ch)
+    assert settings.title == "Réglages de ce salon"
+    assert settings.data["lang"] == "fr" and settings.data["spoiler_delay_min"] == 15 and settings.data["mention_role"] == "fans"
+    assert "“Mars/Olympus” is not a time zone" in ask(app, "/settings timezone:Mars/Olympus", channel=ch).title
+    ch = app.channels.get(ch.id)
+    assert ask(app, "/unsubscribe lemans", channel=ch).title == "Ce salon ne suit plus Porsche Carrera Cup Le Mans 2017."
+    refused = ask(app, "/unsubscribe all", channel=ch).title
+    assert refused.startswith("Ce salon ne suivait pas tous les championnats et épreuves. Il suit : le championnat Porsche")
+
+
+def test_cli_subscribe_and_settings_act_on_the_console_channel(cli):
+    assert cli("subscribe", "all").code == 0
+    shown = cli("settings", "--language", "fr", "--json").json()
+    assert shown["lang"] == "fr" and shown["follows"] == [{"target_kind": "all", "target_id": "", "kinds": []}]
+    assert cli("unsubscribe", "all", "--channel", "telegram:-100123").code == 1  # that chat follows nothing
