@@ -61,7 +61,10 @@ class Channels:
 
     def get(self, channel_id: int) -> Channel:
         """The channel with this id."""
-        return _channel(self.db["channels"].get(channel_id))
+        rows = list(self.db.query("SELECT * FROM channels WHERE id = ?", [channel_id]))
+        if not rows:
+            raise KeyError(f"no channel {channel_id}")
+        return _channel(rows[0])
 
     def all(self) -> list[Channel]:
         """Every channel, in the order they were first seen."""

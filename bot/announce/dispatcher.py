@@ -9,6 +9,7 @@ before anyone's second, so one big fan-out does not starve another.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import random
@@ -19,9 +20,10 @@ from datetime import datetime, timezone
 
 from sqlite_utils import Database
 
-from bot.announce.channels import Channels
+from bot.announce.channels import Channel, Channels
 from bot.announce.posts import Post, render_post
 from bot.announce.ratelimit import RateLimiter
+from bot.messages import Message
 from bot.platforms.base import MessageRef, Platform, SendFailed
 
 log = logging.getLogger(__name__)
@@ -29,19 +31,19 @@ MAX_ATTEMPTS = 8
 MAX_BACKOFF = 300.0
 SEND_TIMEOUT = 30.0
 
-# Each channel's oldest due delivery (posts reach a channel in order), then interleaved
-# across updates: every fan-out's first channel, every fan-out's second, and so on, so a
-# 10,000-channel fan-out cannot push a small one to the back of the queue.
-_DUE = """
-SELECT id, update_id, channel_id, action, attempts, message_id, platform, address FROM (
-  SELECT d.*, c.platform, c.address,
-         ROW_NUMBER() OVER (PARTITION BY d.update_id ORDER BY d.id) AS share
-  FROM (SELECT id, update_id, channel_id, action, attempts, message_id,
-               ROW_NUMBER() OVER (PARTITION BY channel_id ORDER BY update_id, id) AS turn
-        FROM deliveries WHERE status = 'pending' AND not_before <= :now) d
-  JOIN channels c ON c.id = d.channel_id
-  WHERE d.turn = 1 AND c.paused_reason IS NULL AND c.platform IN ({platforms}))
-ORDER BY share, update_id
+# Which updates have deliveries due (the index answers this without touching the table).
+_DUE_UPDATES = "SELECT DISTINCT update_id FROM deliveries WHERE status = 'pending' AND not_before <= :now"
+# One update's next due deliveries, skipping channels that still wait for an older post
+# (posts reach a channel in order). The indexes are named because, without statistics,
+# SQLite's planner picks the due-index here and scans every pending row (6 s at 10,000).
+_DUE_FOR_UPDATE = """
+SELECT d.id, d.update_id, d.channel_id, d.action, d.attempts, d.message_id, c.platform, c.address
+FROM deliveries d INDEXED BY idx_deliveries_update_status JOIN channels c ON c.id = d.channel_id
+WHERE d.update_id = :update AND d.status = 'pending' AND d.not_before <= :now
+  AND c.paused_reason IS NULL AND c.platform IN ({platforms})
+  AND NOT EXISTS (SELECT 1 FROM deliveries o INDEXED BY idx_deliveries_channel_id_status WHERE o.channel_id = d.channel_id AND o.status = 'pending'
+                  AND o.not_before <= :now AND o.update_id < d.update_id)
+ORDER BY d.id
 LIMIT :limit
 """
 
@@ -62,16 +64,21 @@ class Dispatcher:
     """Sends due deliveries through the running platforms."""
 
     def __init__(self, db: Database, platforms: dict[str, Platform], clock: Callable[[], float] = time.time,
-                 batch: int = 200):
+                 batch: int = 200, pace: Callable[[], float] = time.monotonic):
         self.db = db
         self.platforms = platforms
         self.channels = Channels(db)
-        self.clock = clock
+        self.clock = clock  # epoch seconds: when deliveries are due (stored in the database)
+        self.pace = pace  # a steady clock for the send-rate windows, which the wall clock may jump
         # Small rounds: a new update waits at most one round before it gets its share.
         self.batch = batch
         self.limiters = {name: RateLimiter(p.capabilities.limits) for name, p in platforms.items()}
         self._in_flight = {name: asyncio.Semaphore(p.capabilities.max_in_flight) for name, p in platforms.items()}
         self._tasks: set[asyncio.Task] = set()
+        # Per round: each update read once, and each rendering shared by every channel
+        # with the same settings (a 10,000-channel fan-out renders a handful of messages).
+        self._posts: dict[int, Post] = {}
+        self._rendered: dict[tuple, Message] = {}
         self.recover()
 
     def recover(self) -> int:
@@ -95,31 +102,46 @@ class Dispatcher:
         Returns how many deliveries were attempted."""
         if not self.platforms:
             return 0
-        params: dict = {"now": self.clock(), "limit": self.batch}
-        params.update({f"p{i}": name for i, name in enumerate(self.platforms)})
-        sql = _DUE.format(platforms=",".join(f":p{i}" for i in range(len(self.platforms))))
-        rows = [Due(*r) for r in self.db.execute(sql, params).fetchall()]
+        rows = self._due()
+        self._posts.clear()
+        self._rendered.clear()
         attempted = 0
         for row in rows:
             limiter = self.limiters[row.platform]
-            now = self.clock()
-            if limiter.chat_wait(row.address, now) > 0:
+            if limiter.chat_wait(row.address, self.pace()) > 0:
                 continue  # this chat's turn comes in a later round
-            wait = limiter.global_wait(now)
+            await self._in_flight[row.platform].acquire()
+            wait = limiter.global_wait(self.pace())
             if wait > 0:
                 await asyncio.sleep(wait)
-                now = self.clock()
-                if limiter.chat_wait(row.address, now) > 0:
+                if limiter.chat_wait(row.address, self.pace()) > 0:
+                    self._in_flight[row.platform].release()
                     continue
-            await self._in_flight[row.platform].acquire()
-            limiter.take(row.address, self.clock())
             self._mark_sending(row)
-            task = asyncio.create_task(self._deliver(row))
+            # Counted after the state write, right before the send, so the count is as
+            # close as it can be to when the platform sees the request.
+            started = self.pace()
+            limiter.take(row.address, started)
+            task = asyncio.create_task(self._deliver(row, started))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             attempted += 1
         await self.drain()
         return attempted
+
+    def _due(self) -> list[Due]:
+        """This round's deliveries: interleaved across updates (every fan-out's first
+        channel, then every fan-out's second, ...), so a 10,000-channel fan-out cannot
+        push a small one to the back of the queue."""
+        params: dict = {"now": self.clock()}
+        params.update({f"p{i}": name for i, name in enumerate(self.platforms)})
+        updates = [r[0] for r in self.db.execute(_DUE_UPDATES, params).fetchall()]
+        if not updates:
+            return []
+        params["limit"] = -(-self.batch // len(updates))  # an equal share of the round each
+        sql = _DUE_FOR_UPDATE.format(platforms=",".join(f":p{i}" for i in range(len(self.platforms))))
+        shares = [[Due(*r) for r in self.db.execute(sql, {**params, "update": u}).fetchall()] for u in sorted(updates)]
+        return [row for turn in itertools.zip_longest(*shares) for row in turn if row is not None][: self.batch]
 
     async def drain(self) -> None:
         """Wait for the sends in flight to finish (used at shutdown, too)."""
@@ -135,18 +157,17 @@ class Dispatcher:
     def _mark_sending(self, row: Due) -> None:
         self.db.execute("UPDATE deliveries SET status = 'sending', attempts = attempts + 1 WHERE id = ?", [row.id])
 
-    async def _deliver(self, row: Due) -> None:
+    async def _deliver(self, row: Due, started: float) -> None:
         platform = self.platforms[row.platform]
         try:
-            update = self.db.execute("SELECT id, kind, payload, revision FROM updates WHERE id = ?", [row.update_id]).fetchone()
-            post = Post(update[0], update[1], json.loads(update[2]), update[3])
+            post = self._post(row.update_id)
             channel = self.channels.get(row.channel_id)
             if row.action == "edit" and row.message_id and platform.capabilities.edits:
-                message = render_post(post, channel, corrected=True)
+                message = self._render(post, channel, corrected=True)
                 ref = MessageRef(row.platform, row.address, row.message_id)
                 await asyncio.wait_for(platform.edit(ref, message), SEND_TIMEOUT)
             else:
-                message = render_post(post, channel, corrected=row.action in ("edit", "repost"))
+                message = self._render(post, channel, corrected=row.action in ("edit", "repost"))
                 ref = await asyncio.wait_for(platform.send(row.address, message, nonce=f"pb{row.id}r{post.revision}"), SEND_TIMEOUT)
             self._sent(row, ref, post.revision)
         except SendFailed as failure:
@@ -157,13 +178,34 @@ class Dispatcher:
             log.exception("delivery %s failed", row.id)
             self._failed(row, SendFailed("rejected", f"internal error: {type(err).__name__}: {err}"))
         finally:
+            # Answered or not, the platform has counted it by now.
+            self.limiters[row.platform].settle(row.address, started, self.pace())
             self._in_flight[row.platform].release()
 
+    def _post(self, update_id: int) -> Post:
+        if update_id not in self._posts:
+            row = self.db.execute("SELECT id, kind, payload, revision FROM updates WHERE id = ?", [update_id]).fetchone()
+            self._posts[update_id] = Post(row[0], row[1], json.loads(row[2]), row[3])
+        return self._posts[update_id]
+
+    def _render(self, post: Post, channel: Channel, corrected: bool) -> Message:
+        # Everything render_post reads from the channel, and nothing else, is in the key.
+        key = (post.id, post.revision, corrected, channel.lang, channel.timezone, channel.spoiler_mode,
+               channel.mention_role)
+        if key not in self._rendered:
+            self._rendered[key] = render_post(post, channel, corrected=corrected)
+        return self._rendered[key]
+
     def _sent(self, row: Due, ref: MessageRef, revision: int) -> None:
+        # If the result was corrected while this post was on its way, the post is now out
+        # of date: keep the delivery, as an edit of what was just posted.
         self.db.execute(
-            "UPDATE deliveries SET status = 'sent', action = 'send', message_id = ?, revision = ?, sent_at = ?, "
-            "last_error = NULL WHERE id = ?",
-            [ref.message_id, revision, datetime.now(timezone.utc).isoformat(), row.id],
+            "UPDATE deliveries SET message_id = :mid, revision = :rev, sent_at = :at, last_error = NULL, "
+            "status = CASE WHEN (SELECT revision FROM updates WHERE id = :update) > :rev THEN 'pending' ELSE 'sent' END, "
+            "action = CASE WHEN (SELECT revision FROM updates WHERE id = :update) > :rev THEN 'edit' ELSE 'send' END "
+            "WHERE id = :id",
+            {"mid": ref.message_id, "rev": revision, "at": datetime.now(timezone.utc).isoformat(),
+             "update": row.update_id, "id": row.id},
         )
 
     def _failed(self, row: Due, failure: SendFailed) -> None:
@@ -182,7 +224,7 @@ class Dispatcher:
         elif failure.outcome == "retry_after":
             wait = max(failure.retry_after or 1.0, 0.0)
             if failure.is_global:
-                self.limiters[row.platform].block(now + wait)
+                self.limiters[row.platform].block(self.pace() + wait)
             self._set(row, "pending", now + wait, reason)
         elif row.attempts + 1 >= MAX_ATTEMPTS:
             self._set(row, "failed", now, f"gave up after {MAX_ATTEMPTS} attempts: {reason}")

@@ -2,6 +2,10 @@
 
 Sliding windows of actual send times, not token buckets: a platform counts sends in
 windows too, and staying strictly inside its window is what keeps 429s at zero.
+
+A send is counted when it starts (so no two can slip through together) and re-dated to
+when the platform answered (`settle`): the platform saw it at some moment in between, so
+counting from the answer keeps us inside its window whatever the latency and jitter.
 """
 from __future__ import annotations
 
@@ -40,6 +44,14 @@ class _Window:
         """Count a send made at `now`."""
         self.times.append(now)
 
+    def settle(self, started: float, finished: float) -> None:
+        """Re-date the send counted at `started` to `finished`. The newest entries are at
+        the right; if this leaves the deque out of order, expiry only gets later (safe)."""
+        for i in range(len(self.times) - 1, -1, -1):
+            if self.times[i] == started:
+                self.times[i] = finished
+                return
+
 
 class RateLimiter:
     """Tells how long to wait before the next send to a chat, and records sends."""
@@ -73,6 +85,13 @@ class RateLimiter:
         spacing.take(now)
         if per_minute:
             per_minute.take(now)
+
+    def settle(self, chat: str, started: float, finished: float) -> None:
+        """The send to `chat` counted at `started` was answered at `finished`."""
+        self._global.settle(started, finished)
+        for window in self._chats.get(chat, ()):
+            if window:
+                window.settle(started, finished)
 
     def block(self, until: float) -> None:
         """The platform said to wait (a global 429): send nothing before `until`."""

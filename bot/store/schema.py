@@ -227,6 +227,15 @@ def m003_bundle_sources(db: Database) -> None:
     db["events"].add_column("bundle_sources", str)
 
 
+@migrations()
+def m004_dispatch_indexes(db: Database) -> None:
+    """Indexes for the dispatcher's round: which updates have due deliveries (from the
+    index alone), and each update's next deliveries in order."""
+    db["deliveries"].create_index(["status", "not_before", "update_id"], index_name="idx_deliveries_due")
+    db["deliveries"].create_index(["update_id", "status"], index_name="idx_deliveries_update_status")
+    db.execute("DROP INDEX IF EXISTS idx_deliveries_status_not_before")
+
+
 def apply(db: Database) -> int:
     """Bring `db` to the current schema; returns how many migrations were applied."""
     pending = len(migrations.pending(db))

@@ -5,6 +5,7 @@ from dataclasses import replace
 import pytest
 
 from bot.announce.dispatcher import MAX_ATTEMPTS, Dispatcher
+from bot.announce.ratelimit import Limits
 from bot.app import build_app
 from bot.config import Config
 from bot.platforms.base import SendFailed
@@ -110,6 +111,28 @@ def test_a_post_still_waiting_shows_the_newest_facts_instead_of_being_corrected(
     dispatch(bare, fake, clock)
     assert fake.edits == []
     assert "Final classification." in render_text(fake.posts_to("fans")[3])
+
+
+def test_a_result_corrected_while_its_post_is_on_the_way_is_then_edited(bare, stages, clock):
+    channel(bare, "fans", kinds=("finish",))
+    play(bare, stages, 4)
+    fake = FakePlatform(latency=0.05)  # the send takes a while: time for the correction to land
+    dispatcher = Dispatcher(bare.db, {fake.name: fake}, clock=clock)
+
+    async def go():
+        sending = asyncio.create_task(dispatcher.run_once())
+        await asyncio.sleep(0.01)
+        assert statuses(bare) == {"sending": 1}
+        play(bare, stages[5:6], 1)  # provisional -> final while the provisional post is in flight
+        await sending
+        assert statuses(bare) == {"pending": 1}  # kept, as an edit of what was just posted
+        await dispatcher.run_once()
+
+    asyncio.run(go())
+    assert "Provisional classification." in render_text(fake.sent[0].message)
+    assert [e.message_id for e in fake.edits] == [fake.sent[0].message_id]
+    assert "Final classification." in render_text(fake.edits[0].message)
+    assert len(fake.sent) == 1 and statuses(bare) == {"sent": 1}
 
 
 def test_repeated_ingest_makes_no_second_update(bare, stages, clock):
@@ -273,6 +296,24 @@ def test_a_big_fan_out_does_not_starve_a_small_one(bare, stages, clock):
     asyncio.run(dispatcher.run_once())
     # The first round of ten already serves the second fan-out.
     assert "lonely" in [s.channel for s in fake.sent]
+
+
+def test_sends_stay_inside_the_platform_limits_without_a_single_429(bare, stages, clock):
+    # Telegram's shape on a shorter clock: 10 sends per 0.2 s overall, one per 0.3 s per chat.
+    limits = Limits(global_count=10, global_window=0.2, chat_count=1, chat_window=0.3)
+    for i in range(40):
+        channel(bare, f"fans-{i}")
+    play(bare, stages, 2)  # pole, then the safety car: two posts per chat
+    fake = FakePlatform(limits=limits, latency=0.002)
+    dispatcher = Dispatcher(bare.db, {"fake": fake}, clock=clock)
+    asyncio.run(dispatcher.run_until_idle(poll=0.005))
+    assert fake.throttled == 0
+    assert len(fake.sent) == 80 and statuses(bare) == {"sent": 80}
+    times = [s.at for s in fake.sent]
+    assert all(later - earlier >= 0.2 for earlier, later in zip(times, times[10:]))
+    for i in range(40):
+        pole, safety_car = [s for s in fake.sent if s.channel == f"fans-{i}"]
+        assert pole.message.title.startswith("Pole") and safety_car.at - pole.at >= 0.3
 
 
 def test_reminders_go_out_each_channel_s_minutes_before(bare, clock, tmp_path):
