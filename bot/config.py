@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.i18n import LANGUAGES
+from bot.updates import UPDATE_KINDS
 
 # A clone (or an editable install) keeps data/ beside the package; an installed wheel
 # does not, so then data/ is looked for where the command runs.
@@ -23,6 +24,30 @@ class ConfigError(ValueError):
     """A configuration problem, told as one sentence."""
 
 
+PLATFORMS = ("console", "telegram", "discord")
+_PRESET_SETTINGS = {  # key in the file -> (channel setting, type, allowed range)
+    "lang": ("lang", str, None),
+    "timezone": ("timezone", str, None),
+    "spoiler_delay": ("spoiler_delay_min", int, (0, 1440)),
+    "spoiler": ("spoiler_mode", bool, None),
+    "role": ("mention_role", str, None),
+    "reminders": ("reminders_min", int, (0, 120)),
+    "digest": ("digest", bool, None),
+}
+
+
+@dataclass(frozen=True)
+class ChannelPreset:
+    """A channel set up by the config file: applied at every start of `pitboard run`."""
+
+    platform: str
+    address: str
+    name: str | None = None
+    follow: tuple[tuple[str, str], ...] = (("all", ""),)  # (all|series|event, id)
+    kinds: tuple[str, ...] = ()
+    settings: tuple[tuple[str, object], ...] = ()  # (channel setting, value)
+
+
 @dataclass(frozen=True)
 class Config:
     db_path: Path = DATA_DIR / "pitboard.db"
@@ -30,6 +55,8 @@ class Config:
     seed_events: bool = True  # load the bundled events into a brand-new database
     lang: str = "en"
     timezone: str | None = None  # None: show times in each event's own zone
+    digest_hour: int | None = 7  # UTC hour of the daily digest (for channels that opt in); None: never
+    channels: tuple[ChannelPreset, ...] = ()
 
 
 def load_config(env: dict | None = None, path: str | Path | None = None) -> Config:
@@ -91,4 +118,65 @@ def _apply_file(config: Config, path: Path) -> Config:
         config = replace(config, lang=_lang(defaults["lang"], f"{path}: defaults.lang"))
     if "timezone" in defaults:
         config = replace(config, timezone=defaults["timezone"])
-    return config
+    announcements = _table(data, "announcements", path)
+    if "digest_hour" in announcements:
+        hour = announcements["digest_hour"]
+        if hour is not False and not (isinstance(hour, int) and not isinstance(hour, bool) and 0 <= hour <= 23):
+            raise ConfigError(f"{path}: announcements.digest_hour must be an hour from 0 to 23 (UTC), or false for "
+                              "no digest; fix it.")
+        config = replace(config, digest_hour=None if hour is False else hour)
+    presets = data.get("channels", [])
+    if not isinstance(presets, list) or not all(isinstance(p, dict) for p in presets):
+        raise ConfigError(f"{path}: channels must be written as [[channels]] tables; fix it or remove it.")
+    return replace(config, channels=tuple(_preset(p, f"{path}: channels[{i + 1}]") for i, p in enumerate(presets)))
+
+
+def _preset(data: dict, where: str) -> ChannelPreset:
+    """One [[channels]] table, checked key by key."""
+    known = {"platform", "address", "name", "follow", "kinds", *_PRESET_SETTINGS}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r}; the keys are {', '.join(sorted(known))}.")
+    platform = data.get("platform")
+    if platform not in PLATFORMS:
+        raise ConfigError(f"{where}: platform must be one of {', '.join(PLATFORMS)}; fix it.")
+    address = data.get("address")
+    if isinstance(address, int) and not isinstance(address, bool):
+        address = str(address)  # Telegram chat ids are numbers; we store them as text
+    if not (isinstance(address, str) and address.strip()):
+        raise ConfigError(f"{where}: address must be the chat or channel id, in quotes; fix it.")
+    follow = data.get("follow", ["all"])
+    if isinstance(follow, str):
+        follow = [follow]
+    targets = []
+    for item in follow if isinstance(follow, list) else [None]:
+        kind, _, target = str(item).partition(":")
+        if not isinstance(item, str) or (kind == "all" and target) or (kind != "all" and (kind not in ("series", "event") or not target)):
+            raise ConfigError(f"{where}: follow entries are \"all\", \"series:ID\" or \"event:ID\"; {item!r} is none of these.")
+        targets.append((kind, target))
+    kinds = data.get("kinds", [])
+    if not isinstance(kinds, list) or any(k not in UPDATE_KINDS for k in kinds):
+        raise ConfigError(f"{where}: kinds must be a list drawn from {', '.join(UPDATE_KINDS)}; fix it.")
+    settings = []
+    for key, (setting, kind, bounds) in _PRESET_SETTINGS.items():
+        if key not in data:
+            continue
+        value = data[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ConfigError(f"{where}: {key} must be {'true or false' if kind is bool else 'a whole number' if kind is int else 'text in quotes'}; fix it.")
+        if bounds and not bounds[0] <= value <= bounds[1]:
+            raise ConfigError(f"{where}: {key} must be between {bounds[0]} and {bounds[1]}; fix it.")
+        if key == "lang":
+            _lang(value, f"{where}: lang")
+        if key == "timezone":
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ConfigError(f"{where}: timezone {value!r} is not a time zone such as Europe/Paris; fix it.") from None
+        if key == "role":
+            value = value.lstrip("@") or None
+        settings.append((setting, value))
+    name = data.get("name")
+    if name is not None and not isinstance(name, str):
+        raise ConfigError(f"{where}: name must be text in quotes; fix it.")
+    return ChannelPreset(platform, address.strip(), name, tuple(targets), tuple(kinds), tuple(settings))

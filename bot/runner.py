@@ -14,6 +14,7 @@ import sys
 import threading
 
 from bot.announce.engine import Engine
+from bot.announce.presets import apply_presets
 from bot.app import App
 from bot.platforms.console import ConsolePlatform
 from bot.render.text import render_text
@@ -53,6 +54,9 @@ async def _run(app: App, platforms: dict) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     channel = ensure_console_channel(app)
+    preset = apply_presets(app.db, app.config.channels)
+    if preset:
+        print(f"{len(preset)} channel(s) set up from the config file.", file=sys.stderr)
     folder = EventFolder(app.config.events_dir)
     engine = Engine(app, platforms, polls=[(folder, 60.0, 10.0)])
     engine.start()

@@ -14,9 +14,13 @@ from bot.domain import NEUTRALISATIONS, OVERALL, Incident
 from bot.store.queries import Queries
 
 # What a channel can choose to follow. Corrections reach whoever got the pole or finish post.
-UPDATE_KINDS = ("pole", "safety_car", "safety_car_in", "vsc", "red_flag", "finish", "quote", "reminder")
+# Reminders and the digest go only to channels that opted in (`/settings reminders`, `digest`).
+UPDATE_KINDS = ("pole", "safety_car", "safety_car_in", "vsc", "red_flag", "finish", "quote", "reminder", "digest")
 # Posts that give a result away: spoiler delay and spoiler markup apply to these.
 SPOILER_KINDS = ("pole", "finish")
+# Posts held back by a channel's spoiler delay: those, what the drivers said (a winner's
+# words give the result away) and the digest that sums them up.
+DELAYED_KINDS = SPOILER_KINDS + ("quote", "digest")
 # Posts whose content may change later (penalties, provisional → final): revised, not repeated.
 CORRECTABLE_KINDS = ("pole", "finish")
 _DEPLOYED = {"safety_car": "safety_car", "virtual_safety_car": "vsc", "full_course_yellow": "vsc", "red_flag": "red_flag"}

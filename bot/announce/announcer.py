@@ -1,6 +1,7 @@
 """Turning stored facts into updates and deliveries, and telling the dispatcher."""
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
@@ -14,6 +15,8 @@ from bot.updates import UpdateDraft, derive_updates
 # Reminders are created this long before a session; each channel picks its own lead time
 # up to this.
 REMINDER_HORIZON = timedelta(hours=2)
+# The daily digest looks this far back (posts) and ahead (sessions).
+DIGEST_SPAN = timedelta(hours=24)
 
 
 class Announcer:
@@ -45,6 +48,36 @@ class Announcer:
                 {"event": event.name, "year": event.date.year, "timezone": event.timezone, "session": session.kind,
                  "session_name": session.name, "start": session.start.isoformat(),
                  "start_epoch": session.start.timestamp()},
+            ))
+        recorded = record_updates(self.db, drafts, self.clock())
+        self.notify(recorded)
+        return recorded
+
+    def digest(self, now: datetime | None = None) -> Recorded:
+        """One digest per event that posted in the last 24 hours or has a session in the
+        next 24: what was posted, then what comes. Keyed by event and day, so a job that
+        runs twice (a restart, a misfire) still makes one digest."""
+        now = now or datetime.fromtimestamp(self.clock(), timezone.utc)
+        since = (now - DIGEST_SPAN).isoformat()
+        posted: dict[str, list] = {}
+        for event_id, kind, payload in self.db.execute(
+            "SELECT event_id, kind, payload FROM updates WHERE created_at >= ? AND kind NOT IN ('reminder', 'digest') "
+            "ORDER BY id", [since]
+        ):
+            posted.setdefault(event_id, []).append({"kind": kind, "payload": json.loads(payload)})
+        coming: dict[str, list] = {}
+        for session, event in self.queries.upcoming_sessions(now, limit=500):
+            if session.start - now <= DIGEST_SPAN:
+                coming.setdefault(event.id, []).append({"session": session.kind, "start": session.start.isoformat()})
+        drafts = []
+        for event_id in dict.fromkeys([*posted, *coming]):
+            event = self.queries.event(event_id)
+            if event is None:
+                continue
+            drafts.append(UpdateDraft(
+                f"digest:{event_id}:{now.date().isoformat()}", "digest", event_id, event.series_id, None,
+                {"event": event.name, "year": event.date.year, "timezone": event.timezone,
+                 "posts": posted.get(event_id, []), "next": coming.get(event_id, [])},
             ))
         recorded = record_updates(self.db, drafts, self.clock())
         self.notify(recorded)

@@ -21,6 +21,7 @@ class Channel:
     mention_role: str | None = None
     reminders_min: int = 0
     paused_reason: str | None = None
+    digest: bool = False
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Subscription:
     paused: bool
 
 
-SETTINGS = ("lang", "timezone", "spoiler_delay_min", "spoiler_mode", "mention_role", "reminders_min")
+SETTINGS = ("lang", "timezone", "spoiler_delay_min", "spoiler_mode", "mention_role", "reminders_min", "digest")
 
 
 def _now() -> str:
@@ -123,6 +124,7 @@ def _channel(row: dict) -> Channel:
     names = {f.name for f in fields(Channel)}
     data = {k: v for k, v in row.items() if k in names}
     data["spoiler_mode"] = bool(data.get("spoiler_mode"))
+    data["digest"] = bool(data.get("digest"))
     data["spoiler_delay_min"] = data.get("spoiler_delay_min") or 0
     data["reminders_min"] = data.get("reminders_min") or 0
     return Channel(**data)

@@ -45,6 +45,8 @@ class Engine:
             self.scheduler.add_job(self._poll, "interval", seconds=interval, id=f"poll:{source.name}",
                                    args=[source, interval, live_interval], max_instances=1, coalesce=True,
                                    next_run_time=now)
+        if self.app.config.digest_hour is not None:
+            self.add_daily(self._digest, self.app.config.digest_hour)
         self.scheduler.start()
         self.rebuild()
 
@@ -73,6 +75,9 @@ class Engine:
 
     async def _remind(self) -> None:
         self.app.announcer.remind()
+
+    async def _digest(self) -> None:
+        self.app.announcer.digest()
 
     async def _dispatch(self) -> None:
         self._dispatching = True

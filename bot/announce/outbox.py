@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from sqlite_utils import Database
 
-from bot.updates import CORRECTABLE_KINDS, SPOILER_KINDS, UpdateDraft
+from bot.updates import CORRECTABLE_KINDS, DELAYED_KINDS, UpdateDraft
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def fan_out(db: Database, update_id: int, draft: UpdateDraft, now: float) -> int
         SELECT DISTINCT :update_id, c.id, 'pending', 'send', {delay}, :created
         FROM subscriptions s JOIN channels c ON c.id = s.channel_id
         WHERE s.paused = 0 AND c.paused_reason IS NULL AND {kinds_match}
-          AND (:kind != 'reminder' OR c.reminders_min > 0)
+          AND (:kind != 'reminder' OR c.reminders_min > 0) AND (:kind != 'digest' OR c.digest = 1)
           AND ((s.target_kind = 'all')
             OR (s.target_kind = 'series' AND s.target_id = :series)
             OR (s.target_kind = 'event' AND s.target_id = :event))
@@ -90,7 +90,7 @@ def fan_out(db: Database, update_id: int, draft: UpdateDraft, now: float) -> int
             "now": now,
             "created": _iso(now),
             "kind": draft.kind,
-            "spoiler": draft.kind in SPOILER_KINDS,
+            "spoiler": draft.kind in DELAYED_KINDS,
             "start": draft.payload.get("start_epoch", now),
             "series": draft.series_id,
             "event": draft.event_id,

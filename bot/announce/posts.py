@@ -89,6 +89,17 @@ def render_post(post: Post, channel: Channel, corrected: bool = False) -> Messag
         title = lang.t("post.reminder", session=session, event=event)
         start = datetime.fromisoformat(p["start"])
         blocks.append(Text(lang.t("post.reminder_text", session=session, time=lang.moment(start, p["timezone"]))))
+    elif post.kind == "digest":
+        title = lang.t("post.digest", event=event)
+        if p["posts"]:
+            # Each post of the day by its own title, as this channel saw it (language,
+            # spoiler mode), so the digest never says more than the posts did.
+            titles = [render_post(Post(0, c["kind"], c["payload"], 1), channel).title for c in p["posts"]]
+            blocks.append(Text(lang.t("post.digest_posted") + "\n" + "\n".join(f"• {t}" for t in titles)))
+        if p["next"]:
+            lines = [f"• {lang.t('session.' + s['session'])} — {lang.moment(datetime.fromisoformat(s['start']), p['timezone'])}"
+                     for s in p["next"]]
+            blocks.append(Text(lang.t("post.digest_next") + "\n" + "\n".join(lines)))
     else:
         raise ValueError(f"no post for updates of kind {post.kind!r}")
     if corrected:

@@ -62,6 +62,7 @@ def build_registry() -> Registry:
         Param("role", "A role to mention in posts, or none"),
         Param("reminders", "Remind this many minutes before sessions, 0 for never (0–120)", kind=int, minimum=0,
               maximum=120),
+        Param("digest", "A daily digest of the last day's posts and the next sessions", choices=("on", "off")),
         example="/settings language:fr spoiler_delay:10",
         admin_only=True,
     )

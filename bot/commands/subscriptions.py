@@ -49,7 +49,7 @@ def _label(ctx: Context, kind: str, target_id: str) -> str:
 
 def subscribe(ctx: Context, target: str, kinds: str | None = None) -> Message:
     """Make this channel follow a series, an event, or `all`, optionally only some kinds of
-    post (pole, safety_car, safety_car_in, vsc, red_flag, finish, quote, reminder).
+    post (pole, safety_car, safety_car_in, vsc, red_flag, finish, quote, reminder, digest).
     Example: /subscribe porsche-carrera-cup-france kinds:pole,finish"""
     channel = _channel(ctx)
     lang = ctx.lang
@@ -76,10 +76,12 @@ def unsubscribe(ctx: Context, target: str) -> Message:
 
 
 def settings(ctx: Context, lang: str | None = None, timezone: str | None = None, spoiler_delay: int | None = None,
-             spoiler: str | None = None, role: str | None = None, reminders: int | None = None) -> Message:
+             spoiler: str | None = None, role: str | None = None, reminders: int | None = None,
+             digest: str | None = None) -> Message:
     """Show this channel's settings, or change them: language (en, fr), time zone, spoiler
-    delay in minutes, spoiler markup on results (on/off), a role to mention (none to stop)
-    and session reminders in minutes before the start (0 for none). Example: /settings language:fr spoiler_delay:10"""
+    delay in minutes, spoiler markup on results (on/off), a role to mention (none to stop),
+    session reminders in minutes before the start (0 for none) and the daily digest (on/off).
+    Example: /settings language:fr spoiler_delay:10"""
     channel = _channel(ctx)
     changes: dict = {}
     if lang is not None:
@@ -98,6 +100,8 @@ def settings(ctx: Context, lang: str | None = None, timezone: str | None = None,
         changes["mention_role"] = None if role.lower() in ("none", "off", "aucun") else role.lstrip("@")
     if reminders is not None:
         changes["reminders_min"] = reminders
+    if digest is not None:
+        changes["digest"] = int(digest == "on")
     channel = ctx.channels.configure(channel.id, **changes)
     t = ctx.lang.t if lang is None else type(ctx.lang)(lang).t
     subs = ctx.channels.subscriptions(channel.id)
@@ -109,13 +113,14 @@ def settings(ctx: Context, lang: str | None = None, timezone: str | None = None,
         (t("set.spoiler"), t("set.on") if channel.spoiler_mode else t("set.off")),
         (t("set.role"), f"@{channel.mention_role}" if channel.mention_role else t("set.none")),
         (t("set.reminders"), str(channel.reminders_min) if channel.reminders_min else t("set.off")),
+        (t("set.digest"), t("set.on") if channel.digest else t("set.off")),
         (t("set.follows"), follows or t("cmd.nothing_followed")),
     ]
     if channel.paused_reason:
         items.append((t("set.paused"), channel.paused_reason))
     blocks = (Text(t("cmd.settings_saved")), Fields(tuple(items))) if changes else (Fields(tuple(items)),)
     data = {k: getattr(channel, k) for k in ("lang", "timezone", "spoiler_delay_min", "spoiler_mode", "mention_role",
-                                              "reminders_min", "paused_reason")}
+                                              "reminders_min", "digest", "paused_reason")}
     data["follows"] = [{"target_kind": s.target_kind, "target_id": s.target_id, "kinds": list(s.kinds)} for s in subs]
     return Message(title=t("cmd.settings_title"), blocks=blocks, lang=channel.lang, data=data)
 

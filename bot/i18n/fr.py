@@ -97,6 +97,9 @@ STRINGS = {
     "post.reminder_text": "{session} : départ à {time}.",
     "post.corrected": "Corrigé",
     "post.spoiler_note": "Résultats masqués : affichez-les quand vous voulez.",
+    "post.digest": "Résumé du jour — {event}",
+    "post.digest_posted": "Publié ces dernières 24 heures :",
+    "post.digest_next": "À venir :",
     "cmd.subscribed": "Ce salon suit désormais {target} ({kinds}).",
     "cmd.unsubscribed": "Ce salon ne suit plus {target}.",
     "cmd.not_subscribed": "Ce salon ne suivait pas {target}. Il suit : {targets}.",
@@ -117,6 +120,7 @@ STRINGS = {
     "set.spoiler": "Résultats masqués (spoiler)",
     "set.role": "Rôle mentionné",
     "set.reminders": "Rappels de séance (minutes avant)",
+    "set.digest": "Résumé quotidien",
     "set.follows": "Suit",
     "set.paused": "En pause",
     "set.none": "aucun",
@@ -136,7 +140,7 @@ COMMAND_HELP = {
     "help": "Liste des commandes, ou l’aide d’une commande.",
     "subscribe": "Faire suivre à ce salon un championnat, une épreuve ou tout (`all`), éventuellement certains types de messages seulement.",
     "unsubscribe": "Ne plus suivre un championnat, une épreuve ou tout (`all`) dans ce salon.",
-    "settings": "Voir ou changer les réglages du salon : langue, fuseau horaire, délai et masquage anti-spoiler, rôle mentionné, rappels.",
+    "settings": "Voir ou changer les réglages du salon : langue, fuseau horaire, délai et masquage anti-spoiler, rôle mentionné, rappels, résumé quotidien.",
 }
 
 # Parameter help in French, by parameter name; the English help is in the registry.
@@ -157,4 +161,5 @@ PARAM_HELP = {
     "spoiler": "Masquer les résultats (on/off)",
     "role": "Un rôle à mentionner dans les messages, ou none",
     "reminders": "Rappel tant de minutes avant les séances, 0 pour jamais (0 à 120)",
+    "digest": "Un résumé quotidien des publications de la veille et des prochaines séances",
 }

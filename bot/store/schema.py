@@ -236,6 +236,12 @@ def m004_dispatch_indexes(db: Database) -> None:
     db.execute("DROP INDEX IF EXISTS idx_deliveries_status_not_before")
 
 
+@migrations()
+def m005_channel_digest(db: Database) -> None:
+    """Channels opt in to the daily digest."""
+    db["channels"].add_column("digest", int, not_null_default=0)
+
+
 def apply(db: Database) -> int:
     """Bring `db` to the current schema; returns how many migrations were applied."""
     pending = len(migrations.pending(db))

@@ -1,13 +1,15 @@
 """Announcements end to end: facts → updates → outbox → dispatcher → a fake platform."""
 import asyncio
 from dataclasses import replace
+from datetime import datetime, timezone
 
 import pytest
 
 from bot.announce.dispatcher import MAX_ATTEMPTS, Dispatcher
+from bot.announce.presets import apply_presets
 from bot.announce.ratelimit import Limits
 from bot.app import build_app
-from bot.config import Config
+from bot.config import ChannelPreset, Config
 from bot.platforms.base import SendFailed
 from bot.platforms.fake import FakePlatform
 from bot.render.text import render_text
@@ -339,3 +341,51 @@ def test_reminders_go_out_each_channel_s_minutes_before(bare, clock, tmp_path):
     dispatch(bare, fake, clock)
     reminders = {s.channel: s.message.title for s in fake.sent if "starts soon" in s.message.title}
     assert reminders == {"early": "Race starts soon — Porsche Carrera Cup Le Mans 2017"}
+
+
+def test_config_presets_set_up_channels_and_applying_them_again_changes_nothing(bare, stages, clock):
+    presets = (
+        ChannelPreset("fake", "paris", "Fans in Paris", (("event", "porsche-carrera-cup-le-mans-2017"),), ("pole",),
+                      (("lang", "fr"), ("timezone", "Europe/Paris"))),
+        ChannelPreset("fake", "everyone"),
+    )
+    first = apply_presets(bare.db, presets)
+    again = apply_presets(bare.db, presets)
+    assert first == again and [c.address for c in again] == ["paris", "everyone"]
+    assert (again[0].lang, again[0].timezone, again[0].name) == ("fr", "Europe/Paris", "Fans in Paris")
+    assert [(s.target_kind, s.kinds) for s in bare.channels.subscriptions(again[0].id)] == [("event", ("pole",))]
+    assert bare.db["subscriptions"].count == 2
+    play(bare, stages, 2)
+    fake = FakePlatform()
+    dispatch(bare, fake, clock)
+    assert [m.title for m in fake.posts_to("paris")] == ["Pole position : Florian Latorre"]
+    assert len(fake.posts_to("everyone")) == 2  # pole and safety car
+
+
+def test_the_daily_digest_goes_once_to_channels_that_opted_in(bare, stages, clock):
+    channel(bare, "digest-en", digest=True)
+    channel(bare, "digest-fr", digest=True, lang="fr")
+    channel(bare, "hidden", digest=True, spoiler_mode=True, spoiler_delay_min=30)
+    channel(bare, "no-digest")
+    play(bare, stages, 6)
+    fake = FakePlatform()
+    dispatch(bare, fake, clock)
+    now = datetime.fromtimestamp(clock.now, timezone.utc)
+    recorded = bare.announcer.digest(now)
+    assert bare.announcer.digest(now).new == ()  # the same day again: no second digest
+    assert recorded.deliveries == 3
+    dispatch(bare, fake, clock)
+    digest = fake.posts_to("digest-en")[-1]
+    assert digest.title == "Daily digest — Porsche Carrera Cup Le Mans 2017"
+    text = render_text(digest)
+    for line in ("Posted in the last 24 hours:", "• Pole position: Florian Latorre", "• Dan Cammish wins",
+                 "• Christophe Lapierre — Porsche Carrera Cup Le Mans 2017"):
+        assert line in text
+    assert "Résumé du jour" in fake.posts_to("digest-fr")[-1].title
+    assert all(m.data["kind"] != "digest" for m in fake.posts_to("no-digest"))
+    # The spoiler channel gets it after its delay, and it names no winner.
+    assert all(m.data["kind"] != "digest" for m in fake.posts_to("hidden"))
+    clock.now += 31 * 60
+    dispatch(bare, fake, clock)
+    hidden = render_text(fake.posts_to("hidden")[-1])
+    assert "Daily digest" in hidden and "Latorre" not in hidden and " wins" not in hidden

@@ -1,0 +1,84 @@
+"""The config file: defaults, announcements and channel presets, and the sentence each
+mistake gets."""
+from pathlib import Path
+
+import pytest
+
+from bot.config import ChannelPreset, Config, ConfigError, load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load(tmp_path, text: str) -> Config:
+    path = tmp_path / "pitboard.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_config(env={}, path=path)
+
+
+def test_the_example_file_loads_and_gives_the_defaults():
+    config = load_config(env={}, path=ROOT / "config" / "pitboard.example.toml")
+    assert (config.lang, config.timezone, config.digest_hour) == ("en", None, 7)
+    assert config.channels == ()
+
+
+def test_channel_presets_are_read_with_their_settings(tmp_path):
+    config = _load(tmp_path, """
+[announcements]
+digest_hour = 18
+
+[[channels]]
+platform = "telegram"
+address = -1001234567890
+name = "Porsche fans"
+follow = ["series:porsche-carrera-cup-france", "event:porsche-carrera-cup-le-mans-2017"]
+kinds = ["pole", "finish"]
+lang = "fr"
+timezone = "Europe/Paris"
+spoiler_delay = 30
+spoiler = true
+role = "@fans"
+reminders = 30
+digest = true
+
+[[channels]]
+platform = "discord"
+address = "987654321"
+""")
+    assert config.digest_hour == 18
+    first, second = config.channels
+    assert first == ChannelPreset(
+        "telegram", "-1001234567890", "Porsche fans",
+        (("series", "porsche-carrera-cup-france"), ("event", "porsche-carrera-cup-le-mans-2017")), ("pole", "finish"),
+        (("lang", "fr"), ("timezone", "Europe/Paris"), ("spoiler_delay_min", 30), ("spoiler_mode", True),
+         ("mention_role", "fans"), ("reminders_min", 30), ("digest", True)),
+    )
+    assert second == ChannelPreset("discord", "987654321")  # follows everything, default settings
+
+
+def test_the_digest_can_be_turned_off(tmp_path):
+    assert _load(tmp_path, "[announcements]\ndigest_hour = false\n").digest_hour is None
+
+
+@pytest.mark.parametrize("text, says", [
+    ("[announcements]\ndigest_hour = 24\n", "digest_hour must be an hour from 0 to 23"),
+    ("[announcements]\ndigest_hour = true\n", "digest_hour must be an hour from 0 to 23"),
+    ("channels = 3\n", "channels must be written as [[channels]] tables"),
+    ('[[channels]]\nplatform = "irc"\naddress = "x"\n', "channels[1]: platform must be one of console, telegram, discord"),
+    ('[[channels]]\nplatform = "telegram"\n', "channels[1]: address must be the chat or channel id"),
+    ('[[channels]]\nplatform = "telegram"\naddress = "1"\nfollow = ["lemans"]\n', "'lemans' is none of these"),
+    ('[[channels]]\nplatform = "telegram"\naddress = "1"\nfollow = ["all:x"]\n', "'all:x' is none of these"),
+    ('[[channels]]\nplatform = "telegram"\naddress = "1"\nkinds = ["podium"]\n', "kinds must be a list drawn from pole"),
+    ('[[channels]]\nplatform = "telegram"\naddress = "1"\nspoiler_delay = 5000\n', "spoiler_delay must be between 0 and 1440"),
+    ('[[channels]]\nplatform = "telegram"\naddress = "1"\nspoiler = "yes"\n', "spoiler must be true or false"),
+    ('[[channels]]\nplatform = "telegram"\naddress = "1"\nreminders = true\n', "reminders must be a whole number"),
+    ('[[channels]]\nplatform = "telegram"\naddress = "1"\nlang = "de"\n', "lang is 'de'; use one of en, fr"),
+    ('[[channels]]\nplatform = "telegram"\naddress = "1"\ntimezone = "Mars/Olympus"\n', "is not a time zone"),
+    ('[[channels]]\nplatform = "telegram"\naddress = "1"\ntoken = "abc"\n', "unknown key 'token'"),
+    ('[[channels]]\nplatform = "telegram"\naddress = "1"\n[[channels]]\nplatform = "discord"\n', "channels[2]: address"),
+])
+def test_each_mistake_in_a_preset_gets_one_sentence_naming_it(tmp_path, text, says):
+    with pytest.raises(ConfigError) as err:
+        _load(tmp_path, text)
+    message = str(err.value)
+    assert says in message and str(tmp_path / "pitboard.toml") in message
+    assert "\n" not in message
