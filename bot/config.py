@@ -57,6 +57,8 @@ class Config:
     timezone: str | None = None  # None: show times in each event's own zone
     digest_hour: int | None = 7  # UTC hour of the daily digest (for channels that opt in); None: never
     channels: tuple[ChannelPreset, ...] = ()
+    # The Bot API address before the token (a self-hosted server, or a test's fake).
+    telegram_api_base_url: str | None = None
 
 
 def load_config(env: dict | None = None, path: str | Path | None = None) -> Config:
@@ -76,7 +78,15 @@ def load_config(env: dict | None = None, path: str | Path | None = None) -> Conf
         config = replace(config, db_path=Path(env["PITBOARD_DB"]))
     if env.get("PITBOARD_LANG"):
         config = replace(config, lang=_lang(env["PITBOARD_LANG"], "PITBOARD_LANG"))
+    if env.get("TELEGRAM_API_BASE_URL"):
+        config = replace(config, telegram_api_base_url=_url(env["TELEGRAM_API_BASE_URL"], "TELEGRAM_API_BASE_URL"))
     return config
+
+
+def _url(value: object, where: str) -> str:
+    if not (isinstance(value, str) and value.startswith(("http://", "https://"))):
+        raise ConfigError(f"{where} must be an http(s) address such as http://127.0.0.1:8081/bot; fix it.")
+    return value
 
 
 def _table(data: dict, key: str, path: Path) -> dict:
@@ -125,6 +135,9 @@ def _apply_file(config: Config, path: Path) -> Config:
             raise ConfigError(f"{path}: announcements.digest_hour must be an hour from 0 to 23 (UTC), or false for "
                               "no digest; fix it.")
         config = replace(config, digest_hour=None if hour is False else hour)
+    telegram = _table(data, "telegram", path)
+    if "api_base_url" in telegram:
+        config = replace(config, telegram_api_base_url=_url(telegram["api_base_url"], f"{path}: telegram.api_base_url"))
     presets = data.get("channels", [])
     if not isinstance(presets, list) or not all(isinstance(p, dict) for p in presets):
         raise ConfigError(f"{path}: channels must be written as [[channels]] tables; fix it or remove it.")

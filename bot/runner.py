@@ -24,14 +24,18 @@ log = logging.getLogger(__name__)
 TOKENS = {"discord": "DISCORD_BOT_TOKEN", "telegram": "TELEGRAM_BOT_TOKEN"}
 
 
-def platforms_for(env: dict) -> dict:
-    """The platforms to start: those with a token set, else the console channel."""
-    wanted = [name for name, var in TOKENS.items() if env.get(var)]
-    for name in wanted:
-        # Named without the token's value: secrets never reach a log.
-        print(f"{TOKENS[name]} is set, but this build has no {name} platform yet; using the console channel.",
+def platforms_for(app: App, env: dict) -> dict:
+    """The platforms to start: those with a token set, else the console channel. The
+    token goes to the platform and nowhere else: never printed, never logged."""
+    platforms: dict = {}
+    if env.get(TOKENS["telegram"]):
+        from bot.platforms.telegram_bot import TelegramPlatform  # imported only when used
+
+        platforms["telegram"] = TelegramPlatform(app, env[TOKENS["telegram"]], app.config.telegram_api_base_url)
+    if env.get(TOKENS["discord"]):
+        print(f"{TOKENS['discord']} is set, but this build has no Discord platform yet; it is not started.",
               file=sys.stderr)
-    return {"console": ConsolePlatform(sys.stdout)}
+    return platforms or {"console": ConsolePlatform(sys.stdout)}
 
 
 def ensure_console_channel(app: App):
@@ -44,8 +48,34 @@ def ensure_console_channel(app: App):
 
 def run_bot(app: App, env: dict | None = None) -> int:
     """Run until SIGINT or SIGTERM; returns the exit status."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    return asyncio.run(_run(app, platforms_for(os.environ if env is None else env)))
+    env = os.environ if env is None else env
+    configure_logging([env[var] for var in TOKENS.values() if env.get(var)])
+    return asyncio.run(_run(app, platforms_for(app, env)))
+
+
+class _Redacting(logging.Formatter):
+    """Formats a record, then blanks out every secret it contains: HTTP libraries log
+    request URLs, and Telegram's carry the token."""
+
+    def __init__(self, fmt: str, secrets: list[str]):
+        super().__init__(fmt)
+        self.secrets = [s for s in secrets if s]
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as text, secrets replaced by `[redacted]`."""
+        text = super().format(record)
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
+
+def configure_logging(secrets: list[str]) -> None:
+    """Log to stderr, never showing a secret; HTTP request lines only when they fail."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Redacting("%(levelname)s %(name)s: %(message)s", secrets))
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    for noisy in ("httpx", "httpcore", "apscheduler.executors.default"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 async def _run(app: App, platforms: dict) -> int:
@@ -53,19 +83,33 @@ async def _run(app: App, platforms: dict) -> int:
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    channel = ensure_console_channel(app)
     preset = apply_presets(app.db, app.config.channels)
     if preset:
         print(f"{len(preset)} channel(s) set up from the config file.", file=sys.stderr)
+    started = []
+    try:
+        for name, platform in platforms.items():
+            if hasattr(platform, "start"):
+                await platform.start()
+                started.append(platform)
+    except Exception as err:  # noqa: BLE001 - say which platform and why, then stop cleanly
+        print(f"Could not start {name}: {err}. Check its token and address, then try again.", file=sys.stderr)
+        for platform in started:
+            await platform.stop()
+        return 1
     folder = EventFolder(app.config.events_dir)
     engine = Engine(app, platforms, polls=[(folder, 60.0, 10.0)])
     engine.start()
-    print(f"Pitboard is running on {app.config.db_path}. Console channel: type /help; Ctrl-C stops.",
-          file=sys.stderr, flush=True)
-    _read_console(app, channel, loop, stop)
+    names = ", ".join(platforms)
+    print(f"Pitboard is running on {app.config.db_path} ({names}). Ctrl-C stops.", file=sys.stderr, flush=True)
+    if "console" in platforms:
+        print("Console channel: type /help.", file=sys.stderr, flush=True)
+        _read_console(app, ensure_console_channel(app), loop, stop)
     await stop.wait()
     print("Stopping: finishing the sends in flight…", file=sys.stderr, flush=True)
     await engine.shutdown()
+    for platform in started:
+        await platform.stop()
     return 0
 
 

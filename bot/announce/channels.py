@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 
@@ -116,8 +117,13 @@ class Channels:
             self.db.execute("UPDATE subscriptions SET paused = 1 WHERE channel_id = ?", [channel_id])
 
     def move(self, channel_id: int, new_address: str) -> None:
-        """The platform moved the chat (a Telegram group became a supergroup): follow it."""
-        self.db.execute("UPDATE channels SET address = ? WHERE id = ?", [new_address, channel_id])
+        """The platform moved the chat (a Telegram group became a supergroup): follow it.
+        If the new chat is already a channel here, the old one is paused instead, so its
+        posts are not doubled there."""
+        try:
+            self.db.execute("UPDATE channels SET address = ? WHERE id = ?", [new_address, channel_id])
+        except sqlite3.IntegrityError:
+            self.pause(channel_id, f"moved to {new_address}, which already has its own settings here")
 
 
 def _channel(row: dict) -> Channel:

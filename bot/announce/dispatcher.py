@@ -108,26 +108,31 @@ class Dispatcher:
         attempted = 0
         for row in rows:
             limiter = self.limiters[row.platform]
-            if limiter.chat_wait(row.address, self.pace()) > 0:
+            group = self._is_group(row)
+            if limiter.chat_wait(row.address, self.pace(), group) > 0:
                 continue  # this chat's turn comes in a later round
             await self._in_flight[row.platform].acquire()
             wait = limiter.global_wait(self.pace())
             if wait > 0:
                 await asyncio.sleep(wait)
-                if limiter.chat_wait(row.address, self.pace()) > 0:
+                if limiter.chat_wait(row.address, self.pace(), group) > 0:
                     self._in_flight[row.platform].release()
                     continue
             self._mark_sending(row)
             # Counted after the state write, right before the send, so the count is as
             # close as it can be to when the platform sees the request.
             started = self.pace()
-            limiter.take(row.address, started)
+            limiter.take(row.address, started, group)
             task = asyncio.create_task(self._deliver(row, started))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             attempted += 1
         await self.drain()
         return attempted
+
+    def _is_group(self, row: Due) -> bool:
+        prefix = self.platforms[row.platform].capabilities.group_prefix
+        return prefix is not None and row.address.startswith(prefix)
 
     def _due(self) -> list[Due]:
         """This round's deliveries: interleaved across updates (every fan-out's first
@@ -215,6 +220,10 @@ class Dispatcher:
             self.channels.pause(row.channel_id, reason)
             self._set(row, "pending", now, reason)  # kept: it goes out if the channel comes back
             log.warning("channel %s:%s is gone (%s); its subscriptions are paused", row.platform, row.address, reason)
+        elif failure.outcome == "moved" and failure.new_address:
+            self.channels.move(row.channel_id, failure.new_address)
+            self._set(row, "pending", now, reason)  # straight to the new address, next round
+            log.info("channel %s:%s moved to %s", row.platform, row.address, failure.new_address)
         elif failure.outcome == "rejected" and row.action == "edit":
             # The post to correct is gone (deleted by a moderator): post the correction anew.
             self.db.execute("UPDATE deliveries SET action = 'repost', message_id = NULL WHERE id = ?", [row.id])

@@ -46,6 +46,15 @@ def results(ctx: Context, event: str, session: str | None = None, car_class: str
             "event": event_data(ev),
             "session": {"id": sess.id, "kind": sess.kind, "status": sess.status},
             "results": rows_data,
+            # What a platform needs to offer "other session / other class" buttons.
+            "navigation": {
+                "event_id": ev.id,
+                "session": sess.kind,
+                "sessions": list(dict.fromkeys(s.kind for s in ctx.queries.sessions(ev.id)
+                                               if ctx.queries.classifications(s.id))),
+                "classes": available,
+                "class": wanted[0] if car_class else None,
+            },
         },
     )
 

@@ -121,6 +121,7 @@ STRINGS = {
     "set.role": "Role mentioned",
     "set.reminders": "Session reminders (minutes before)",
     "set.digest": "Daily digest",
+    "all_classes": "All classes",
     "set.follows": "Follows",
     "set.paused": "Paused",
     "set.none": "none",

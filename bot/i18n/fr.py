@@ -121,6 +121,7 @@ STRINGS = {
     "set.role": "Rôle mentionné",
     "set.reminders": "Rappels de séance (minutes avant)",
     "set.digest": "Résumé quotidien",
+    "all_classes": "Toutes les classes",
     "set.follows": "Suit",
     "set.paused": "En pause",
     "set.none": "aucun",

@@ -22,6 +22,9 @@ class Capabilities:
     # Sends in flight at once. A crash re-sends at most this many, so platforms without
     # idempotent sends keep it at 1; one with nonces (Discord) can go wider safely.
     max_in_flight: int = 1
+    # Chat ids that start with this are groups or channels, with their own extra cap
+    # (Telegram: negative ids, 20 messages a minute).
+    group_prefix: str | None = None
 
 
 @dataclass(frozen=True)
@@ -36,12 +39,15 @@ class MessageRef:
 class SendFailed(Exception):
     """A send the platform refused. `outcome` tells the dispatcher what to do next:
     "retry_after" (wait `retry_after` seconds), "gone" (pause the channel), "rejected"
-    (keep `reason`, do not retry) or "transient" (retry with backoff)."""
+    (keep `reason`, do not retry), "transient" (retry with backoff) or "moved" (the chat
+    now lives at `new_address`: follow it and send there)."""
 
-    def __init__(self, outcome: str, reason: str, retry_after: float | None = None, is_global: bool = False):
+    def __init__(self, outcome: str, reason: str, retry_after: float | None = None, is_global: bool = False,
+                 new_address: str | None = None):
         super().__init__(reason)
         self.outcome, self.reason, self.retry_after = outcome, reason, retry_after
         self.is_global = is_global  # the wait applies to every chat, not just this one
+        self.new_address = new_address
 
 
 class Platform(Protocol):

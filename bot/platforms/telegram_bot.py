@@ -1,0 +1,122 @@
+"""Telegram, over python-telegram-bot 22: announcements out, commands in.
+
+One PTB Application on the core's event loop, polling getUpdates. Sends go through
+PTB's AIORateLimiter as well as our dispatcher's windows: the dispatcher paces
+announcements, the limiter also covers command replies. Every Telegram error becomes
+one of the dispatcher's outcomes; no PTB exception leaves this package.
+"""
+from __future__ import annotations
+
+import logging
+import warnings
+from datetime import timedelta
+
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+from bot.announce.ratelimit import TELEGRAM
+from bot.app import App
+from bot.messages import Message
+from bot.platforms.base import Capabilities, MessageRef, SendFailed
+from bot.platforms.telegram_commands import TelegramCommands
+from bot.render.telegram_html import render_telegram
+
+log = logging.getLogger(__name__)
+DEFAULT_API = "https://api.telegram.org/bot"
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+# Telegram says these when the chat is no more, or the bot is no longer in it.
+_GONE = ("chat not found", "bot was kicked", "bot is not a member", "group chat was deleted", "not enough rights",
+         "need administrator rights", "have no rights to send")
+
+
+def failure(err: TelegramError) -> SendFailed:
+    """What the dispatcher should do about a Telegram error."""
+    text = str(err.message if hasattr(err, "message") else err)
+    if isinstance(err, RetryAfter):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # PTB 22 warns that the int form will become a timedelta
+            wait = err.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        return SendFailed("retry_after", f"429 Too Many Requests: retry after {seconds:g}", retry_after=seconds)
+    if isinstance(err, ChatMigrated):
+        return SendFailed("moved", f"the group became the supergroup {err.new_chat_id}", new_address=str(err.new_chat_id))
+    if isinstance(err, Forbidden):
+        return SendFailed("gone", f"403 Forbidden: {text}")
+    if isinstance(err, BadRequest):
+        if any(g in text.lower() for g in _GONE):
+            return SendFailed("gone", f"400 Bad Request: {text}")
+        return SendFailed("rejected", f"400 Bad Request: {text}")
+    if isinstance(err, (TimedOut, NetworkError)):
+        return SendFailed("transient", f"{type(err).__name__}: {text}")
+    return SendFailed("rejected", f"{type(err).__name__}: {text}")
+
+
+class TelegramPlatform:
+    """The Platform seam for Telegram, plus the bot that answers commands."""
+
+    name = "telegram"
+
+    def __init__(self, app: App, token: str, base_url: str | None = None, poll_timeout: float = 10.0):
+        self.capabilities = Capabilities(max_length=4096, spoilers=True, edits=True, limits=TELEGRAM,
+                                         max_in_flight=1, group_prefix="-")
+        self.poll_timeout = poll_timeout
+        api = (base_url or DEFAULT_API).rstrip("/")
+        builder = (ApplicationBuilder().token(token).base_url(api).base_file_url(api.replace("/bot", "/file/bot", 1))
+                   .rate_limiter(AIORateLimiter(max_retries=0))
+                   .job_queue(None))  # the core's scheduler owns every timed job
+        self.application: Application = builder.build()
+        self.commands = TelegramCommands(app, self.application)
+
+    async def start(self) -> None:
+        """Connect, publish the command menu (English and French) and start polling."""
+        await self.application.initialize()
+        await self.commands.publish()
+        await self.application.start()
+        await self.application.updater.start_polling(
+            timeout=self.poll_timeout, allowed_updates=["message", "channel_post", "callback_query"],
+            error_callback=lambda err: log.warning("Telegram polling: %s", err),
+        )
+        log.info("Telegram: polling as @%s", self.application.bot.username)
+
+    async def stop(self) -> None:
+        """Stop polling and close the connection."""
+        if self.application.updater and self.application.updater.running:
+            await self.application.updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    async def send(self, channel: str, message: Message, nonce: str | None = None) -> MessageRef:
+        """Post `message` (as many Telegram messages as its length needs) to chat `channel`."""
+        ids = []
+        try:
+            for part in render_telegram(message):
+                sent = await self.application.bot.send_message(channel, part, parse_mode=ParseMode.HTML,
+                                                               link_preview_options=NO_PREVIEW)
+                ids.append(str(sent.message_id))
+        except TelegramError as err:
+            if ids:  # part of a long post went out; say so, a retry posts it whole
+                log.warning("Telegram: %d part(s) of a post reached %s before: %s", len(ids), channel, err)
+            raise failure(err) from None
+        return MessageRef(self.name, channel, ",".join(ids))
+
+    async def edit(self, ref: MessageRef, message: Message) -> None:
+        """Correct a post in place; a correction that needs more or fewer messages than the
+        post had is refused, and the dispatcher posts it anew."""
+        ids = ref.message_id.split(",")
+        parts = render_telegram(message)
+        if len(parts) != len(ids):
+            raise SendFailed("rejected", f"the correction takes {len(parts)} message(s), the post had {len(ids)}")
+        try:
+            for message_id, part in zip(ids, parts):
+                try:
+                    await self.application.bot.edit_message_text(part, chat_id=ref.channel, message_id=int(message_id),
+                                                                 parse_mode=ParseMode.HTML,
+                                                                 link_preview_options=NO_PREVIEW)
+                except BadRequest as err:
+                    if "not modified" not in str(err).lower():
+                        raise
+        except TelegramError as err:
+            raise failure(err) from None

@@ -1,0 +1,186 @@
+"""Telegram commands: every command of the core registry, in private chats, groups,
+supergroups (`/results@BotName lemans`) and channels, with buttons to switch a result's
+session and class and to page through quotes.
+
+A handler parses, asks the core, renders and replies; what a command means lives in the
+registry, not here.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram.constants import ChatMemberStatus, ChatType, MessageEntityType, ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot.app import App
+from bot.i18n import LANGUAGES, Lang
+from bot.messages import Message, QuoteBlock
+from bot.render.telegram_html import render_telegram
+
+log = logging.getLogger(__name__)
+QUOTES_PER_PAGE = 3
+CALLBACK_MAX = 64  # bytes Telegram keeps of a button's data
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+class TelegramCommands:
+    """Registers the handlers on a PTB Application and answers through the core."""
+
+    def __init__(self, app: App, application: Application):
+        self.app = app
+        self.application = application
+        updates = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
+        application.add_handler(MessageHandler(filters.COMMAND & updates, self.on_command))
+        application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE & updates, self.on_migrate))
+        application.add_handler(CallbackQueryHandler(self.on_button))
+        application.add_error_handler(self.on_error)
+
+    async def publish(self) -> None:
+        """The command menu, in English and in French (setMyCommands per language)."""
+        bot = self.application.bot
+        for code in LANGUAGES:
+            lang = Lang(code)
+            commands = [BotCommand(c.name, _short(lang.command_help(c.name, c.summary))) for c in self.app.registry]
+            await bot.set_my_commands(commands, language_code=None if code == "en" else code)
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A /command in any chat: run it through the registry and reply."""
+        msg, chat = update.effective_message, update.effective_chat
+        text = msg.text or msg.caption or ""
+        entity = next((e for e in msg.entities or () if e.type == MessageEntityType.BOT_COMMAND and e.offset == 0), None)
+        if entity is None:
+            return
+        name, _, addressee = text[1:entity.length].partition("@")
+        if addressee and addressee.lower() != (context.bot.username or "").lower():
+            return  # meant for another bot in the group
+        name = "help" if name.lower() == "start" else name.lower()
+        command = self.app.registry.get(name)
+        if command is None and chat.type != ChatType.PRIVATE and not addressee:
+            return  # an unknown command in a group is probably another bot's
+        admin_only = command is not None and command.admin_only
+        channels = self.app.channels
+        # Only the admin commands need a channel row; reading results leaves no trace.
+        channel = channels.ensure("telegram", str(chat.id), chat.title or chat.username) if admin_only \
+            else channels.find("telegram", str(chat.id))
+        lang = None
+        if channel is None and msg.from_user and (msg.from_user.language_code or "").startswith("fr"):
+            lang = "fr"
+        is_admin = await self._is_admin(update) if admin_only else False
+        line = f"/{name}{text[entity.length:]}"
+        reply = self.app.ask(line, self.app.context(lang=lang, is_admin=is_admin, channel=channel))
+        await self._reply(update, reply, line)
+
+    async def _is_admin(self, update: Update) -> bool:
+        """The user may change this chat's settings: in a private chat, always; in a
+        channel, whoever can post; in a group, its administrators (anonymous ones too)."""
+        msg, chat = update.effective_message, update.effective_chat
+        if chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
+            return True
+        if msg.sender_chat and msg.sender_chat.id == chat.id:
+            return True  # an anonymous administrator posts as the group itself
+        if msg.from_user is None:
+            return False
+        try:
+            member = await self.application.bot.get_chat_member(chat.id, msg.from_user.id)
+        except TelegramError as err:
+            log.warning("Telegram: cannot check admins of %s: %s", chat.id, err)
+            return False
+        return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+    async def _reply(self, update: Update, reply: Message, line: str) -> None:
+        chat = update.effective_chat
+        page = 0
+        reply, keyboard = self._with_buttons(reply, line, page)
+        parts = render_telegram(reply)
+        thread = update.effective_message.message_thread_id if update.effective_message.is_topic_message else None
+        for i, part in enumerate(parts):
+            await self.application.bot.send_message(
+                chat.id, part, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW, message_thread_id=thread,
+                reply_markup=keyboard if i == len(parts) - 1 else None)
+
+    def _with_buttons(self, reply: Message, line: str, page: int) -> tuple[Message, InlineKeyboardMarkup | None]:
+        """Buttons for /results (session, class) and /quotes (pages), when they fit."""
+        if reply.error:
+            return reply, None
+        nav = reply.data.get("navigation") if isinstance(reply.data, dict) else None
+        if nav:
+            return reply, _results_keyboard(Lang(reply.lang), nav)
+        quotes = [b for b in reply.blocks if isinstance(b, QuoteBlock)]
+        if line.startswith("/quotes") and len(quotes) > QUOTES_PER_PAGE:
+            pages = -(-len(quotes) // QUOTES_PER_PAGE)
+            page = min(max(page, 0), pages - 1)
+            shown = quotes[page * QUOTES_PER_PAGE:(page + 1) * QUOTES_PER_PAGE]
+            reply = replace(reply, title=f"{reply.title} ({page + 1}/{pages})", blocks=tuple(shown))
+            args = line[len("/quotes"):].strip()
+            buttons = []
+            if page > 0:
+                buttons.append(_button("‹", f"q|{page - 1}|{args}"))
+            if page < pages - 1:
+                buttons.append(_button("›", f"q|{page + 1}|{args}"))
+            buttons = [b for b in buttons if b]
+            return reply, InlineKeyboardMarkup([buttons]) if buttons else None
+        return reply, None
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A button under a result or a quote page: show what it asks for, in place."""
+        query = update.callback_query
+        kind, _, rest = (query.data or "").partition("|")
+        channel = self.app.channels.find("telegram", str(update.effective_chat.id)) if update.effective_chat else None
+        page = 0
+        if kind == "r":
+            event_id, session, car_class = (rest.split("|") + ["", ""])[:3]
+            line = f"/results {event_id} session:{session}" + (f" class:{car_class or 'overall'}" if car_class != "*" else "")
+        elif kind == "q":
+            number, _, args = rest.partition("|")
+            page, line = int(number) if number.isdigit() else 0, f"/quotes {args}"
+        else:
+            await query.answer()
+            return
+        reply = self.app.ask(line, self.app.context(channel=channel))
+        reply, keyboard = self._with_buttons(reply, line, page)
+        parts = render_telegram(reply)
+        await query.answer()
+        try:
+            await query.edit_message_text(parts[0], parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
+                                          reply_markup=keyboard if len(parts) == 1 else None)
+        except BadRequest as err:
+            if "not modified" not in str(err).lower():
+                raise
+
+    async def on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A group became a supergroup: its channel, settings and posts follow it."""
+        msg = update.effective_message
+        if msg.migrate_to_chat_id:
+            channel = self.app.channels.find("telegram", str(msg.chat.id))
+            if channel:
+                self.app.channels.move(channel.id, str(msg.migrate_to_chat_id))
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A failed reply is logged, never fatal; the next message is answered as usual."""
+        log.warning("Telegram: handling an update failed: %s", context.error)
+
+
+def _short(help_text: str) -> str:
+    """A menu description: the help's first sentence, within Telegram's 3–256 characters."""
+    first = help_text.split(". ")[0].split(":")[0].strip().rstrip(".")
+    return (first if len(first) >= 3 else help_text)[:256]
+
+
+def _button(label: str, data: str) -> InlineKeyboardButton | None:
+    """A button, or None when its data would not fit in Telegram's 64 bytes."""
+    return InlineKeyboardButton(label, callback_data=data) if len(data.encode()) <= CALLBACK_MAX else None
+
+
+def _results_keyboard(lang: Lang, nav: dict) -> InlineKeyboardMarkup | None:
+    event, session, chosen = nav["event_id"], nav["session"], nav["class"]
+    sessions = [_button(("• " if s == session else "") + lang.t(f"session.{s}"), f"r|{event}|{s}|*")
+                for s in nav["sessions"]]
+    classes = [_button(("• " if chosen is None else "") + lang.t("all_classes"), f"r|{event}|{session}|*")]
+    classes += [_button(("• " if c == chosen else "") + (lang.t("class", name=c) if c else lang.t("overall")),
+                        f"r|{event}|{session}|{c}") for c in nav["classes"]]
+    rows = [[b for b in row if b] for row in (sessions if len(sessions) > 1 else [], classes if len(nav["classes"]) > 1 else [])]
+    rows = [row for row in rows if row]
+    return InlineKeyboardMarkup(rows) if rows else None

@@ -1,0 +1,309 @@
+"""Telegram end to end: the real python-telegram-bot polling a fake Bot API on 127.0.0.1,
+the real engine and dispatcher behind it."""
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from contextlib import asynccontextmanager
+from datetime import date
+from html.parser import HTMLParser
+
+from bot.announce.engine import Engine
+from bot.app import build_app
+from bot.config import Config
+from bot.domain import Event, EventBundle, Quote, Result, Series, Session, Source
+from bot.platforms.telegram_bot import TelegramPlatform
+from bot.sources.event_file import load_event_file
+from bot.sources.replay import replay_stages
+from tests.conftest import LE_MANS_FILE, ROOT
+from tests.e2e.fake_telegram import FakeTelegram
+
+PRIVATE, GROUP, SUPERGROUP, CHANNEL = 7, -500, -1001500, -1002600
+ADMIN, FAN = 1, 2
+TOP_TEN = ["Dan Cammish", "Dino Zamparelli", "Alessio Rovera", "Ayhancan Güven", "Tom Oliphant", "Joffrey de Narda",
+           "Valentin Hasse-Clot", "Philipp Morin", "Vincent Beltoise", "Euan McKay"]
+
+
+def text_of(html_text: str) -> str:
+    """What a Telegram user reads: the HTML's text, entities decoded."""
+    parser = HTMLParser(convert_charrefs=True)
+    chunks = []
+    parser.handle_data = chunks.append
+    parser.feed(html_text)
+    parser.close()
+    return "".join(chunks)
+
+
+@asynccontextmanager
+async def telegram(tmp_path, seed=True):
+    fake = FakeTelegram()
+    base = await fake.start()
+    fake.chat(PRIVATE, "private")
+    fake.chat(GROUP, "group", "Porsche fans", admins=(ADMIN,))
+    fake.chat(SUPERGROUP, "supergroup", "Le Mans club", admins=(ADMIN,))
+    fake.chat(CHANNEL, "channel", "Pitboard news")
+    app = build_app(Config(db_path=tmp_path / "telegram.db", seed_events=seed))
+    platform = TelegramPlatform(app, fake.token, base, poll_timeout=1)
+    engine = Engine(app, {"telegram": platform})
+    await platform.start()
+    engine.start()
+    try:
+        yield fake, app
+    finally:
+        await engine.shutdown()
+        await platform.stop()
+        await fake.stop()
+        app.close()
+
+
+def run(coro):
+    asyncio.run(asyncio.wait_for(coro, 60))
+
+
+def stages():
+    return replay_stages(load_event_file(LE_MANS_FILE))
+
+
+def test_results_in_a_private_chat_with_buttons_to_switch_class_and_session(tmp_path):
+    async def scenario():
+        async with telegram(tmp_path) as (fake, app):
+            fake.say(PRIVATE, "/results lemans")
+            await fake.wait_for(lambda: fake.to(PRIVATE))
+            [reply] = fake.to(PRIVATE)
+            assert reply.parse_mode == "HTML"
+            shown = text_of(reply.text)
+            positions = [shown.index(name) for name in TOP_TEN + ["Christophe Lapierre", "Nicolas Misslin", "Roar Lindland"]]
+            assert positions == sorted(positions)
+            buttons = {b["text"]: b["callback_data"] for row in reply.reply_markup["inline_keyboard"] for b in row}
+            assert set(buttons) == {"Qualifying", "• Race", "• All classes", "Overall", "Class B"}
+            fake.press(reply, buttons["Class B"])
+            await fake.wait_for(lambda: fake.edits)
+            class_b = text_of(fake.edits[-1].text)
+            assert "Christophe Lapierre" in class_b and "Dan Cammish" not in class_b
+            fake.press(reply, buttons["Qualifying"])
+            await fake.wait_for(lambda: len(fake.edits) == 2)
+            assert "Florian Latorre" in text_of(fake.edits[-1].text)
+            assert len(fake.answered) == 2  # every button press is acknowledged
+
+    run(scenario())
+
+
+def test_commands_menu_is_published_in_english_and_french(tmp_path):
+    async def scenario():
+        async with telegram(tmp_path) as (fake, app):
+            names = [c.name for c in app.registry]
+            assert [c["command"] for c in fake.commands[""]] == names
+            assert [c["command"] for c in fake.commands["fr"]] == names
+            english = {c["command"]: c["description"] for c in fake.commands[""]}
+            french = {c["command"]: c["description"] for c in fake.commands["fr"]}
+            assert english["results"] != french["results"]
+            assert all(3 <= len(d) <= 256 for d in [*english.values(), *french.values()])
+            fake.say(PRIVATE, "/start")
+            await fake.wait_for(lambda: fake.to(PRIVATE))
+            assert "/results" in text_of(fake.to(PRIVATE)[0].text)
+
+    run(scenario())
+
+
+def test_groups_answer_commands_addressed_to_the_bot_and_ignore_other_bots(tmp_path):
+    async def scenario():
+        async with telegram(tmp_path) as (fake, app):
+            fake.say(SUPERGROUP, "/results@OtherBot lemans")
+            fake.say(SUPERGROUP, "/weather")  # another bot's command
+            fake.say(SUPERGROUP, "/pole@PitboardBot lemans")
+            await fake.wait_for(lambda: fake.to(SUPERGROUP))
+            await asyncio.sleep(0.3)
+            [reply] = fake.to(SUPERGROUP)
+            assert "Florian Latorre" in text_of(reply.text) and "4:08.576" in text_of(reply.text)
+
+    run(scenario())
+
+
+def test_only_group_admins_may_subscribe_and_a_subscribed_group_gets_each_post_once(tmp_path):
+    async def scenario():
+        async with telegram(tmp_path, seed=False) as (fake, app):
+            fake.say(GROUP, "/subscribe all", user_id=FAN)
+            await fake.wait_for(lambda: fake.to(GROUP))
+            assert text_of(fake.to(GROUP)[0].text) == "Only the channel's admins can use /subscribe."
+            assert app.db["subscriptions"].count == 0
+            fake.say(GROUP, "/subscribe all", user_id=ADMIN)
+            await fake.wait_for(lambda: len(fake.to(GROUP)) == 2)
+            assert app.db["subscriptions"].count == 1
+            for stage in stages()[:2]:  # the pole, then the safety car: facts land while the bot runs
+                app.store([stage.bundle], stage.label)
+            app.store([stages()[0].bundle], "the same facts again")
+            await fake.wait_for(lambda: len(fake.to(GROUP)) == 4)
+            await asyncio.sleep(1.5)  # time for a double to show up, if there were one
+            posts = [text_of(s.text).split("\n")[0] for s in fake.to(GROUP)[2:]]
+            assert posts == ["Pole position: Florian Latorre", "Safety car — Porsche Carrera Cup Le Mans 2017"]
+
+    run(scenario())
+
+
+def test_a_broadcast_channel_subscribes_and_receives_announcements(tmp_path):
+    async def scenario():
+        async with telegram(tmp_path, seed=False) as (fake, app):
+            fake.post_in_channel(CHANNEL, "/subscribe all kinds:pole")
+            await fake.wait_for(lambda: fake.to(CHANNEL))
+            assert text_of(fake.to(CHANNEL)[0].text) == "This channel now follows every series and event (pole)."
+            app.store([stages()[0].bundle], "qualifying")
+            await fake.wait_for(lambda: len(fake.to(CHANNEL)) == 2)
+            assert text_of(fake.to(CHANNEL)[1].text).startswith("Pole position: Florian Latorre")
+            fake.post_in_channel(CHANNEL, "/results lemans")
+            await fake.wait_for(lambda: len(fake.to(CHANNEL)) == 3)
+
+    run(scenario())
+
+
+def hostile_bundle() -> EventBundle:
+    series = Series("hostile-cup", "Hostile Cup")
+    source = Source("hostile/timing", "timing", "Timing")
+    event = Event("hostile-cup-2026", series.id, "Hostile <Cup>", date(2026, 5, 1), "UTC", aliases=("hostile",))
+    race = Session("hostile-cup-2026/race", event.id, "race", "Race", status="final", day=date(2026, 5, 1))
+    names = ["<b>Bold</b>", "Tom & Jerry", "</code><pre>"]
+    results = tuple(Result(race.id, "", i, (name,), source_id=source.id) for i, name in enumerate(names, 1))
+    quotes = tuple(Quote(event.id, i, names[i % 3], f"Quote {i}: @everyone <i>look</i> & see", "en", "winner",
+                         source_id=source.id) for i in range(1, 8))
+    return EventBundle(series, event, (source,), (race,), results, (), quotes)
+
+
+def test_hostile_names_are_shown_literally_and_quotes_page_with_buttons(tmp_path):
+    async def scenario():
+        async with telegram(tmp_path) as (fake, app):
+            app.store([hostile_bundle()], "hostile")
+            fake.say(PRIVATE, "/results hostile")
+            await fake.wait_for(lambda: fake.to(PRIVATE))
+            html_text = fake.to(PRIVATE)[0].text
+            shown = text_of(html_text)
+            for name in ("<b>Bold</b>", "Tom & Jerry", "</code><pre>", "Hostile <Cup>"):
+                assert name in shown
+            assert "&lt;b&gt;Bold&lt;/b&gt;" in html_text and "Tom &amp; Jerry" in html_text
+            fake.say(PRIVATE, "/quotes hostile")
+            await fake.wait_for(lambda: len(fake.to(PRIVATE)) == 2)
+            page = fake.to(PRIVATE)[1]
+            assert "(1/3)" in text_of(page.text) and text_of(page.text).count("Quote ") == 3
+            [[forward]] = page.reply_markup["inline_keyboard"]
+            fake.press(page, forward["callback_data"])
+            await fake.wait_for(lambda: fake.edits)
+            second = text_of(fake.edits[-1].text)
+            assert "(2/3)" in second and "Quote 4" in second and "Quote 1:" not in second
+
+    run(scenario())
+
+
+def test_429_then_success_chat_migrated_and_a_kicked_bot(tmp_path):
+    async def scenario():
+        async with telegram(tmp_path, seed=False) as (fake, app):
+            for chat in (GROUP, SUPERGROUP, CHANNEL):
+                app.channels.subscribe(app.channels.ensure("telegram", str(chat)).id, "all", "", ("pole",))
+            fake.fail(GROUP, 400, "Bad Request: group chat was upgraded to a supergroup chat", migrate_to_chat_id=-1009999)
+            fake.chat(-1009999, "supergroup", "Porsche fans (super)")
+            fake.fail(SUPERGROUP, 429, "Too Many Requests: retry after 1", retry_after=1)
+            fake.fail(CHANNEL, 403, "Forbidden: bot was kicked from the channel chat")
+            app.store([stages()[0].bundle], "qualifying")
+            await fake.wait_for(lambda: fake.to(-1009999) and fake.to(SUPERGROUP), timeout=15)
+            await asyncio.sleep(1.2)
+            assert len(fake.to(-1009999)) == len(fake.to(SUPERGROUP)) == 1  # once each, after the errors
+            assert fake.to(GROUP) == [] and fake.to(CHANNEL) == []
+            assert not any(fake.errors.values())  # each queued error was met
+            assert app.channels.find("telegram", "-1009999") is not None  # the group's channel followed it
+            assert app.channels.find("telegram", str(GROUP)) is None
+            kicked = app.channels.find("telegram", str(CHANNEL))
+            assert "kicked" in kicked.paused_reason
+            assert all(s.paused for s in app.channels.subscriptions(kicked.id))
+            rows = dict(app.db.execute("SELECT c.address, d.status FROM deliveries d JOIN channels c ON c.id = d.channel_id"))
+            assert rows == {"-1009999": "sent", str(SUPERGROUP): "sent", str(CHANNEL): "pending"}
+
+    run(scenario())
+
+
+class FakeInThread:
+    """The fake Bot API on its own loop in a thread, for a bot running in another process."""
+
+    def __init__(self):
+        self.loop = asyncio.new_event_loop()
+        self.fake = FakeTelegram()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def __enter__(self) -> FakeTelegram:
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self.fake.start(), self.loop).result(10)
+        return self.fake
+
+    def call(self, fn, *args, **kwargs):
+        """Run `fn` on the fake's loop (its state belongs to that loop)."""
+        async def go():
+            return fn(*args, **kwargs)
+        return asyncio.run_coroutine_threadsafe(go(), self.loop).result(10)
+
+    def __exit__(self, *exc):
+        asyncio.run_coroutine_threadsafe(self.fake.stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+def _wait(predicate, timeout=30.0, what=""):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def test_pitboard_run_with_a_telegram_token_answers_and_posts_the_demo_once_each(tmp_path):
+    db_path = tmp_path / "run.db"
+    build_app(Config(db_path=db_path, seed_events=False)).close()  # an empty store: every fact arrives later
+    host = FakeInThread()
+    with host as fake:
+        host.call(fake.chat, PRIVATE, "private")
+        host.call(fake.chat, GROUP, "group", "Porsche fans", admins=(ADMIN,))
+        env = {k: v for k, v in os.environ.items() if k != "DISCORD_BOT_TOKEN"}
+        # An empty events folder: the bot must not load the bundled race itself.
+        (tmp_path / "events").mkdir()
+        config = tmp_path / "pitboard.toml"
+        config.write_text('[database]\nevents_dir = "events"\nseed_events = false\n', encoding="utf-8")
+        env.update(PITBOARD_DB=str(db_path), PITBOARD_CONFIG=str(config), PYTHONPATH=str(ROOT),
+                   TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=fake.base_url)
+        proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=env, cwd=ROOT)
+        try:
+            host.call(fake.say, GROUP, "/subscribe@PitboardBot all", user_id=ADMIN)
+            _wait(lambda: fake.to(GROUP), what="the subscription's answer")
+            # The demo's race, stage by stage, lands in the store while the bot runs.
+            app = build_app(Config(db_path=db_path, seed_events=False))
+            race = stages()
+            for stage in race[:5]:
+                app.store([stage.bundle], stage.label)
+            host.call(fake.say, PRIVATE, "/results lemans")
+            _wait(lambda: fake.to(PRIVATE), what="/results lemans")
+            _wait(lambda: len(fake.to(GROUP)) >= 8, timeout=40, what="the demo's posts")
+            app.store([race[5].bundle], race[5].label)  # the classification becomes final
+            app.close()
+            _wait(lambda: fake.edits, what="the correction")
+            time.sleep(2)  # a double would show up by now
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=20)
+        finally:
+            proc.kill()
+        shown = text_of(fake.to(PRIVATE)[0].text)
+        for name in TOP_TEN + ["Christophe Lapierre", "Nicolas Misslin", "Roar Lindland"]:
+            assert name in shown
+        titles = [text_of(s.text).split("\n")[0] for s in fake.to(GROUP)[1:]]
+        assert titles == [
+            "Pole position: Florian Latorre",
+            "Safety car — Porsche Carrera Cup Le Mans 2017",
+            "Safety car in — Porsche Carrera Cup Le Mans 2017",
+            "Dan Cammish wins — Porsche Carrera Cup Le Mans 2017",
+            "Dan Cammish — Porsche Carrera Cup Le Mans 2017",
+            "Dan Cammish — Porsche Carrera Cup Le Mans 2017",
+            "Christophe Lapierre — Porsche Carrera Cup Le Mans 2017",
+        ]
+        # The final classification corrected the finish post in place.
+        [edit] = fake.edits
+        assert edit.message_id == fake.to(GROUP)[4].message_id
+        assert text_of(edit.text).startswith("Corrected: Dan Cammish wins")
+    assert proc.returncode == 0, err.decode()
+    assert fake.token not in err.decode() and "TEST-token" not in err.decode()
