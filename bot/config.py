@@ -59,6 +59,9 @@ class Config:
     channels: tuple[ChannelPreset, ...] = ()
     # The Bot API address before the token (a self-hosted server, or a test's fake).
     telegram_api_base_url: str | None = None
+    # Discord's REST base and gateway (a proxy, or a test's fake).
+    discord_api_base_url: str | None = None
+    discord_gateway_url: str | None = None
 
 
 def load_config(env: dict | None = None, path: str | Path | None = None) -> Config:
@@ -80,12 +83,18 @@ def load_config(env: dict | None = None, path: str | Path | None = None) -> Conf
         config = replace(config, lang=_lang(env["PITBOARD_LANG"], "PITBOARD_LANG"))
     if env.get("TELEGRAM_API_BASE_URL"):
         config = replace(config, telegram_api_base_url=_url(env["TELEGRAM_API_BASE_URL"], "TELEGRAM_API_BASE_URL"))
+    if env.get("DISCORD_API_BASE_URL"):
+        config = replace(config, discord_api_base_url=_url(env["DISCORD_API_BASE_URL"], "DISCORD_API_BASE_URL"))
+    if env.get("DISCORD_GATEWAY_URL"):
+        config = replace(config, discord_gateway_url=_url(env["DISCORD_GATEWAY_URL"], "DISCORD_GATEWAY_URL", ws=True))
     return config
 
 
-def _url(value: object, where: str) -> str:
-    if not (isinstance(value, str) and value.startswith(("http://", "https://"))):
-        raise ConfigError(f"{where} must be an http(s) address such as http://127.0.0.1:8081/bot; fix it.")
+def _url(value: object, where: str, ws: bool = False) -> str:
+    schemes = ("ws://", "wss://") if ws else ("http://", "https://")
+    example = "ws://127.0.0.1:8080/" if ws else "http://127.0.0.1:8081/bot"
+    if not (isinstance(value, str) and value.startswith(schemes)):
+        raise ConfigError(f"{where} must be an address such as {example}; fix it.")
     return value
 
 
@@ -138,6 +147,11 @@ def _apply_file(config: Config, path: Path) -> Config:
     telegram = _table(data, "telegram", path)
     if "api_base_url" in telegram:
         config = replace(config, telegram_api_base_url=_url(telegram["api_base_url"], f"{path}: telegram.api_base_url"))
+    discord = _table(data, "discord", path)
+    if "api_base_url" in discord:
+        config = replace(config, discord_api_base_url=_url(discord["api_base_url"], f"{path}: discord.api_base_url"))
+    if "gateway_url" in discord:
+        config = replace(config, discord_gateway_url=_url(discord["gateway_url"], f"{path}: discord.gateway_url", ws=True))
     presets = data.get("channels", [])
     if not isinstance(presets, list) or not all(isinstance(p, dict) for p in presets):
         raise ConfigError(f"{path}: channels must be written as [[channels]] tables; fix it or remove it.")

@@ -53,6 +53,9 @@ class Message:
     error: bool = False  # the answer is a refusal or a problem, not content
     mention: str | None = None  # a role to notify; platforms mention nobody else, ever
     corrected: bool = False  # this replaces an earlier post (a penalty, a final classification)
+    # Moments written out in the text, with their epoch seconds, so a platform that can
+    # show each reader their own local time (Discord's <t:…>) may do so.
+    times: tuple[tuple[str, float], ...] = ()
     data: Any = field(default=None, compare=False)  # JSON-ready payload behind the message
 
 

@@ -33,8 +33,10 @@ def platforms_for(app: App, env: dict) -> dict:
 
         platforms["telegram"] = TelegramPlatform(app, env[TOKENS["telegram"]], app.config.telegram_api_base_url)
     if env.get(TOKENS["discord"]):
-        print(f"{TOKENS['discord']} is set, but this build has no Discord platform yet; it is not started.",
-              file=sys.stderr)
+        from bot.platforms.discord_bot import DiscordPlatform  # imported only when used
+
+        platforms["discord"] = DiscordPlatform(app, env[TOKENS["discord"]], app.config.discord_api_base_url,
+                                               app.config.discord_gateway_url)
     return platforms or {"console": ConsolePlatform(sys.stdout)}
 
 
@@ -74,7 +76,7 @@ def configure_logging(secrets: list[str]) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Redacting("%(levelname)s %(name)s: %(message)s", secrets))
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
-    for noisy in ("httpx", "httpcore", "apscheduler.executors.default"):
+    for noisy in ("httpx", "httpcore", "apscheduler.executors.default", "discord.client", "discord.gateway"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

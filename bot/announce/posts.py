@@ -46,6 +46,7 @@ def render_post(post: Post, channel: Channel, corrected: bool = False) -> Messag
     event = f"{p['event']} {p['year']}"
     spoiler = channel.spoiler_mode and post.kind in SPOILER_KINDS
     blocks: list = []
+    times: list[tuple[str, float]] = []
     if post.kind == "pole":
         pole = _result(p["grid"][0])
         title = lang.t("post.pole", driver=pole.driver) if not spoiler else lang.t("pole.title", event=event)
@@ -88,7 +89,9 @@ def render_post(post: Post, channel: Channel, corrected: bool = False) -> Messag
         session = lang.t(f"session.{p['session']}")
         title = lang.t("post.reminder", session=session, event=event)
         start = datetime.fromisoformat(p["start"])
-        blocks.append(Text(lang.t("post.reminder_text", session=session, time=lang.moment(start, p["timezone"]))))
+        moment = lang.moment(start, p["timezone"])
+        times.append((moment, start.timestamp()))
+        blocks.append(Text(lang.t("post.reminder_text", session=session, time=moment)))
     elif post.kind == "digest":
         title = lang.t("post.digest", event=event)
         if p["posts"]:
@@ -97,8 +100,12 @@ def render_post(post: Post, channel: Channel, corrected: bool = False) -> Messag
             titles = [render_post(Post(0, c["kind"], c["payload"], 1), channel).title for c in p["posts"]]
             blocks.append(Text(lang.t("post.digest_posted") + "\n" + "\n".join(f"• {t}" for t in titles)))
         if p["next"]:
-            lines = [f"• {lang.t('session.' + s['session'])} — {lang.moment(datetime.fromisoformat(s['start']), p['timezone'])}"
-                     for s in p["next"]]
+            lines = []
+            for s in p["next"]:
+                start = datetime.fromisoformat(s["start"])
+                moment = lang.moment(start, p["timezone"])
+                times.append((moment, start.timestamp()))
+                lines.append(f"• {lang.t('session.' + s['session'])} — {moment}")
             blocks.append(Text(lang.t("post.digest_next") + "\n" + "\n".join(lines)))
     else:
         raise ValueError(f"no post for updates of kind {post.kind!r}")
@@ -107,4 +114,4 @@ def render_post(post: Post, channel: Channel, corrected: bool = False) -> Messag
     if spoiler:
         blocks.insert(0, Text(lang.t("post.spoiler_note")))
     return Message(title=title, blocks=tuple(blocks), lang=lang.code, mention=channel.mention_role,
-                   corrected=corrected, data={"update": post.id, "kind": post.kind, "revision": post.revision})
+                   corrected=corrected, times=tuple(times), data={"update": post.id, "kind": post.kind, "revision": post.revision})

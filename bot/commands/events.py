@@ -46,7 +46,8 @@ def next_sessions(ctx: Context, count: int = 5) -> Message:
         columns=(Column(lang.t("col.starts")), Column(lang.t("col.event")), Column(lang.t("col.session"))),
         rows=tuple((lang.moment(s.start, ev.timezone), f"{ev.name} {ev.date.year}", _session_label(lang, s)) for s, ev in upcoming),
     )
-    return Message(title=title, blocks=(table,), lang=lang.code, data=data)
+    times = tuple((lang.moment(s.start, ev.timezone), s.start.timestamp()) for s, ev in upcoming)
+    return Message(title=title, blocks=(table,), lang=lang.code, data=data, times=times)
 
 
 def _session_label(lang, session) -> str:

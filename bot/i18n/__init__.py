@@ -15,6 +15,8 @@ LANGUAGES = ("en", "fr")
 _CATALOGS = {"en": en.STRINGS, "fr": fr.STRINGS}
 _COMMAND_HELP = {"fr": fr.COMMAND_HELP}
 _PARAM_HELP = {"fr": fr.PARAM_HELP}
+_COMMAND_NAMES = {"fr": fr.COMMAND_NAMES}
+_PARAM_NAMES = {"fr": fr.PARAM_NAMES}
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,14 @@ class Lang:
     def command_help(self, name: str, english: str) -> str:
         """A command's help in this language, falling back to its English docstring."""
         return _COMMAND_HELP.get(self.code, {}).get(name, english)
+
+    def command_name(self, name: str) -> str:
+        """What a command is called in this language's slash-command menu."""
+        return _COMMAND_NAMES.get(self.code, {}).get(name, name)
+
+    def param_name(self, name: str) -> str:
+        """What an option is called in this language's slash-command menu."""
+        return _PARAM_NAMES.get(self.code, {}).get(name, name)
 
     def param_help(self, name: str, english: str) -> str:
         """A parameter's help in this language, falling back to English."""

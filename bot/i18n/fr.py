@@ -145,6 +145,19 @@ COMMAND_HELP = {
 }
 
 # Parameter help in French, by parameter name; the English help is in the registry.
+# Command and option names as French Discord users see them (lowercase, no spaces).
+COMMAND_NAMES = {
+    "results": "résultats", "pole": "pole", "safetycar": "voiture-de-sécurité", "quotes": "citations",
+    "events": "épreuves", "next": "prochaines", "subscribe": "suivre", "unsubscribe": "ne-plus-suivre",
+    "settings": "réglages", "help": "aide",
+}
+PARAM_NAMES = {
+    "event": "épreuve", "session": "séance", "class": "catégorie", "driver": "pilote", "search": "recherche",
+    "query": "recherche", "count": "nombre", "target": "cible", "kinds": "types", "language": "langue",
+    "timezone": "fuseau", "spoiler_delay": "délai-spoiler", "spoiler": "spoiler", "role": "rôle",
+    "reminders": "rappels", "digest": "résumé", "command": "commande",
+}
+
 PARAM_HELP = {
     "event": "L’épreuve : un nom, un circuit ou un alias comme lemans, avec l’année si besoin",
     "session": "La séance : race (course), qualifying (qualifications) ou practice (essais)",

@@ -242,6 +242,13 @@ def m005_channel_digest(db: Database) -> None:
     db["channels"].add_column("digest", int, not_null_default=0)
 
 
+@migrations()
+def m006_platform_state(db: Database) -> None:
+    """Small facts a platform keeps between runs (the fingerprint of the last command
+    tree synced to Discord, so it is synced only when it changed)."""
+    db["platform_state"].create({"key": str, "value": str, "updated_at": str}, pk="key", not_null={"value"})
+
+
 def apply(db: Database) -> int:
     """Bring `db` to the current schema; returns how many migrations were applied."""
     pending = len(migrations.pending(db))

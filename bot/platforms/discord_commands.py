@@ -1,0 +1,180 @@
+"""Discord slash commands generated from the core registry, and the interactions they bring.
+
+The command tree is built as the JSON Discord takes: typed options, autocomplete where
+the registry has a source, choices where it has a fixed list, names and descriptions in
+English and French, Manage Channels as the default permission of admin commands. It is
+synced only when its fingerprint differs from the last one synced (Discord caps command
+creates per day), and admin rights are checked again on every call.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import datetime, timezone
+
+import discord
+
+from bot.app import App
+from bot.commands.registry import Command, Param
+from bot.i18n import LANGUAGES, Lang
+from bot.messages import Message
+from bot.render.discord_embeds import DiscordPost, render_discord
+
+log = logging.getLogger(__name__)
+STRING, INTEGER = 3, 4
+MANAGE_CHANNELS = 1 << 4
+STATE_KEY = "discord.command_tree"
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def _describe(text: str) -> str:
+    """A description within Discord's 1–100 characters: the first sentence of the help."""
+    first = text.split(". ")[0].split(": ")[0].strip().rstrip(".")
+    return (first if len(first) >= 1 else text)[:100]
+
+
+def _option(p: Param) -> dict:
+    option = {
+        "name": p.name,
+        "description": _describe(p.help),
+        "type": INTEGER if p.kind is int else STRING,
+        "required": p.required,
+        "name_localizations": {code: Lang(code).param_name(p.name) for code in LANGUAGES if code != "en"},
+        "description_localizations": {code: _describe(Lang(code).param_help(p.name, p.help))
+                                      for code in LANGUAGES if code != "en"},
+    }
+    if p.complete:
+        option["autocomplete"] = True  # Discord allows autocomplete or choices, not both
+    elif p.choices:
+        option["choices"] = [{"name": c, "value": c} for c in p.choices]
+    if p.minimum is not None:
+        option["min_value"] = p.minimum
+    if p.maximum is not None:
+        option["max_value"] = p.maximum
+    return option
+
+
+def command_tree(app: App) -> list[dict]:
+    """Every registry command as a Discord application command."""
+    tree = []
+    for cmd in app.registry:
+        entry = {
+            "name": cmd.name,
+            "type": 1,
+            "description": _describe(cmd.summary),
+            "name_localizations": {code: Lang(code).command_name(cmd.name) for code in LANGUAGES if code != "en"},
+            "description_localizations": {code: _describe(Lang(code).command_help(cmd.name, cmd.summary))
+                                          for code in LANGUAGES if code != "en"},
+            "options": [_option(p) for p in sorted(cmd.params, key=lambda p: not p.required)],
+        }
+        if cmd.admin_only:
+            entry["default_member_permissions"] = str(MANAGE_CHANNELS)
+            entry["contexts"] = [0]  # servers only: a channel's admins are a server's idea
+        tree.append(entry)
+    return tree
+
+
+def fingerprint(tree: list[dict]) -> str:
+    """A stable digest of the tree, to tell whether Discord already has it."""
+    return hashlib.sha256(json.dumps(tree, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+async def sync_if_changed(app: App, client: discord.Client) -> bool:
+    """Send the tree to Discord when it differs from the last one sent; True if sent."""
+    tree = command_tree(app)
+    digest = fingerprint(tree)
+    row = app.db.execute("SELECT value FROM platform_state WHERE key = ?", [STATE_KEY]).fetchone()
+    if row and row[0] == digest:
+        log.info("Discord: command tree unchanged, not synced")
+        return False
+    await client.http.bulk_upsert_global_commands(client.application_id, tree)
+    app.db.execute(
+        "INSERT INTO platform_state (key, value, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        [STATE_KEY, digest, datetime.now(timezone.utc).isoformat()],
+    )
+    log.info("Discord: command tree synced (%d commands)", len(tree))
+    return True
+
+
+class DiscordCommands:
+    """Answers slash commands and autocomplete through the core."""
+
+    def __init__(self, app: App):
+        self.app = app
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Every interaction the gateway delivers: commands and autocomplete."""
+        if interaction.type == discord.InteractionType.application_command:
+            await self._command(interaction)
+        elif interaction.type == discord.InteractionType.autocomplete:
+            await self._autocomplete(interaction)
+
+    def _args(self, interaction: discord.Interaction) -> tuple[Command | None, dict]:
+        data = interaction.data or {}
+        command = self.app.registry.get(str(data.get("name", "")))
+        args = {o["name"]: str(o.get("value", "")) for o in data.get("options", ()) if "value" in o}
+        return command, args
+
+    def _context(self, interaction: discord.Interaction, admin_only: bool, is_admin: bool = False):
+        channels = self.app.channels
+        address = str(interaction.channel_id)
+        name = getattr(interaction.channel, "name", None)
+        channel = channels.ensure("discord", address, name) if admin_only else channels.find("discord", address)
+        lang = None
+        if channel is None and str(interaction.locale).startswith("fr"):
+            lang = "fr"
+        return self.app.context(lang=lang, is_admin=is_admin, channel=channel)
+
+    @staticmethod
+    def may_manage(interaction: discord.Interaction) -> bool:
+        """Checked on our side too: the default permission can be changed by a server's
+        owner, and a stale client may still offer the command."""
+        if interaction.guild_id is None:
+            return True  # a direct message: the user's own channel
+        perms = interaction.permissions
+        return perms.administrator or perms.manage_channels or perms.manage_guild
+
+    async def _command(self, interaction: discord.Interaction) -> None:
+        command, args = self._args(interaction)
+        if command is None:
+            await interaction.response.send_message("This command is gone; Discord will refresh the list soon.",
+                                                    ephemeral=True)
+            return
+        if command.admin_only:
+            # Writes may wait on the database lock; reads in WAL never do. So only admin
+            # commands defer, and the 3-second deadline holds either way.
+            await interaction.response.defer(thinking=True)
+        ctx = self._context(interaction, command.admin_only, self.may_manage(interaction))
+        reply = self.app.registry.run(ctx, command.name, args)
+        await self._respond(interaction, reply, deferred=command.admin_only)
+
+    async def _respond(self, interaction: discord.Interaction, reply: Message, deferred: bool) -> None:
+        posts = render_discord(reply)
+        first, rest = posts[0], posts[1:]
+        if deferred:
+            await interaction.followup.send(**_kwargs(first), ephemeral=reply.error)
+        else:
+            await interaction.response.send_message(**_kwargs(first), ephemeral=reply.error)
+        for post in rest:
+            await interaction.followup.send(**_kwargs(post))
+
+    async def _autocomplete(self, interaction: discord.Interaction) -> None:
+        command, args = self._args(interaction)
+        options = (interaction.data or {}).get("options", ())
+        focused = next((o for o in options if o.get("focused")), None)
+        suggestions: list[str] = []
+        if command and focused:
+            ctx = self._context(interaction, admin_only=False)
+            suggestions = self.app.registry.complete(ctx, command.name, focused["name"], str(focused.get("value", "")), args)
+        await interaction.response.autocomplete(
+            [discord.app_commands.Choice(name=s[:100], value=s[:100]) for s in suggestions[:25]])
+
+
+def _kwargs(post: DiscordPost) -> dict:
+    """Keyword arguments for discord.py's send: embeds, and no mention of anyone."""
+    kwargs: dict = {"embeds": [discord.Embed.from_dict(e) for e in post.embeds], "allowed_mentions": NO_MENTIONS}
+    if post.content:
+        kwargs["content"] = post.content
+    return kwargs

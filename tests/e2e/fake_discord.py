@@ -1,0 +1,253 @@
+"""A fake Discord (REST API and gateway) on 127.0.0.1: enough for discord.py to log in,
+connect, receive READY and GUILD_CREATE, sync commands, answer interactions and post.
+
+Tests play the users (`command`, `autocomplete`), read what the bot sent, and queue the
+errors Discord gives (429 with retry_after, 403, 404 Unknown Channel).
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+from aiohttp import WSMsgType, web
+
+APP_ID = 900000000000000001
+BOT_ID = 900000000000000002
+GUILD_ID = 900000000000000010
+TEXT, NEWS, DELETED = 900000000000000100, 900000000000000101, 900000000000000102
+ADMIN, FAN = 900000000000001000, 900000000000001001
+ADMIN_PERMISSIONS = str((1 << 4) | (1 << 5) | (1 << 11) | (1 << 10))  # manage channels, server; send; view
+FAN_PERMISSIONS = str((1 << 11) | (1 << 10))
+BOT_USER = {"id": str(BOT_ID), "username": "Pitboard", "discriminator": "0", "avatar": None, "bot": True,
+            "global_name": None}
+
+
+def _user(user_id: int) -> dict:
+    return {"id": str(user_id), "username": f"fan{user_id % 1000}", "discriminator": "0", "avatar": None,
+            "global_name": None}
+
+
+@dataclass
+class Posted:
+    channel_id: int
+    id: int
+    body: dict
+    at: float
+
+
+class FakeDiscord:
+    """The fake. `api_base_url` and `gateway_url` are what the bot is told."""
+
+    def __init__(self, token: str = "FAKE.discord.token"):
+        self.token = token
+        self.commands: list[dict] = []
+        self.command_puts = 0
+        self.posted: list[Posted] = []
+        self.edits: list[Posted] = []
+        self.published: list[int] = []
+        self.responses: list[dict] = []  # interaction callbacks and follow-ups, in order
+        self.errors: dict[int, deque] = defaultdict(deque)
+        self.channels = {TEXT: (0, "race-news"), NEWS: (5, "announcements")}
+        self._ids = itertools.count(910000000000000000)
+        self._nonces: dict[tuple[int, str], dict] = {}
+        self._sockets: list[web.WebSocketResponse] = []
+        self._seq = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.api_base_url = self.gateway_url = ""
+
+    async def start(self) -> None:
+        """Listen on a free port of 127.0.0.1."""
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        self.api_base_url = f"http://127.0.0.1:{port}/api/v10"
+        self.gateway_url = f"ws://127.0.0.1:{port}/gateway"
+
+    async def stop(self) -> None:
+        """Close every socket and the server."""
+        for ws in self._sockets:
+            await ws.close()
+        if self._runner:
+            await self._runner.cleanup()
+
+    # --- the gateway ------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None}))
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            payload = json.loads(msg.data)
+            if payload["op"] == 1:
+                await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
+            elif payload["op"] == 2:
+                if payload["d"]["token"] != self.token:
+                    await ws.close(code=4004, message=b"Authentication failed.")
+                    break
+                await self._dispatch(ws, "READY", {
+                    "v": 10, "user": BOT_USER, "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+                    "session_id": "fake-session", "resume_gateway_url": self.gateway_url,
+                    "application": {"id": str(APP_ID), "flags": 0}, "private_channels": [], "relationships": []})
+                await self._dispatch(ws, "GUILD_CREATE", self._guild())
+        self._sockets.remove(ws)
+        return ws
+
+    async def _dispatch(self, ws, event: str, data: dict) -> None:
+        await ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
+
+    def _guild(self) -> dict:
+        everyone = {"id": str(GUILD_ID), "name": "@everyone", "permissions": FAN_PERMISSIONS, "position": 0,
+                    "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}
+        channels = [{"id": str(cid), "type": kind, "name": name, "position": i, "guild_id": str(GUILD_ID),
+                     "permission_overwrites": [], "nsfw": False, "parent_id": None}
+                    for i, (cid, (kind, name)) in enumerate(self.channels.items())]
+        return {"id": str(GUILD_ID), "name": "Porsche fans", "icon": None, "owner_id": str(ADMIN), "roles": [everyone],
+                "channels": channels, "threads": [], "members": [], "member_count": 3, "emojis": [], "stickers": [],
+                "features": [], "unavailable": False, "large": False, "verification_level": 0,
+                "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0, "premium_tier": 0,
+                "preferred_locale": "en-US", "nsfw_level": 0, "joined_at": "2026-01-01T00:00:00+00:00",
+                "voice_states": [], "presences": [], "stage_instances": [], "guild_scheduled_events": [],
+                "afk_timeout": 300, "system_channel_flags": 0}
+
+    async def _interaction(self, kind: int, data: dict, channel_id: int, user_id: int, locale: str) -> None:
+        permissions = ADMIN_PERMISSIONS if user_id == ADMIN else FAN_PERMISSIONS
+        payload = {
+            "id": str(next(self._ids)), "application_id": str(APP_ID), "type": kind, "token": f"itoken{next(self._ids)}",
+            "version": 1, "guild_id": str(GUILD_ID), "channel_id": str(channel_id),
+            "channel": {"id": str(channel_id), "type": self.channels[channel_id][0], "name": self.channels[channel_id][1],
+                        "guild_id": str(GUILD_ID), "permissions": permissions},
+            "member": {"user": _user(user_id), "roles": [], "permissions": permissions, "joined_at": "2026-01-01T00:00:00+00:00",
+                       "deaf": False, "mute": False, "flags": 0, "nick": None, "avatar": None, "pending": False},
+            "app_permissions": ADMIN_PERMISSIONS, "locale": locale, "guild_locale": "en-US", "entitlements": [],
+            "authorizing_integration_owners": {"0": str(GUILD_ID)}, "context": 0, "data": data,
+            "attachment_size_limit": 10 * 1024 * 1024,
+        }
+        for ws in self._sockets:
+            await self._dispatch(ws, "INTERACTION_CREATE", payload)
+
+    # --- what tests do ----------------------------------------------------------------
+
+    async def command(self, name: str, channel_id: int = TEXT, user_id: int = FAN, locale: str = "en-US",
+                      **options) -> None:
+        """A user runs `/name option:value …` in a channel."""
+        command = next(c for c in self.commands if c["name"] == name)
+        data = {"id": command["id"], "name": name, "type": 1,
+                "options": [{"name": k, "type": 4 if isinstance(v, int) else 3, "value": v} for k, v in options.items()]}
+        await self._interaction(2, data, channel_id, user_id, locale)
+
+    async def autocomplete(self, name: str, focused: str, typed: str, channel_id: int = TEXT, **options) -> None:
+        """A user types `typed` into option `focused` of `/name`."""
+        command = next(c for c in self.commands if c["name"] == name)
+        opts = [{"name": k, "type": 3, "value": v} for k, v in options.items()]
+        opts.append({"name": focused, "type": 3, "value": typed, "focused": True})
+        await self._interaction(4, {"id": command["id"], "name": name, "type": 1, "options": opts}, channel_id, FAN,
+                                "en-US")
+
+    def fail(self, channel_id: int, status: int, body: dict, headers: dict | None = None) -> None:
+        """The next message create in `channel_id` gets this error."""
+        self.errors[channel_id].append((status, body, headers or {}))
+
+    def to(self, channel_id: int) -> list[Posted]:
+        """What the bot posted in a channel, in order."""
+        return [p for p in self.posted if p.channel_id == channel_id]
+
+    async def wait_for(self, predicate, timeout: float = 10.0) -> None:
+        """Wait until `predicate()` holds."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out; posted: {[(p.channel_id, p.body) for p in self.posted]}; "
+                                     f"responses: {self.responses}")
+            await asyncio.sleep(0.02)
+
+    # --- REST -------------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"Bot {self.token}" and not request.path.startswith(
+                ("/api/v10/interactions/", "/api/v10/webhooks/")):
+            return _json({"message": "401: Unauthorized", "code": 0}, 401)
+        path = request.match_info["path"].strip("/").split("/")
+        body = await request.json() if request.can_read_body and request.content_type == "application/json" else {}
+        method = request.method
+        if path == ["users", "@me"]:
+            return _json(BOT_USER)
+        if path == ["oauth2", "applications", "@me"]:
+            return _json({"id": str(APP_ID), "name": "Pitboard", "description": "", "icon": None, "bot_public": True,
+                          "bot_require_code_grant": False, "owner": _user(ADMIN), "verify_key": "0" * 64,
+                          "flags": 0, "team": None, "summary": ""})
+        if path[:1] == ["applications"] and path[2:] == ["commands"]:
+            if method == "PUT":
+                self.command_puts += 1
+                self.commands = [{**c, "id": str(next(self._ids)), "application_id": str(APP_ID), "version": "1"}
+                                 for c in body]
+            return _json(self.commands)
+        if path[:1] == ["interactions"]:
+            return self._callback(int(path[1]), body)
+        if path[:1] == ["webhooks"]:
+            self.responses.append({"followup": True, **body})
+            return _json(self._message(TEXT, body))
+        if path[:1] == ["channels"]:
+            return self._channel(method, [*path[1:]], body)
+        return _json({"message": f"not faked: {method} {request.path}", "code": 0}, 404)
+
+    def _callback(self, interaction_id: int, body: dict) -> web.Response:
+        self.responses.append(body)
+        message = self._message(TEXT, body.get("data") or {}) if body.get("type") in (4, 5) else None
+        result = {"interaction": {"id": str(interaction_id), "type": 2, "response_message_id": message and message["id"],
+                                  "response_message_loading": body.get("type") == 5,
+                                  "response_message_ephemeral": bool((body.get("data") or {}).get("flags", 0) & 64)}}
+        if message:
+            result["resource"] = {"type": body["type"], "message": message}
+        return _json(result)
+
+    def _channel(self, method: str, path: list[str], body: dict) -> web.Response:
+        channel_id = int(path[0])
+        if channel_id not in self.channels:
+            return _json({"message": "Unknown Channel", "code": 10003}, 404)
+        if method == "GET" and len(path) == 1:
+            kind, name = self.channels[channel_id]
+            return _json({"id": str(channel_id), "type": kind, "name": name, "guild_id": str(GUILD_ID)})
+        if method == "POST" and path[1:] == ["messages"]:
+            if self.errors[channel_id]:
+                status, error, headers = self.errors[channel_id].popleft()
+                return _json(error, status, headers)
+            nonce = body.get("nonce")
+            if nonce and body.get("enforce_nonce") and (channel_id, nonce) in self._nonces:
+                return _json(self._nonces[(channel_id, nonce)])  # Discord's answer to a repeated nonce
+            message = self._message(channel_id, body)
+            self.posted.append(Posted(channel_id, int(message["id"]), body, time.monotonic()))
+            if nonce:
+                self._nonces[(channel_id, nonce)] = message
+            return _json(message)
+        if method == "PATCH" and len(path) == 3:
+            self.edits.append(Posted(channel_id, int(path[2]), body, time.monotonic()))
+            return _json(self._message(channel_id, body, int(path[2])))
+        if method == "POST" and path[-1] == "crosspost":
+            self.published.append(int(path[2]))
+            return _json(self._message(channel_id, {}, int(path[2])))
+        return _json({"message": "not faked", "code": 0}, 404)
+
+    def _message(self, channel_id: int, body: dict, message_id: int | None = None) -> dict:
+        return {"id": str(message_id or next(self._ids)), "channel_id": str(channel_id), "author": BOT_USER,
+                "content": body.get("content") or "", "timestamp": "2026-11-24T12:00:00+00:00",
+                "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [],
+                "attachments": [], "embeds": body.get("embeds") or [], "pinned": False, "type": 0, "flags": 0,
+                "components": []}
+
+
+def _json(data, status: int = 200, headers: dict | None = None) -> web.Response:
+    # discord.py parses a body as JSON only when the type is exactly application/json.
+    return web.Response(body=json.dumps(data).encode(), status=status,
+                        headers={"Content-Type": "application/json", **(headers or {})})

@@ -1,0 +1,198 @@
+"""Discord end to end: the real discord.py against a fake REST API and gateway on
+127.0.0.1, the real engine and dispatcher behind it."""
+import asyncio
+from contextlib import asynccontextmanager
+from datetime import date, datetime, timedelta, timezone
+
+from bot.announce.engine import Engine
+from bot.app import build_app
+from bot.config import Config
+from bot.domain import Event, EventBundle, Quote, Result, Series, Session, Source
+from bot.platforms.discord_bot import DiscordPlatform
+from bot.sources.event_file import load_event_file
+from bot.sources.replay import replay_stages
+from tests.conftest import LE_MANS_FILE
+from tests.e2e.fake_discord import ADMIN, DELETED, FAN, NEWS, TEXT, FakeDiscord
+
+TOP_TEN = ["Dan Cammish", "Dino Zamparelli", "Alessio Rovera", "Ayhancan Güven", "Tom Oliphant", "Joffrey de Narda",
+           "Valentin Hasse-Clot", "Philipp Morin", "Vincent Beltoise", "Euan McKay"]
+
+
+@asynccontextmanager
+async def discord_bot(tmp_path, seed=True, fake=None):
+    fake = fake or FakeDiscord()
+    if not fake.api_base_url:
+        await fake.start()
+    app = build_app(Config(db_path=tmp_path / "discord.db", seed_events=seed))
+    platform = DiscordPlatform(app, fake.token, fake.api_base_url, fake.gateway_url)
+    engine = Engine(app, {"discord": platform})
+    await platform.start()
+    engine.start()
+    try:
+        yield fake, app
+    finally:
+        await engine.shutdown()
+        await platform.stop()
+        app.close()
+
+
+def run(coro):
+    async def with_fake_stopped():
+        await asyncio.wait_for(coro, 60)
+    asyncio.run(with_fake_stopped())
+
+
+def stages():
+    return replay_stages(load_event_file(LE_MANS_FILE))
+
+
+def description(response: dict) -> str:
+    return "\n".join(e.get("description", "") for e in response["data"]["embeds"])
+
+
+def test_results_slash_command_is_answered_with_an_embed(tmp_path):
+    async def scenario():
+        async with discord_bot(tmp_path) as (fake, app):
+            await fake.command("results", event="lemans")
+            await fake.wait_for(lambda: fake.responses)
+            [response] = fake.responses
+            assert response["type"] == 4  # answered at once, well inside the 3 seconds
+            [embed] = response["data"]["embeds"]
+            assert embed["title"] == "Porsche Carrera Cup Le Mans 2017 — Race"
+            text = embed["description"]
+            order = [text.index(n) for n in TOP_TEN + ["Christophe Lapierre", "Nicolas Misslin", "Roar Lindland"]]
+            assert order == sorted(order)
+            assert response["data"]["allowed_mentions"] == {"parse": []}
+        await fake.stop()
+
+    run(scenario())
+
+
+def test_the_command_tree_is_typed_localized_and_synced_only_when_it_changed(tmp_path):
+    async def scenario():
+        fake = FakeDiscord()
+        await fake.start()
+        async with discord_bot(tmp_path, fake=fake) as (_, app):
+            assert fake.command_puts == 1
+            tree = {c["name"]: c for c in fake.commands}
+            assert list(tree) == [c.name for c in app.registry]
+            results = tree["results"]
+            assert results["name_localizations"] == {"fr": "résultats"}
+            assert results["description_localizations"]["fr"] != results["description"]
+            event = results["options"][0]
+            assert (event["name"], event["type"], event["required"], event["autocomplete"]) == ("event", 3, True, True)
+            assert event["name_localizations"] == {"fr": "épreuve"}
+            delay = next(o for o in tree["settings"]["options"] if o["name"] == "spoiler_delay")
+            assert (delay["type"], delay["min_value"], delay["max_value"]) == (4, 0, 1440)
+            spoiler = next(o for o in tree["settings"]["options"] if o["name"] == "spoiler")
+            assert spoiler["choices"] == [{"name": "on", "value": "on"}, {"name": "off", "value": "off"}]
+            assert tree["subscribe"]["default_member_permissions"] == "16"  # Manage Channels
+            assert "default_member_permissions" not in tree["results"]
+            assert all(1 <= len(c["description"]) <= 100 for c in fake.commands)
+        async with discord_bot(tmp_path, fake=fake):
+            assert fake.command_puts == 1  # the same tree: not sent again at the next start
+        await fake.stop()
+
+    run(scenario())
+
+
+def test_autocomplete_offers_events_and_drivers(tmp_path):
+    async def scenario():
+        async with discord_bot(tmp_path) as (fake, app):
+            await fake.autocomplete("results", "event", "le man")
+            await fake.wait_for(lambda: fake.responses)
+            assert fake.responses[0]["type"] == 8
+            assert {"name": "Porsche Carrera Cup Le Mans 2017", "value": "Porsche Carrera Cup Le Mans 2017"} in \
+                fake.responses[0]["data"]["choices"]
+            await fake.autocomplete("quotes", "driver", "camm", event="lemans")
+            await fake.wait_for(lambda: len(fake.responses) == 2)
+            assert [c["name"] for c in fake.responses[1]["data"]["choices"]][:1] == ["Dan Cammish"]
+        await fake.stop()
+
+    run(scenario())
+
+
+def test_only_channel_managers_may_subscribe_and_posts_arrive_once_and_are_published(tmp_path):
+    async def scenario():
+        async with discord_bot(tmp_path, seed=False) as (fake, app):
+            await fake.command("subscribe", TEXT, FAN, target="all")
+            await fake.wait_for(lambda: fake.responses)
+            refusal = fake.responses[0]
+            assert refusal["type"] == 5  # admin commands defer first, whoever calls them
+            await fake.wait_for(lambda: len(fake.responses) == 2)
+            assert fake.responses[1]["content"] == "Only the channel's admins can use /subscribe."
+            assert fake.responses[1]["flags"] & 64  # ephemeral: only the caller sees it
+            assert app.db["subscriptions"].count == 0
+            await fake.command("subscribe", TEXT, ADMIN, target="all")
+            await fake.command("subscribe", NEWS, ADMIN, target="all", kinds="pole")
+            await fake.wait_for(lambda: app.db["subscriptions"].count == 2)
+            for stage in stages()[:2]:
+                app.store([stage.bundle], stage.label)
+            app.store([stages()[0].bundle], "the same facts again")
+            await fake.wait_for(lambda: len(fake.to(TEXT)) == 2 and len(fake.to(NEWS)) == 1)
+            await asyncio.sleep(0.5)
+            titles = [p.body["embeds"][0]["title"] for p in fake.to(TEXT)]
+            assert titles == ["Pole position: Florian Latorre", "Safety car — Porsche Carrera Cup Le Mans 2017"]
+            [pole] = fake.to(NEWS)
+            assert fake.published == [pole.id]  # an announcement channel's post goes to its followers too
+            for post in fake.posted:
+                assert post.body["enforce_nonce"] is True and post.body["nonce"]
+                assert post.body["allowed_mentions"] == {"parse": []}
+        await fake.stop()
+
+    run(scenario())
+
+
+def test_a_429_is_waited_out_and_a_deleted_channel_pauses_its_subscription(tmp_path):
+    async def scenario():
+        async with discord_bot(tmp_path, seed=False) as (fake, app):
+            for channel in (TEXT, DELETED):
+                app.channels.subscribe(app.channels.ensure("discord", str(channel)).id, "all", "", ("pole",))
+            fake.fail(TEXT, 429, {"message": "You are being rate limited.", "retry_after": 0.3, "global": False},
+                      {"Via": "1.1 google", "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0",
+                       "X-RateLimit-Reset-After": "0.3", "X-RateLimit-Bucket": "fake", "X-RateLimit-Scope": "user"})
+            app.store([stages()[0].bundle], "qualifying")
+            await fake.wait_for(lambda: fake.to(TEXT))
+            await asyncio.sleep(0.5)
+            assert len(fake.to(TEXT)) == 1 and not fake.errors[TEXT]
+            gone = app.channels.find("discord", str(DELETED))
+            await fake.wait_for(lambda: app.channels.find("discord", str(DELETED)).paused_reason)
+            gone = app.channels.find("discord", str(DELETED))
+            assert "Unknown Channel" in gone.paused_reason
+            assert all(s.paused for s in app.channels.subscriptions(gone.id))
+        await fake.stop()
+
+    run(scenario())
+
+
+def hostile_bundle() -> EventBundle:
+    series = Series("hostile-cup", "Hostile Cup")
+    source = Source("hostile/timing", "timing", "Timing")
+    event = Event("hostile-cup-2026", series.id, "Hostile Cup", date(2026, 5, 1), "UTC", aliases=("hostile",))
+    race = Session("hostile-cup-2026/race", event.id, "race", "Race", status="final", day=date(2026, 5, 1))
+    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=2)
+    later = Session("hostile-cup-2026/qualifying-2", event.id, "qualifying", "Qualifying", day=start.date(),
+                    start=start, end=start + timedelta(hours=1))
+    results = (Result(race.id, "", 1, ("**Bold** `code` ||hidden||",), source_id=source.id),)
+    quotes = (Quote(event.id, 1, "**Bold**", "@everyone look at this <@&123> ping", "en", "winner", source_id=source.id),)
+    return EventBundle(series, event, (source,), (race, later), results, (), quotes)
+
+
+def test_hostile_text_pings_nobody_and_session_times_are_discord_timestamps(tmp_path):
+    async def scenario():
+        async with discord_bot(tmp_path) as (fake, app):
+            app.store([hostile_bundle()], "hostile")
+            await fake.command("quotes", event="hostile")
+            await fake.command("next")
+            await fake.wait_for(lambda: len(fake.responses) == 2)
+            quote, upcoming = fake.responses
+            assert quote["data"]["allowed_mentions"] == {"parse": []}
+            text = description(quote)
+            # Shown, escaped, and pinging nobody: allowed_mentions is empty.
+            assert "> @everyone look at this <@&123\\> ping" in text and "\\*\\*Bold\\*\\*" in text
+            start = int((datetime.now(timezone.utc) + timedelta(days=2)).replace(microsecond=0).timestamp())
+            assert f"<t:{start}:f>" in description(upcoming) or any(
+                f"<t:{start + d}:f>" in description(upcoming) for d in (-1, 1))
+        await fake.stop()
+
+    run(scenario())
