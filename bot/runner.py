@@ -52,7 +52,8 @@ def run_bot(app: App, env: dict | None = None) -> int:
     """Run until SIGINT or SIGTERM; returns the exit status."""
     env = os.environ if env is None else env
     configure_logging([env[var] for var in TOKENS.values() if env.get(var)])
-    return asyncio.run(_run(app, platforms_for(app, env)))
+    secrets = [env[var] for var in TOKENS.values() if env.get(var)]
+    return asyncio.run(_run(app, platforms_for(app, env), secrets))
 
 
 class _Redacting(logging.Formatter):
@@ -65,10 +66,15 @@ class _Redacting(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """The record as text, secrets replaced by `[redacted]`."""
-        text = super().format(record)
-        for secret in self.secrets:
+        return redact(super().format(record), self.secrets)
+
+
+def redact(text: str, secrets) -> str:
+    """`text` with every secret in it replaced by `[redacted]`."""
+    for secret in secrets:
+        if secret:
             text = text.replace(secret, "[redacted]")
-        return text
+    return text
 
 
 def configure_logging(secrets: list[str]) -> None:
@@ -80,7 +86,14 @@ def configure_logging(secrets: list[str]) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-async def _run(app: App, platforms: dict) -> int:
+async def _quietly(stopping) -> None:
+    try:
+        await stopping
+    except Exception as err:  # noqa: BLE001 - stopping what half-started must not hide why it failed
+        log.debug("stopping after a failed start: %s", err)
+
+
+async def _run(app: App, platforms: dict, secrets: list[str] = ()) -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -89,16 +102,19 @@ async def _run(app: App, platforms: dict) -> int:
     if preset:
         print(f"{len(preset)} channel(s) set up from the config file.", file=sys.stderr)
     started = []
-    try:
-        for name, platform in platforms.items():
-            if hasattr(platform, "start"):
-                await platform.start()
-                started.append(platform)
-    except Exception as err:  # noqa: BLE001 - say which platform and why, then stop cleanly
-        print(f"Could not start {name}: {err}. Check its token and address, then try again.", file=sys.stderr)
-        for platform in started:
-            await platform.stop()
-        return 1
+    for name, platform in platforms.items():
+        if not hasattr(platform, "start"):
+            continue
+        started.append(platform)  # stopped below even if its start fails halfway
+        try:
+            await platform.start()
+        except Exception as err:  # noqa: BLE001 - say which platform and why, then stop cleanly
+            # Error texts can quote the token (PTB's InvalidToken does): redact before printing.
+            reason = redact(f"{type(err).__name__}: {err}", secrets)
+            print(f"Could not start {name} ({reason}). Check its token and address, then try again.", file=sys.stderr)
+            for begun in started:
+                await _quietly(begun.stop())
+            return 1
     folder = EventFolder(app.config.events_dir)
     engine = Engine(app, platforms, polls=[(folder, 60.0, 10.0)])
     engine.start()

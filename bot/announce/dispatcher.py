@@ -75,6 +75,7 @@ class Dispatcher:
         self.limiters = {name: RateLimiter(p.capabilities.limits) for name, p in platforms.items()}
         self._in_flight = {name: asyncio.Semaphore(p.capabilities.max_in_flight) for name, p in platforms.items()}
         self._tasks: set[asyncio.Task] = set()
+        self.stopping = False  # set at shutdown: a running round starts no new send
         # Per round: each update read once, and each rendering shared by every channel
         # with the same settings (a 10,000-channel fan-out renders a handful of messages).
         self._posts: dict[int, Post] = {}
@@ -107,15 +108,20 @@ class Dispatcher:
         self._rendered.clear()
         attempted = 0
         for row in rows:
+            if self.stopping:
+                break
             limiter = self.limiters[row.platform]
             group = self._is_group(row)
             if limiter.chat_wait(row.address, self.pace(), group) > 0:
                 continue  # this chat's turn comes in a later round
             await self._in_flight[row.platform].acquire()
+            if self.stopping:  # shutdown came while we waited for a free slot
+                self._in_flight[row.platform].release()
+                break
             wait = limiter.global_wait(self.pace())
             if wait > 0:
                 await asyncio.sleep(wait)
-                if limiter.chat_wait(row.address, self.pace(), group) > 0:
+                if self.stopping or limiter.chat_wait(row.address, self.pace(), group) > 0:
                     self._in_flight[row.platform].release()
                     continue
             self._mark_sending(row)
@@ -149,9 +155,10 @@ class Dispatcher:
         return [row for turn in itertools.zip_longest(*shares) for row in turn if row is not None][: self.batch]
 
     async def drain(self) -> None:
-        """Wait for the sends in flight to finish (used at shutdown, too)."""
+        """Wait for the sends in flight to finish (used at shutdown, too). asyncio.wait,
+        not gather: if the waiting is cancelled, the sends themselves are not."""
         while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            await asyncio.wait(set(self._tasks))
 
     async def run_until_idle(self, stop: asyncio.Event | None = None, poll: float = 0.05) -> None:
         """Keep sending until nothing is pending (or `stop` is set)."""
@@ -170,7 +177,8 @@ class Dispatcher:
             if row.action == "edit" and row.message_id and platform.capabilities.edits:
                 message = self._render(post, channel, corrected=True)
                 ref = MessageRef(row.platform, row.address, row.message_id)
-                await asyncio.wait_for(platform.edit(ref, message), SEND_TIMEOUT)
+                # A correction of another length may add or remove messages: keep the new ids.
+                ref = await asyncio.wait_for(platform.edit(ref, message), SEND_TIMEOUT) or ref
             else:
                 message = self._render(post, channel, corrected=row.action in ("edit", "repost"))
                 ref = await asyncio.wait_for(platform.send(row.address, message, nonce=f"pb{row.id}r{post.revision}"), SEND_TIMEOUT)

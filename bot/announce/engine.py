@@ -7,6 +7,7 @@ those on the loop, where the database connection lives, rather than in a thread 
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -103,8 +104,17 @@ class Engine:
         """Run the coroutine `job` every day at `hour` UTC (the optional digest)."""
         self.scheduler.add_job(job, "cron", hour=hour, id=job_id, replace_existing=True, coalesce=True)
 
-    async def shutdown(self) -> None:
-        """Stop scheduling, then let the sends in flight finish."""
+    async def shutdown(self, grace: float = 40.0) -> None:
+        """Stop starting sends, let the ones in flight finish, then stop the scheduler.
+        (Shutting the scheduler down first would cancel the running round, and with it
+        the sends in the middle of their request.)"""
+        self.dispatcher.stopping = True
+        if self.scheduler.running:
+            self.scheduler.pause()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        while self._dispatching and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+        await self.dispatcher.drain()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        await self.dispatcher.drain()

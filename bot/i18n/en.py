@@ -122,6 +122,7 @@ STRINGS = {
     "set.reminders": "Session reminders (minutes before)",
     "set.digest": "Daily digest",
     "all_classes": "All classes",
+    "err.button_expired": "This button has expired: send the command again.",
     "set.follows": "Follows",
     "set.paused": "Paused",
     "set.none": "none",

@@ -122,6 +122,7 @@ STRINGS = {
     "set.reminders": "Rappels de séance (minutes avant)",
     "set.digest": "Résumé quotidien",
     "all_classes": "Toutes les classes",
+    "err.button_expired": "Ce bouton a expiré : renvoyez la commande.",
     "set.follows": "Suit",
     "set.paused": "En pause",
     "set.none": "aucun",

@@ -58,5 +58,6 @@ class Platform(Protocol):
         """Post `message` to `channel`; raise SendFailed on failure. Platforms that can
         de-duplicate use `nonce` so a retried send never posts twice."""
 
-    async def edit(self, ref: MessageRef, message: Message) -> None:
-        """Replace a message posted earlier; raise SendFailed on failure."""
+    async def edit(self, ref: MessageRef, message: Message) -> MessageRef | None:
+        """Replace a message posted earlier; raise SendFailed on failure. A platform that
+        had to add or remove messages to fit the correction returns where it now lives."""

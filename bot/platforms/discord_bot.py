@@ -126,20 +126,26 @@ class DiscordPlatform:
         except discord.HTTPException as err:
             log.warning("Discord: could not publish message %s in %s: %s", message_id, channel, err)
 
-    async def edit(self, ref: MessageRef, message: Message) -> None:
-        """Correct a post in place; if it needs another number of messages, it is posted anew."""
+    async def edit(self, ref: MessageRef, message: Message) -> MessageRef:
+        """Correct a post in place; extra messages follow it, surplus ones are deleted."""
         ids = ref.message_id.split(",")
         posts = render_discord(message)
-        if len(posts) != len(ids):
-            raise SendFailed("rejected", f"the correction takes {len(posts)} message(s), the post had {len(ids)}")
+        http = self.client.http
         try:
             for message_id, post in zip(ids, posts):
-                await self.client.http.request(
-                    Route("PATCH", "/channels/{channel_id}/messages/{message_id}", channel_id=ref.channel,
-                          message_id=message_id),
-                    json=_payload(post.content, post.embeds, message.mention))
+                await http.request(Route("PATCH", "/channels/{channel_id}/messages/{message_id}", channel_id=ref.channel,
+                                         message_id=message_id), json=_payload(post.content, post.embeds, message.mention))
+            kept = ids[: len(posts)]
+            for post in posts[len(ids):]:
+                data = await http.request(Route("POST", "/channels/{channel_id}/messages", channel_id=ref.channel),
+                                          json=_payload(post.content, post.embeds, message.mention))
+                kept.append(str(data["id"]))
+            for message_id in ids[len(posts):]:
+                await http.request(Route("DELETE", "/channels/{channel_id}/messages/{message_id}", channel_id=ref.channel,
+                                         message_id=message_id))
         except (discord.HTTPException, asyncio.TimeoutError, aiohttp.ClientError, OSError) as err:
             raise failure(err, editing=True) from None
+        return MessageRef(self.name, ref.channel, ",".join(kept))
 
 
 def _payload(content: str, embeds: tuple[dict, ...], mention: str | None) -> dict:

@@ -13,7 +13,8 @@ from datetime import timedelta
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import (BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError,
+                            TimedOut)
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.announce.ratelimit import TELEGRAM
@@ -34,6 +35,9 @@ _GONE = ("chat not found", "bot was kicked", "bot is not a member", "group chat 
 def failure(err: TelegramError) -> SendFailed:
     """What the dispatcher should do about a Telegram error."""
     text = str(err.message if hasattr(err, "message") else err)
+    if isinstance(err, InvalidToken):
+        # Its text quotes the token: keep it out of the stored reason. The post waits.
+        return SendFailed("transient", "Telegram refused the bot token; check TELEGRAM_BOT_TOKEN")
     if isinstance(err, RetryAfter):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # PTB 22 warns that the int form will become a timedelta
@@ -68,11 +72,16 @@ class TelegramPlatform:
                    .job_queue(None))  # the core's scheduler owns every timed job
         self.application: Application = builder.build()
         self.commands = TelegramCommands(app, self.application)
+        # Parts of long posts already delivered, by nonce: a retry sends only the rest.
+        self._partial: dict[str, list[str]] = {}
 
     async def start(self) -> None:
         """Connect, publish the command menu (English and French) and start polling."""
         await self.application.initialize()
-        await self.commands.publish()
+        try:
+            await self.commands.publish()
+        except TelegramError as err:  # the menu is a convenience; commands work without it
+            log.warning("Telegram: could not publish the command menu (%s); will try at the next start", err)
         await self.application.start()
         await self.application.updater.start_polling(
             timeout=self.poll_timeout, allowed_updates=["message", "channel_post", "callback_query"],
@@ -90,33 +99,41 @@ class TelegramPlatform:
 
     async def send(self, channel: str, message: Message, nonce: str | None = None) -> MessageRef:
         """Post `message` (as many Telegram messages as its length needs) to chat `channel`."""
-        ids = []
+        key = f"{channel}:{nonce}" if nonce else None
+        ids = self._partial.pop(key, []) if key else []
         try:
-            for part in render_telegram(message):
-                sent = await self.application.bot.send_message(channel, part, parse_mode=ParseMode.HTML,
-                                                               link_preview_options=NO_PREVIEW)
-                ids.append(str(sent.message_id))
+            for part in render_telegram(message)[len(ids):]:
+                ids.append(await self._post(channel, part))
         except TelegramError as err:
-            if ids:  # part of a long post went out; say so, a retry posts it whole
-                log.warning("Telegram: %d part(s) of a post reached %s before: %s", len(ids), channel, err)
+            if ids and key:
+                self._partial[key] = ids  # the retry goes on from the first part missing
             raise failure(err) from None
         return MessageRef(self.name, channel, ",".join(ids))
 
-    async def edit(self, ref: MessageRef, message: Message) -> None:
-        """Correct a post in place; a correction that needs more or fewer messages than the
-        post had is refused, and the dispatcher posts it anew."""
+    async def _post(self, channel: str, part: str) -> str:
+        sent = await self.application.bot.send_message(channel, part, parse_mode=ParseMode.HTML,
+                                                       link_preview_options=NO_PREVIEW)
+        return str(sent.message_id)
+
+    async def edit(self, ref: MessageRef, message: Message) -> MessageRef:
+        """Correct a post in place. If the correction needs more messages than the post had,
+        the extra ones follow it; if fewer, the surplus ones are deleted."""
         ids = ref.message_id.split(",")
         parts = render_telegram(message)
-        if len(parts) != len(ids):
-            raise SendFailed("rejected", f"the correction takes {len(parts)} message(s), the post had {len(ids)}")
+        bot = self.application.bot
         try:
             for message_id, part in zip(ids, parts):
                 try:
-                    await self.application.bot.edit_message_text(part, chat_id=ref.channel, message_id=int(message_id),
-                                                                 parse_mode=ParseMode.HTML,
-                                                                 link_preview_options=NO_PREVIEW)
+                    await bot.edit_message_text(part, chat_id=ref.channel, message_id=int(message_id),
+                                                parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
                 except BadRequest as err:
                     if "not modified" not in str(err).lower():
                         raise
+            kept = ids[: len(parts)]
+            for part in parts[len(ids):]:
+                kept.append(await self._post(ref.channel, part))
+            for message_id in ids[len(parts):]:
+                await bot.delete_message(ref.channel, int(message_id))
         except TelegramError as err:
             raise failure(err) from None
+        return MessageRef(self.name, ref.channel, ",".join(kept))

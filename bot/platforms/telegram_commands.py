@@ -7,7 +7,9 @@ registry, not here.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections import OrderedDict
 from dataclasses import replace
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
@@ -22,6 +24,7 @@ from bot.render.telegram_html import render_telegram
 
 log = logging.getLogger(__name__)
 QUOTES_PER_PAGE = 3
+REMEMBERED = 1000  # command lines kept for buttons whose own data would be too long
 CALLBACK_MAX = 64  # bytes Telegram keeps of a button's data
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -32,6 +35,7 @@ class TelegramCommands:
     def __init__(self, app: App, application: Application):
         self.app = app
         self.application = application
+        self._remembered: OrderedDict[str, str] = OrderedDict()  # button key -> command line
         updates = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
         application.add_handler(MessageHandler(filters.COMMAND & updates, self.on_command))
         application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE & updates, self.on_migrate))
@@ -65,9 +69,7 @@ class TelegramCommands:
         # Only the admin commands need a channel row; reading results leaves no trace.
         channel = channels.ensure("telegram", str(chat.id), chat.title or chat.username) if admin_only \
             else channels.find("telegram", str(chat.id))
-        lang = None
-        if channel is None and msg.from_user and (msg.from_user.language_code or "").startswith("fr"):
-            lang = "fr"
+        lang = None if channel else _user_lang(msg.from_user)
         is_admin = await self._is_admin(update) if admin_only else False
         line = f"/{name}{text[entity.length:]}"
         reply = self.app.ask(line, self.app.context(lang=lang, is_admin=is_admin, channel=channel))
@@ -101,54 +103,86 @@ class TelegramCommands:
                 chat.id, part, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW, message_thread_id=thread,
                 reply_markup=keyboard if i == len(parts) - 1 else None)
 
+    def _data(self, kind: str, page: int, text: str) -> str:
+        """A button's data: the command itself when it fits in Telegram's 64 bytes,
+        else a short key to it kept here (such a button expires when the bot restarts)."""
+        data = f"{kind}|{page}|{text}"
+        if len(data.encode()) <= CALLBACK_MAX:
+            return data
+        key = hashlib.sha256(text.encode()).hexdigest()[:12]
+        self._remembered[key] = text
+        self._remembered.move_to_end(key)
+        while len(self._remembered) > REMEMBERED:
+            self._remembered.popitem(last=False)
+        return f"k|{page}|{key}"
+
     def _with_buttons(self, reply: Message, line: str, page: int) -> tuple[Message, InlineKeyboardMarkup | None]:
-        """Buttons for /results (session, class) and /quotes (pages), when they fit."""
+        """Buttons for /results (session, class) and /quotes (pages)."""
         if reply.error:
             return reply, None
         nav = reply.data.get("navigation") if isinstance(reply.data, dict) else None
         if nav:
-            return reply, _results_keyboard(Lang(reply.lang), nav)
+            return reply, self._results_keyboard(Lang(reply.lang), nav)
         quotes = [b for b in reply.blocks if isinstance(b, QuoteBlock)]
         if line.startswith("/quotes") and len(quotes) > QUOTES_PER_PAGE:
             pages = -(-len(quotes) // QUOTES_PER_PAGE)
             page = min(max(page, 0), pages - 1)
             shown = quotes[page * QUOTES_PER_PAGE:(page + 1) * QUOTES_PER_PAGE]
             reply = replace(reply, title=f"{reply.title} ({page + 1}/{pages})", blocks=tuple(shown))
-            args = line[len("/quotes"):].strip()
             buttons = []
             if page > 0:
-                buttons.append(_button("‹", f"q|{page - 1}|{args}"))
+                buttons.append(InlineKeyboardButton("‹", callback_data=self._data("l", page - 1, line)))
             if page < pages - 1:
-                buttons.append(_button("›", f"q|{page + 1}|{args}"))
-            buttons = [b for b in buttons if b]
-            return reply, InlineKeyboardMarkup([buttons]) if buttons else None
+                buttons.append(InlineKeyboardButton("›", callback_data=self._data("l", page + 1, line)))
+            return reply, InlineKeyboardMarkup([buttons])
         return reply, None
+
+    def _results_keyboard(self, lang: Lang, nav: dict) -> InlineKeyboardMarkup | None:
+        event, session, chosen = nav["event_id"], nav["session"], nav["class"]
+
+        def button(label: str, session_kind: str, car_class: str | None) -> InlineKeyboardButton:
+            """A button that shows the results of this session and class."""
+            line = f"/results {event} session:{session_kind}" + ("" if car_class is None else f" class:{car_class or 'overall'}")
+            return InlineKeyboardButton(label, callback_data=self._data("l", 0, line))
+
+        rows = []
+        if len(nav["sessions"]) > 1:
+            rows.append([button(("• " if s == session else "") + lang.t(f"session.{s}"), s, None) for s in nav["sessions"]])
+        if len(nav["classes"]) > 1:
+            row = [button(("• " if chosen is None else "") + lang.t("all_classes"), session, None)]
+            row += [button(("• " if c == chosen else "") + (lang.t("class", name=c) if c else lang.t("overall")), session, c)
+                    for c in nav["classes"]]
+            rows.append(row)
+        return InlineKeyboardMarkup(rows) if rows else None
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button under a result or a quote page: show what it asks for, in place."""
         query = update.callback_query
         kind, _, rest = (query.data or "").partition("|")
-        channel = self.app.channels.find("telegram", str(update.effective_chat.id)) if update.effective_chat else None
-        page = 0
-        if kind == "r":
-            event_id, session, car_class = (rest.split("|") + ["", ""])[:3]
-            line = f"/results {event_id} session:{session}" + (f" class:{car_class or 'overall'}" if car_class != "*" else "")
-        elif kind == "q":
-            number, _, args = rest.partition("|")
-            page, line = int(number) if number.isdigit() else 0, f"/quotes {args}"
-        else:
-            await query.answer()
+        number, _, text = rest.partition("|")
+        page = int(number) if number.isdecimal() and len(number) < 4 else 0
+        line = self._remembered.get(text) if kind == "k" else text if kind == "l" else None
+        if not line or not line.startswith(("/results ", "/quotes ")):
+            # Not a button we made (or one from before a restart): say so, run nothing.
+            await query.answer(Lang(_user_lang(query.from_user) or "en").t("err.button_expired"))
             return
-        reply = self.app.ask(line, self.app.context(channel=channel))
+        await query.answer()
+        chat = update.effective_chat
+        channel = self.app.channels.find("telegram", str(chat.id)) if chat else None
+        lang = None if channel else _user_lang(query.from_user)
+        reply = self.app.ask(line, self.app.context(lang=lang, channel=channel))
         reply, keyboard = self._with_buttons(reply, line, page)
         parts = render_telegram(reply)
-        await query.answer()
         try:
             await query.edit_message_text(parts[0], parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
                                           reply_markup=keyboard if len(parts) == 1 else None)
         except BadRequest as err:
             if "not modified" not in str(err).lower():
                 raise
+        for i, part in enumerate(parts[1:], 2):  # a longer answer continues below
+            await self.application.bot.send_message(chat.id, part, parse_mode=ParseMode.HTML,
+                                                    link_preview_options=NO_PREVIEW,
+                                                    reply_markup=keyboard if i == len(parts) else None)
 
     async def on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A group became a supergroup: its channel, settings and posts follow it."""
@@ -169,18 +203,6 @@ def _short(help_text: str) -> str:
     return (first if len(first) >= 3 else help_text)[:256]
 
 
-def _button(label: str, data: str) -> InlineKeyboardButton | None:
-    """A button, or None when its data would not fit in Telegram's 64 bytes."""
-    return InlineKeyboardButton(label, callback_data=data) if len(data.encode()) <= CALLBACK_MAX else None
-
-
-def _results_keyboard(lang: Lang, nav: dict) -> InlineKeyboardMarkup | None:
-    event, session, chosen = nav["event_id"], nav["session"], nav["class"]
-    sessions = [_button(("• " if s == session else "") + lang.t(f"session.{s}"), f"r|{event}|{s}|*")
-                for s in nav["sessions"]]
-    classes = [_button(("• " if chosen is None else "") + lang.t("all_classes"), f"r|{event}|{session}|*")]
-    classes += [_button(("• " if c == chosen else "") + (lang.t("class", name=c) if c else lang.t("overall")),
-                        f"r|{event}|{session}|{c}") for c in nav["classes"]]
-    rows = [[b for b in row if b] for row in (sessions if len(sessions) > 1 else [], classes if len(nav["classes"]) > 1 else [])]
-    rows = [row for row in rows if row]
-    return InlineKeyboardMarkup(rows) if rows else None
+def _user_lang(user) -> str | None:
+    """French for a user whose Telegram speaks French; otherwise the default."""
+    return "fr" if user is not None and (user.language_code or "").startswith("fr") else None

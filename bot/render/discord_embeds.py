@@ -13,11 +13,13 @@ import re
 from dataclasses import dataclass, field
 
 from bot.messages import Fields, Message, QuoteBlock, Table, Text
-from bot.render.text import clean, render_table
+from bot.render.text import capped_table, clean, render_table
 
 TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER = 256, 4096, 25, 256, 1024, 2048
 EMBEDS_PER_MESSAGE, CHARS_PER_MESSAGE, CONTENT = 10, 6000, 2000
 COLOUR = 0xD5001C
+FOOTER_CAP = 1000  # our footers are a line or two; capped so every embed fits a message
+EMBED_BUDGET = CHARS_PER_MESSAGE - FOOTER_CAP  # an embed alone always fits in one message
 _MARKDOWN = re.compile(r"([\\*_~`|>#\-\[\]()])")
 
 
@@ -71,7 +73,7 @@ class _Builder:
 
     def table(self, table: Table) -> None:
         """A table as code blocks, split between rows, each part under the header."""
-        lines = render_table(table)
+        lines = render_table(capped_table(table))
         caption = md(lines.pop(0)) if table.caption else ""
         head, rows = [_code(x) for x in lines[:2]], [_code(x) for x in lines[2:]]
         wrap = ("||", "||") if table.spoiler else ("", "")
@@ -90,12 +92,12 @@ class _Builder:
     def fields(self, items: tuple[tuple[str, str], ...]) -> None:
         """Name/value pairs as embed fields, 25 to an embed."""
         for name, value in items:
+            field = {"name": _cut(md(name), FIELD_NAME) or "\u200b", "value": _cut(md(value), FIELD_VALUE) or "\u200b",
+                     "inline": True}
             embed = self._last()
-            if len(embed.get("fields", ())) >= FIELDS:
+            if len(embed.get("fields", ())) >= FIELDS or _size(embed) + len(field["name"]) + len(field["value"]) > EMBED_BUDGET:
                 embed = self._new()
-            embed.setdefault("fields", []).append(
-                {"name": _cut(md(name), FIELD_NAME) or "\u200b", "value": _cut(md(value), FIELD_VALUE) or "\u200b",
-                 "inline": True})
+            embed.setdefault("fields", []).append(field)
 
 
 def _chunks(text: str, limit: int) -> list[str]:
@@ -153,7 +155,7 @@ def render_discord(message: Message) -> list[DiscordPost]:
         elif isinstance(block, Fields):
             builder.fields(block.items)
     if message.footer:
-        builder.embeds[-1]["footer"] = {"text": _cut(clean(message.footer), FOOTER)}
+        builder.embeds[-1]["footer"] = {"text": _cut(clean(message.footer), FOOTER_CAP)}
     posts, embeds, total = [], [], 0
     for embed in builder.embeds:
         if not embed["description"]:

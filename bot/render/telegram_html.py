@@ -12,7 +12,7 @@ import html
 from dataclasses import dataclass, field
 
 from bot.messages import Fields, Message, QuoteBlock, Table, Text
-from bot.render.text import clean, render_table
+from bot.render.text import capped_table, clean, render_table
 
 LIMIT = 4096
 
@@ -51,14 +51,15 @@ def _blocks(message: Message) -> list[_Block]:
     out: list[_Block] = []
     if message.mention:
         out.append(_Block([_plain(f"@{message.mention}")]))
-    out.append(_Block([_plain(line) for line in message.title.split("\n")], "<b>", "</b>"))
+    out.append(_Block([_plain(line) for line in (message.title or "…").split("\n")], "<b>", "</b>"))
     for block in message.blocks:
         if isinstance(block, Table):
+            block = capped_table(block)
             lines = render_table(block)
             caption = lines.pop(0) if block.caption else ""
             lead = f"<b>{esc(caption)}</b>\n" if caption else ""
             if block.spoiler:
-                rows = [_plain(" ".join(line.split())) for line in lines[2:]]
+                rows = [_plain(" ".join(line.split())) for line in [lines[0], *lines[2:]]]
                 out.append(_Block(rows, "<tg-spoiler>", "</tg-spoiler>", lead))
             else:
                 out.append(_Block([_plain(r) for r in lines[2:]], "<pre>", "</pre>", lead, esc("\n".join(lines[:2])) + "\n"))
@@ -106,6 +107,9 @@ class _Packer:
         self.current = ""
 
     def _block(self, block: _Block) -> None:
+        if size(block.lead + block.open + block.head + block.close) > self.limit // 2:
+            # A caption or header that big leaves no room for rows: repeat neither.
+            block = _Block(block.lines, block.open, block.close)
         lines = [piece for line in block.lines for piece in self._fit(line, block)]
         first = True
         while lines or first:

@@ -30,6 +30,18 @@ def _pad(text: str, size: int, align: str) -> str:
     return gap + text if align == "right" else text + gap
 
 
+def capped_table(table: Table, cell: int = 60, caption: int = 200) -> Table:
+    """The table with cells and caption cut to a sane width (ending in …): one absurd
+    cell, a hostile name, would otherwise pad every row of a monospace table to its width."""
+
+    def cut(text: str, size: int) -> str:
+        """`text`, at most `size` characters."""
+        return text if len(text) <= size else text[: size - 1] + "…"
+
+    rows = tuple(tuple(cut(c, cell) for c in row) for row in table.rows)
+    return Table(cut(table.caption, caption), table.columns, rows, spoiler=table.spoiler)
+
+
 def render_table(table: Table) -> list[str]:
     """A table as aligned columns under a caption."""
     head = [clean(c.title) for c in table.columns]

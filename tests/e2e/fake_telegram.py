@@ -28,6 +28,7 @@ class Chat:
     type: str  # private, group, supergroup, channel
     title: str | None = None
     admins: set[int] = field(default_factory=set)
+    owner: int | None = None
 
     def json(self) -> dict:
         data = {"id": self.id, "type": self.type}
@@ -60,6 +61,9 @@ class FakeTelegram:
         self.commands: dict[str, list[dict]] = {}
         self.calls: list[str] = []
         self.errors: dict[int, deque] = defaultdict(deque)
+        self.refused: list[tuple[int, float]] = []  # (chat, when) of each error given
+        self.deleted: list[tuple[int, int]] = []
+        self._fail_after: dict[int, list] = {}
         self._updates: list[dict] = []
         self._new_update = asyncio.Event()
         self._update_ids = itertools.count(1)
@@ -99,8 +103,17 @@ class FakeTelegram:
         if handler is None:
             return _error(400, f"Bad Request: method {method} is not faked")
         chat_id = params.get("chat_id")
-        if method in ("sendmessage", "editmessagetext") and self.errors[chat_id]:
-            return self.errors[chat_id].popleft()
+        if method in ("sendmessage", "editmessagetext"):
+            countdown = self._fail_after.get(chat_id)
+            if countdown and method == "sendmessage":
+                countdown[0] -= 1
+                if countdown[0] < 0:
+                    del self._fail_after[chat_id]
+                    self.refused.append((chat_id, time.monotonic()))
+                    return countdown[1]
+            if self.errors[chat_id]:
+                self.refused.append((chat_id, time.monotonic()))
+                return self.errors[chat_id].popleft()
         return await handler(params)
 
     # --- Bot API methods --------------------------------------------------------------
@@ -146,25 +159,33 @@ class FakeTelegram:
         return _ok({"message_id": edit.message_id, "date": int(time.time()), "chat": chat.json(), "text": edit.text,
                     "from": BOT})
 
+    async def _deletemessage(self, params):
+        self.deleted.append((params["chat_id"], params["message_id"]))
+        return _ok(True)
+
     async def _answercallbackquery(self, params):
         self.answered.append(params["callback_query_id"])
         return _ok(True)
 
     async def _getchatmember(self, params):
         chat = self.chats[params["chat_id"]]
-        status = "administrator" if params["user_id"] in chat.admins else "member"
+        status = ("creator" if params["user_id"] == chat.owner else
+                  "administrator" if params["user_id"] in chat.admins else "member")
         user = {"id": params["user_id"], "is_bot": False, "first_name": "Fan"}
         extra = {"can_be_edited": False, "is_anonymous": False, "can_manage_chat": True, "can_delete_messages": True,
                  "can_manage_video_chats": True, "can_restrict_members": True, "can_promote_members": False,
                  "can_change_info": True, "can_invite_users": True, "can_post_stories": False,
                  "can_edit_stories": False, "can_delete_stories": False} if status == "administrator" else {}
+        if status == "creator":
+            extra = {"is_anonymous": False}
         return _ok({"status": status, "user": user, **extra})
 
     # --- what tests do ----------------------------------------------------------------
 
-    def chat(self, chat_id: int, kind: str, title: str | None = None, admins: tuple[int, ...] = ()) -> Chat:
+    def chat(self, chat_id: int, kind: str, title: str | None = None, admins: tuple[int, ...] = (),
+             owner: int | None = None) -> Chat:
         """Make a chat the bot is in."""
-        self.chats[chat_id] = Chat(chat_id, kind, title, set(admins))
+        self.chats[chat_id] = Chat(chat_id, kind, title, set(admins), owner)
         return self.chats[chat_id]
 
     def _push(self, update: dict) -> None:
@@ -172,17 +193,23 @@ class FakeTelegram:
         self._updates.append(update)
         self._new_update.set()
 
-    def _message(self, chat: Chat, text: str, user_id: int | None) -> dict:
+    def _message(self, chat: Chat, text: str, user_id: int | None, language: str = "en") -> dict:
         message = {"message_id": next(self._message_ids), "date": int(time.time()), "chat": chat.json(), "text": text}
         if user_id is not None:
-            message["from"] = {"id": user_id, "is_bot": False, "first_name": "Fan", "language_code": "en"}
+            message["from"] = {"id": user_id, "is_bot": False, "first_name": "Fan", "language_code": language}
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         return message
 
-    def say(self, chat_id: int, text: str, user_id: int = 7) -> None:
-        """A user writes `text` in a private chat or a group."""
-        self._push({"message": self._message(self.chats[chat_id], text, user_id)})
+    def say(self, chat_id: int, text: str, user_id: int = 7, language: str = "en", anonymous: bool = False) -> None:
+        """A user writes `text` in a private chat or a group (as the group itself, when an
+        anonymous administrator)."""
+        if anonymous:
+            message = self._message(self.chats[chat_id], text, 1087968824)  # Telegram's GroupAnonymousBot
+            message["sender_chat"] = self.chats[chat_id].json()
+        else:
+            message = self._message(self.chats[chat_id], text, user_id, language)
+        self._push({"message": message})
 
     def post_in_channel(self, chat_id: int, text: str) -> None:
         """An admin of a broadcast channel posts `text` there."""
@@ -190,12 +217,17 @@ class FakeTelegram:
         message["sender_chat"] = self.chats[chat_id].json()
         self._push({"channel_post": message})
 
-    def press(self, sent: Sent, data: str, user_id: int = 7) -> None:
+    def fail_after(self, chat_id: int, sends: int, status: int, description: str, **parameters) -> None:
+        """Let `sends` more messages through to `chat_id`, then give this error once."""
+        self._fail_after[chat_id] = [sends, _error(status, description, parameters or None)]
+
+    def press(self, sent: Sent, data: str, user_id: int = 7, language: str = "en") -> None:
         """A user presses the button with `data` under a message the bot sent."""
         message = {"message_id": sent.message_id, "date": int(time.time()), "chat": self.chats[sent.chat_id].json(),
                    "text": sent.text, "from": BOT}
         self._push({"callback_query": {"id": f"cb{len(self.answered) + 1}-{time.monotonic_ns()}",
-                                       "from": {"id": user_id, "is_bot": False, "first_name": "Fan"},
+                                       "from": {"id": user_id, "is_bot": False, "first_name": "Fan",
+                                                "language_code": language},
                                        "chat_instance": "1", "message": message, "data": data}})
 
     def fail(self, chat_id: int, status: int, description: str, **parameters) -> None:

@@ -307,3 +307,104 @@ def test_pitboard_run_with_a_telegram_token_answers_and_posts_the_demo_once_each
         assert text_of(edit.text).startswith("Corrected: Dan Cammish wins")
     assert proc.returncode == 0, err.decode()
     assert fake.token not in err.decode() and "TEST-token" not in err.decode()
+
+
+def test_admins_can_be_anonymous_or_the_owner_and_french_users_get_french(tmp_path):
+    async def scenario():
+        async with telegram(tmp_path) as (fake, app):
+            fake.chat(-700, "supergroup", "Owners' club", owner=ADMIN)
+            fake.say(SUPERGROUP, "/subscribe lemans", anonymous=True)
+            fake.say(-700, "/subscribe lemans", user_id=ADMIN)
+            await fake.wait_for(lambda: fake.to(SUPERGROUP) and fake.to(-700))
+            assert app.db["subscriptions"].count == 2
+            fake.say(PRIVATE, "/pole lemans", language="fr")
+            await fake.wait_for(lambda: fake.to(PRIVATE))
+            assert "4'08\"576" in text_of(fake.to(PRIVATE)[0].text)  # French notation, French words
+            assert "pole position" in text_of(fake.to(PRIVATE)[0].text).lower()
+
+    run(scenario())
+
+
+def test_crafted_or_stale_button_data_runs_nothing(tmp_path):
+    async def scenario():
+        async with telegram(tmp_path) as (fake, app):
+            fake.say(PRIVATE, "/results lemans")
+            await fake.wait_for(lambda: fake.to(PRIVATE))
+            reply = fake.to(PRIVATE)[0]
+            for data in ("l|²|/settings language:fr", "l|0|/subscribe all", "k|0|unknownkey", "zzz", ""):
+                fake.press(reply, data, language="fr")
+            await fake.wait_for(lambda: len(fake.answered) == 5)
+            assert fake.edits == [] and app.db["subscriptions"].count == 0 and len(fake.to(PRIVATE)) == 1
+
+    run(scenario())
+
+
+def test_a_long_post_interrupted_halfway_is_finished_without_doubling_its_first_part(tmp_path):
+    async def scenario():
+        async with telegram(tmp_path, seed=False) as (fake, app):
+            app.channels.subscribe(app.channels.ensure("telegram", str(SUPERGROUP)).id, "all", "", ("finish",))
+            fake.fail_after(SUPERGROUP, 1, 429, "Too Many Requests: retry after 1", retry_after=1)
+            app.store([long_race()], "a big field")
+            await fake.wait_for(lambda: len(fake.to(SUPERGROUP)) >= 3, timeout=20)
+            await asyncio.sleep(1.5)
+            parts = [text_of(s.text) for s in fake.to(SUPERGROUP)]
+            assert len(parts) == len(set(parts)) == 3  # three parts, each once
+            shown = "".join(parts)
+            assert all(f"Driver {i:03d}" in shown for i in range(1, 301))
+            refused_at = next(t for chat, t in fake.refused if chat == SUPERGROUP)
+            assert fake.to(SUPERGROUP)[1].at - refused_at >= 0.9  # Telegram's retry_after was honoured
+            [[address, message_ids]] = app.db.execute("SELECT c.address, d.message_id FROM deliveries d "
+                                                      "JOIN channels c ON c.id = d.channel_id").fetchall()
+            assert message_ids.split(",") == [str(s.message_id) for s in fake.to(SUPERGROUP)]
+
+    run(scenario())
+
+
+def long_race() -> EventBundle:
+    series = Series("big-cup", "Big Cup")
+    source = Source("big/timing", "timing", "Timing")
+    event = Event("big-cup-2026", series.id, "Big Cup", date(2026, 5, 1), "UTC", aliases=("big",))
+    race = Session("big-cup-2026/race", event.id, "race", "Race", status="finished", day=date(2026, 5, 1))
+    results = tuple(Result(race.id, "", i, (f"Driver {i:03d}",), team=f"Team number {i % 9}", laps=40,
+                           source_id=source.id) for i in range(1, 301))
+    return EventBundle(series, event, (source,), (race,), results)
+
+
+def test_a_correction_of_another_length_adds_or_removes_messages(tmp_path):
+    async def scenario():
+        fake = FakeTelegram()
+        base = await fake.start()
+        fake.chat(GROUP, "group", "Porsche fans")
+        app = build_app(Config(db_path=tmp_path / "telegram.db"))
+        platform = TelegramPlatform(app, fake.token, base, poll_timeout=1)
+        await platform.start()
+        try:
+            short = app.ask("/pole lemans", app.context())
+            long = app.ask("/results big", app.context()) if app.store([long_race()], "big") else None
+            ref = await platform.send(str(GROUP), short, nonce="n1")
+            grown = await platform.edit(ref, long)
+            ids = grown.message_id.split(",")
+            assert len(ids) == 3 and ids[0] == ref.message_id and len(fake.to(GROUP)) == 3
+            shrunk = await platform.edit(grown, short)
+            assert shrunk.message_id == ref.message_id
+            assert fake.deleted == [(GROUP, int(ids[1])), (GROUP, int(ids[2]))]
+        finally:
+            await platform.stop()
+            await fake.stop()
+            app.close()
+
+    run(scenario())
+
+
+def test_pitboard_run_with_a_wrong_token_says_so_without_printing_it(tmp_path):
+    host = FakeInThread()
+    with host as fake:
+        env = {k: v for k, v in os.environ.items() if k != "DISCORD_BOT_TOKEN"}
+        env.update(PITBOARD_DB=str(tmp_path / "run.db"), PYTHONPATH=str(ROOT), TELEGRAM_BOT_TOKEN="999:WRONG-secret-x",
+                   TELEGRAM_API_BASE_URL=fake.base_url)
+        proc = subprocess.run([sys.executable, "-m", "bot", "run"], stdin=subprocess.DEVNULL, capture_output=True,
+                              env=env, cwd=ROOT, timeout=60)
+    err = proc.stderr.decode()
+    assert proc.returncode == 1
+    assert "Could not start telegram" in err and "Check its token" in err
+    assert "WRONG-secret-x" not in err and "WRONG-secret-x" not in proc.stdout.decode()

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from bot.announce.dispatcher import MAX_ATTEMPTS, Dispatcher
+from bot.announce.engine import Engine
 from bot.announce.presets import apply_presets
 from bot.announce.ratelimit import Limits
 from bot.app import build_app
@@ -389,3 +390,22 @@ def test_the_daily_digest_goes_once_to_channels_that_opted_in(bare, stages, cloc
     dispatch(bare, fake, clock)
     hidden = render_text(fake.posts_to("hidden")[-1])
     assert "Daily digest" in hidden and "Latorre" not in hidden and " wins" not in hidden
+
+
+def test_shutdown_lets_the_send_in_flight_finish_and_starts_no_other(bare, stages, clock):
+    for i in range(5):
+        channel(bare, f"fans-{i}")
+    fake = FakePlatform(latency=0.3)
+
+    async def go():
+        engine = Engine(bare, {"fake": fake})
+        engine.dispatcher.clock = clock
+        engine.start()
+        play(bare, stages, 1)  # the pole, to five channels
+        while statuses(bare).get("sending") != 1:
+            await asyncio.sleep(0.01)
+        await engine.shutdown()
+
+    asyncio.run(go())
+    assert len(fake.sent) == 1  # the one in flight went out...
+    assert statuses(bare) == {"sent": 1, "pending": 4}  # ...was recorded, and the rest wait for the next start

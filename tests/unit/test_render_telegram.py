@@ -69,7 +69,7 @@ def test_a_long_table_is_split_between_rows_with_its_header_on_every_part():
 def test_a_hidden_table_uses_the_spoiler_without_pre():
     [part] = render_telegram(Message(title="Race", blocks=(table(3, spoiler=True),)))
     check(part)
-    assert "<tg-spoiler>1 Driver number 0001 Team 1" in part and "<pre>" not in part
+    assert "<tg-spoiler>Pos Driver Team\n1 Driver number 0001 Team 1" in part and "<pre>" not in part
 
 
 def test_spoiler_text_and_quotes_use_their_tags():
@@ -95,3 +95,16 @@ def test_mentions_and_errors_are_escaped_too():
     assert part.startswith("@fans&lt;&amp;&gt;")
     [error] = render_telegram(Message(title="No event “<x>”.", error=True))
     assert error == html.escape("No event “<x>”.", quote=False)
+
+
+def test_absurdly_wide_cells_and_captions_still_render_within_the_limit():
+    wide = Table("C" * 5000, (Column("Pos", "right"), Column("Driver")), (("1", "X" * 2500), ("2", "Y" * 10)))
+    parts = render_telegram(Message(title="T" * 5000, blocks=(wide, Text("Z" * 9000))))
+    texts = [check(p) for p in parts]
+    assert "X" * 59 + "…" in "".join(texts) and "Y" * 10 in "".join(texts)
+    assert "".join(texts).count("Z") == 9000
+
+
+def test_an_empty_title_still_makes_a_message_telegram_accepts():
+    [part] = render_telegram(Message(title=""))
+    assert check(part) == "…"
