@@ -75,6 +75,7 @@ class DiscordPlatform:
         await self.client.login(self.token)
         await sync_if_changed(self.app, self.client)
         self._task = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
+        self._task.add_done_callback(_report)
         ready = asyncio.create_task(self.client.wait_until_ready())
         done, _ = await asyncio.wait({ready, self._task}, timeout=READY_TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
         if ready not in done:
@@ -146,6 +147,12 @@ class DiscordPlatform:
         except (discord.HTTPException, asyncio.TimeoutError, aiohttp.ClientError, OSError) as err:
             raise failure(err, editing=True) from None
         return MessageRef(self.name, ref.channel, ",".join(kept))
+
+
+def _report(task: asyncio.Task) -> None:
+    """The gateway gave up for good (discord.py already retried what it could): say why."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("Discord: the gateway connection ended: %s", task.exception())
 
 
 def _payload(content: str, embeds: tuple[dict, ...], mention: str | None) -> dict:

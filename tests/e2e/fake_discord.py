@@ -58,6 +58,7 @@ class FakeDiscord:
         self._seq = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.api_base_url = self.gateway_url = ""
+        self.identified = 0  # gateway sessions that identified with the right token
 
     async def start(self) -> None:
         """Listen on a free port of 127.0.0.1."""
@@ -96,6 +97,7 @@ class FakeDiscord:
                 if payload["d"]["token"] != self.token:
                     await ws.close(code=4004, message=b"Authentication failed.")
                     break
+                self.identified += 1
                 await self._dispatch(ws, "READY", {
                     "v": 10, "user": BOT_USER, "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
                     "session_id": "fake-session", "resume_gateway_url": self.gateway_url,
