@@ -67,6 +67,17 @@ class App:
         self.announcer.notify(recorded)
         return outcomes
 
+    def add_source_facts(self, bundle: EventBundle) -> ImportOutcome:
+        """Store what one more source (a report) says, beside what other sources said, with
+        the updates it makes (quotes become quote posts), all or nothing."""
+        from bot.store.writer import save_source_facts
+
+        with self.db.atomic():
+            outcome = save_source_facts(self.db, bundle)
+            recorded = self.announcer.facts_changed([outcome.event_id])
+        self.announcer.notify(recorded)
+        return outcome
+
     def close(self) -> None:
         """Release the database."""
         self.db.close()

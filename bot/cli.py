@@ -35,6 +35,7 @@ CLI_ONLY = {
     "run": "Run the bot: the scheduler, the dispatcher and every platform whose token is set",
     "demo": "Replay the Le Mans 2017 race through the real announcement path, on a fast clock",
     "dispatch": "Send what the outbox holds to the console channel, then exit",
+    "ingest": "Read a race report (a file, a link or - for stdin) and store the facts it gives",
 }
 
 
@@ -75,6 +76,11 @@ def build_parser(registry: Registry) -> argparse.ArgumentParser:
         if name == "import":
             sub.add_argument("files", nargs="+", metavar="FILE", help="TOML event files (see data/events/README.md)")
             sub.add_argument("--json", action="store_true", help="print what was imported as JSON")
+        if name == "ingest":
+            sub.add_argument("kind", choices=["report"], help="what is ingested: a race report")
+            sub.add_argument("source", metavar="FILE|URL|-", help="the report: a file, an http(s) link or - for stdin")
+            sub.add_argument("--dry-run", action="store_true", help="show the facts without storing anything")
+            sub.add_argument("--json", action="store_true", help="print the facts as JSON, with confidence and span")
         if name == "demo":
             sub.add_argument("--step", type=float, default=1.5, metavar="SECONDS",
                              help="seconds between the race's moments on the replay clock (default 1.5)")
@@ -147,6 +153,8 @@ def _channel_of(app: App, args: argparse.Namespace, create: bool):
 def _dispatch(app: App, args: argparse.Namespace) -> int:
     if args.subcommand == "import":
         return _import(app, args.files, args.json)
+    if args.subcommand == "ingest":
+        return _ingest(app, args)
     if args.subcommand in ("run", "dispatch"):
         from bot.runner import run_bot, send_pending
 
@@ -179,6 +187,38 @@ def _show(message: Message, as_json: bool) -> int:
             print(render_json(message))
         return EXIT_USER_ERROR
     print(render_json(message) if as_json else render_text(message))
+    return EXIT_OK
+
+
+def _ingest(app: App, args: argparse.Namespace) -> int:
+    from bot.reports.ingest import ReportError, analyse, as_json, read_report, to_bundle
+
+    try:
+        report = read_report(args.source)
+    except ReportError as err:
+        return _fail(str(err))
+    extraction = analyse(report, app.queries)
+    if args.json and args.dry_run:
+        print(json.dumps(as_json(report, extraction), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if args.dry_run:
+        for fact in extraction.facts:
+            shown = {k: v for k, v in fact.data.items() if k != "text"}
+            text = f" “{fact.data['text'][:60]}…”" if "text" in fact.data else ""
+            print(f"{fact.kind:<13} {fact.confidence:.2f}  {shown}{text}")
+        print(f"{len(extraction.facts)} facts; nothing stored (--dry-run).")
+        return EXIT_OK
+    if not extraction.facts:
+        return _fail(f"{report.where}: no facts found in this report; nothing was stored.")
+    bundle = to_bundle(report, extraction, app.queries)
+    outcome = app.add_source_facts(bundle)
+    summary = {"event_id": outcome.event_id, "source": bundle.sources[0].id, "results": outcome.results,
+               "incidents": outcome.incidents, "quotes": outcome.quotes}
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        print(f"{report.where}: stored {outcome.results} results, {outcome.incidents} incidents and "
+              f"{outcome.quotes} quotes for {outcome.event_id} (source {bundle.sources[0].id}).")
     return EXIT_OK
 
 

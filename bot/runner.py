@@ -84,6 +84,8 @@ def configure_logging(secrets: list[str]) -> None:
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     for noisy in ("httpx", "httpcore", "apscheduler.executors.default", "discord.client", "discord.gateway"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # It logs every 429 as an error with a traceback; the dispatcher handles (and logs) them.
+    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
 
 
 async def _quietly(stopping) -> None:

@@ -240,6 +240,7 @@ class Dispatcher:
             self._set(row, "failed", now, reason)
         elif failure.outcome == "retry_after":
             wait = max(failure.retry_after or 1.0, 0.0)
+            log.info("%s:%s asks to wait %.1f s; delivery %s will be retried then", row.platform, row.address, wait, row.id)
             if failure.is_global:
                 self.limiters[row.platform].block(self.pace() + wait)
             self._set(row, "pending", now + wait, reason)

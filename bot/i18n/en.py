@@ -123,6 +123,7 @@ STRINGS = {
     "set.digest": "Daily digest",
     "all_classes": "All classes",
     "err.button_expired": "This button has expired: send the command again.",
+    "err.internal": "Something went wrong on our side; please try again in a moment.",
     "set.follows": "Follows",
     "set.paused": "Paused",
     "set.none": "none",

@@ -123,6 +123,7 @@ STRINGS = {
     "set.digest": "Résumé quotidien",
     "all_classes": "Toutes les classes",
     "err.button_expired": "Ce bouton a expiré : renvoyez la commande.",
+    "err.internal": "Un problème est survenu de notre côté ; réessayez dans un instant.",
     "set.follows": "Suit",
     "set.paused": "En pause",
     "set.none": "aucun",

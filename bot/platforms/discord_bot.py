@@ -30,17 +30,25 @@ READY_TIMEOUT = 60.0
 
 
 def failure(err: Exception, editing: bool = False) -> SendFailed:
-    """What the dispatcher should do about a Discord error."""
+    """What the dispatcher should do about a Discord error. Editing, only a message that
+    is gone (10008) means "post the correction anew"; anything else is retried, so a
+    correction never doubles a post that is still there."""
+    if isinstance(err, discord.RateLimited):  # discord.py would have waited longer than we allow
+        return SendFailed("retry_after", f"429 rate limited for {err.retry_after:.0f} s", retry_after=err.retry_after)
     if isinstance(err, discord.HTTPException):
         text = f"{err.status} {err.text or err.response.reason}".strip()
         if err.status == 429:
-            retry = getattr(err, "retry_after", None) or 1.0
-            return SendFailed("retry_after", f"429 Too Many Requests: {err.text}", retry_after=float(retry))
-        if isinstance(err, discord.NotFound) and editing and err.code == 10008:
+            headers = getattr(err.response, "headers", None) or {}
+            banned = "Via" not in headers  # no Via: Cloudflare, not Discord; back off for minutes
+            retry = float(headers.get("Retry-After") or 0) or (600.0 if banned else 1.0)
+            return SendFailed("retry_after", f"429 Too Many Requests: {err.text}", retry_after=retry, is_global=True)
+        if err.status == 401:
+            return SendFailed("transient", "401: Discord refused the bot token; check DISCORD_BOT_TOKEN")
+        if isinstance(err, discord.NotFound) and err.code == 10008:
             return SendFailed("rejected", f"the post to correct is gone ({text})")  # Unknown Message: post anew
         if isinstance(err, (discord.Forbidden, discord.NotFound)):
             return SendFailed("gone", text)
-        if err.status >= 500:
+        if err.status >= 500 or editing:
             return SendFailed("transient", text)
         return SendFailed("rejected", text)
     if isinstance(err, (asyncio.TimeoutError, aiohttp.ClientError, OSError)):
@@ -59,21 +67,28 @@ class DiscordPlatform:
                                          max_in_flight=4)
         self.app = app
         self.token = token
-        if api_base_url:
-            Route.BASE = api_base_url.rstrip("/")  # discord.py keeps the REST base here
-        if gateway_url:
-            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
-        self.client = discord.Client(intents=discord.Intents(guilds=True))
+        self.api_base_url, self.gateway_url = api_base_url, gateway_url
+        self._saved = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+        # A rate limit longer than this is handed back to the dispatcher (which keeps the
+        # post and retries later) instead of holding a send for minutes.
+        self.client = discord.Client(intents=discord.Intents(guilds=True), max_ratelimit_timeout=10.0)
         self.commands = DiscordCommands(app)
         self.client.event(self.commands.on_interaction)
         self._task: asyncio.Task | None = None
         self._kinds: dict[str, int] = {}
+        self._partial: dict[str, list[str]] = {}  # pages of a long post already created, by nonce
 
     async def start(self) -> None:
         """Log in, sync the command tree if it changed, connect to the gateway and wait
         until Discord says it is ready."""
-        await self.client.login(self.token)
-        await sync_if_changed(self.app, self.client)
+        # discord.py keeps its REST base and gateway in class attributes: set them only
+        # while this platform runs, and put them back at stop.
+        if self.api_base_url:
+            Route.BASE = self.api_base_url.rstrip("/")
+        if self.gateway_url:
+            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.gateway_url)
+        await asyncio.wait_for(self.client.login(self.token), READY_TIMEOUT)
+        await asyncio.wait_for(sync_if_changed(self.app, self.client), READY_TIMEOUT)
         self._task = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
         self._task.add_done_callback(_report)
         ready = asyncio.create_task(self.client.wait_until_ready())
@@ -89,6 +104,7 @@ class DiscordPlatform:
         await self.client.close()
         if self._task:
             await asyncio.gather(self._task, return_exceptions=True)
+        Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = self._saved
 
     async def _kind(self, channel: str) -> int:
         """The channel's type (text or announcement), from the cache or asked once."""
@@ -103,28 +119,38 @@ class DiscordPlatform:
 
     async def send(self, channel: str, message: Message, nonce: str | None = None) -> MessageRef:
         """Post `message` (one Discord message per page of embeds) to `channel`."""
-        ids = []
+        key = f"{channel}:{nonce}" if nonce else None
+        ids = self._partial.pop(key, []) if key else []
         try:
             news = await self._kind(channel) == ANNOUNCEMENT
             for i, post in enumerate(render_discord(message)):
-                payload = _payload(post.content, post.embeds, message.mention)
-                if nonce:
-                    payload.update(nonce=f"{nonce}p{i}"[:25], enforce_nonce=True)
-                data = await self.client.http.request(
-                    Route("POST", "/channels/{channel_id}/messages", channel_id=channel), json=payload)
+                if i < len(ids):
+                    continue  # created by an earlier attempt
+                data = await self._create(channel, post, message.mention, f"{nonce}p{i}" if nonce else None)
                 ids.append(str(data["id"]))
                 if news:
                     await self._publish(channel, data["id"])
-        except (discord.HTTPException, asyncio.TimeoutError, aiohttp.ClientError, OSError) as err:
+        except (discord.HTTPException, discord.RateLimited, asyncio.TimeoutError, aiohttp.ClientError, OSError) as err:
+            if ids and key:
+                self._partial[key] = ids  # the retry goes on from the first page missing
             raise failure(err) from None
         return MessageRef(self.name, channel, ",".join(ids))
 
+    async def _create(self, channel: str, post, mention: str | None, nonce: str | None) -> dict:
+        payload = _payload(post.content, post.embeds, mention)
+        if nonce:
+            payload.update(nonce=nonce[:25], enforce_nonce=True)
+        return await self.client.http.request(Route("POST", "/channels/{channel_id}/messages", channel_id=channel),
+                                              json=payload)
+
     async def _publish(self, channel: str, message_id: str) -> None:
-        # Posted is posted: a failed publish is logged, never retried as a whole new post.
+        # Posted is posted: publishing is best effort, never a reason to send again
+        # (Discord allows about ten publishes an hour per channel).
         try:
-            await self.client.http.request(Route("POST", "/channels/{channel_id}/messages/{message_id}/crosspost",
-                                                 channel_id=channel, message_id=message_id))
-        except discord.HTTPException as err:
+            await asyncio.wait_for(self.client.http.request(
+                Route("POST", "/channels/{channel_id}/messages/{message_id}/crosspost", channel_id=channel,
+                      message_id=message_id)), 5.0)
+        except Exception as err:  # noqa: BLE001 - see above
             log.warning("Discord: could not publish message %s in %s: %s", message_id, channel, err)
 
     async def edit(self, ref: MessageRef, message: Message) -> MessageRef:
@@ -133,18 +159,26 @@ class DiscordPlatform:
         posts = render_discord(message)
         http = self.client.http
         try:
-            for message_id, post in zip(ids, posts):
-                await http.request(Route("PATCH", "/channels/{channel_id}/messages/{message_id}", channel_id=ref.channel,
-                                         message_id=message_id), json=_payload(post.content, post.embeds, message.mention))
-            kept = ids[: len(posts)]
-            for post in posts[len(ids):]:
-                data = await http.request(Route("POST", "/channels/{channel_id}/messages", channel_id=ref.channel),
-                                          json=_payload(post.content, post.embeds, message.mention))
+            kept = []
+            for index, (message_id, post) in enumerate(zip(ids, posts)):
+                try:
+                    await http.request(Route("PATCH", "/channels/{channel_id}/messages/{message_id}",
+                                             channel_id=ref.channel, message_id=message_id),
+                                       json=_payload(post.content, post.embeds, message.mention))
+                    kept.append(message_id)
+                except discord.NotFound as err:
+                    if err.code != 10008 or index == 0:
+                        raise  # the post itself is gone (or the channel): the dispatcher decides
+                    # A later page was deleted: post that page again, keep the others.
+                    data = await self._create(ref.channel, post, message.mention, f"e{message_id[-12:]}p{index}")
+                    kept.append(str(data["id"]))
+            for i, post in enumerate(posts[len(ids):], len(ids)):
+                data = await self._create(ref.channel, post, message.mention, f"e{ref.message_id[-12:]}p{i}")
                 kept.append(str(data["id"]))
             for message_id in ids[len(posts):]:
                 await http.request(Route("DELETE", "/channels/{channel_id}/messages/{message_id}", channel_id=ref.channel,
                                          message_id=message_id))
-        except (discord.HTTPException, asyncio.TimeoutError, aiohttp.ClientError, OSError) as err:
+        except (discord.HTTPException, discord.RateLimited, asyncio.TimeoutError, aiohttp.ClientError, OSError) as err:
             raise failure(err, editing=True) from None
         return MessageRef(self.name, ref.channel, ",".join(kept))
 

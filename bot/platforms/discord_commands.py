@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from datetime import datetime, timezone
 
 import discord
@@ -29,9 +30,16 @@ NO_MENTIONS = discord.AllowedMentions.none()
 
 
 def _describe(text: str) -> str:
-    """A description within Discord's 1–100 characters: the first sentence of the help."""
-    first = text.split(". ")[0].split(": ")[0].strip().rstrip(".")
-    return (first if len(first) >= 1 else text)[:100]
+    """A description within Discord's 1–100 characters: the help's first sentence (an
+    "e.g." does not end it), cut between words if it is still too long."""
+    first = re.split(r"(?<!e\.g)(?<!\bex)\.\s+(?=[A-ZÀ-Þ])", text.strip())[0].strip().rstrip(".")
+    colon = first.find(": ")
+    if colon > 0 and "(" not in first[:colon]:  # "Show X: details" -> "Show X"; not inside brackets
+        first = first[:colon].rstrip()
+    first = first or text.strip() or "—"
+    if len(first) <= 100:
+        return first
+    return first[:99].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def _option(p: Param) -> dict:
@@ -84,7 +92,8 @@ async def sync_if_changed(app: App, client: discord.Client) -> bool:
     """Send the tree to Discord when it differs from the last one sent; True if sent."""
     tree = command_tree(app)
     digest = fingerprint(tree)
-    row = app.db.execute("SELECT value FROM platform_state WHERE key = ?", [STATE_KEY]).fetchone()
+    key = f"{STATE_KEY}:{client.application_id}"  # another bot (token) has its own tree
+    row = app.db.execute("SELECT value FROM platform_state WHERE key = ?", [key]).fetchone()
     if row and row[0] == digest:
         log.info("Discord: command tree unchanged, not synced")
         return False
@@ -92,7 +101,7 @@ async def sync_if_changed(app: App, client: discord.Client) -> bool:
     app.db.execute(
         "INSERT INTO platform_state (key, value, updated_at) VALUES (?, ?, ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        [STATE_KEY, digest, datetime.now(timezone.utc).isoformat()],
+        [key, digest, datetime.now(timezone.utc).isoformat()],
     )
     log.info("Discord: command tree synced (%d commands)", len(tree))
     return True
@@ -105,11 +114,25 @@ class DiscordCommands:
         self.app = app
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Every interaction the gateway delivers: commands and autocomplete."""
-        if interaction.type == discord.InteractionType.application_command:
-            await self._command(interaction)
-        elif interaction.type == discord.InteractionType.autocomplete:
-            await self._autocomplete(interaction)
+        """Every interaction the gateway delivers: commands and autocomplete. Whatever
+        goes wrong, the user gets a sentence, never Discord's "did not respond"."""
+        try:
+            if interaction.type == discord.InteractionType.application_command:
+                await self._command(interaction)
+            elif interaction.type == discord.InteractionType.autocomplete:
+                await self._autocomplete(interaction)
+        except Exception:  # noqa: BLE001 - one failed interaction must not look like a dead bot
+            log.exception("Discord: interaction %s failed", interaction.id)
+            if interaction.type == discord.InteractionType.autocomplete:
+                return
+            text = Lang("fr" if str(interaction.locale).startswith("fr") else "en").t("err.internal")
+            try:
+                if interaction.response.is_done():
+                    await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+                else:
+                    await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            except discord.HTTPException as err:
+                log.warning("Discord: could not tell the user either: %s", err)
 
     def _args(self, interaction: discord.Interaction) -> tuple[Command | None, dict]:
         data = interaction.data or {}
@@ -142,11 +165,17 @@ class DiscordCommands:
             await interaction.response.send_message("This command is gone; Discord will refresh the list soon.",
                                                     ephemeral=True)
             return
+        if command.admin_only and not self.may_manage(interaction):
+            # Refused at once, privately, before anything is written or deferred.
+            ctx = self._context(interaction, admin_only=False)
+            await interaction.response.send_message(ctx.lang.t("err.not_allowed", command=command.name),
+                                                    ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
         if command.admin_only:
             # Writes may wait on the database lock; reads in WAL never do. So only admin
             # commands defer, and the 3-second deadline holds either way.
             await interaction.response.defer(thinking=True)
-        ctx = self._context(interaction, command.admin_only, self.may_manage(interaction))
+        ctx = self._context(interaction, command.admin_only, is_admin=command.admin_only)
         reply = self.app.registry.run(ctx, command.name, args)
         await self._respond(interaction, reply, deferred=command.admin_only)
 

@@ -20,12 +20,13 @@ EMBEDS_PER_MESSAGE, CHARS_PER_MESSAGE, CONTENT = 10, 6000, 2000
 COLOUR = 0xD5001C
 FOOTER_CAP = 1000  # our footers are a line or two; capped so every embed fits a message
 EMBED_BUDGET = CHARS_PER_MESSAGE - FOOTER_CAP  # an embed alone always fits in one message
-_MARKDOWN = re.compile(r"([\\*_~`|>#\-\[\]()])")
+_MARKDOWN = re.compile(r"([\\*_~`|>\[\]])")
+_LINE_START = re.compile(r"^(\s*)([#\-+]|\d+\.)", re.M)  # headings and lists only start a line
 
 
 def md(text: str) -> str:
     """Text shown as written: Markdown characters escaped, control characters replaced."""
-    return _MARKDOWN.sub(r"\\\1", clean(text))
+    return _LINE_START.sub(r"\1\\\2", _MARKDOWN.sub(r"\\\1", clean(text)))
 
 
 def _code(line: str) -> str:
@@ -51,7 +52,7 @@ class _Builder:
     embeds: list[dict] = field(default_factory=list)
 
     def _new(self) -> dict:
-        embed = {"title": self.title if not self.embeds else _cut(self.title + " …", TITLE), "description": "",
+        embed = {"title": self.title if not self.embeds else self.title + " …", "description": "",
                  "color": COLOUR}
         self.embeds.append(embed)
         return embed
@@ -110,6 +111,9 @@ def _chunks(text: str, limit: int) -> list[str]:
                 current = ""
             cut = line.rfind(" ", 0, limit)
             cut = cut if cut > limit // 2 else limit
+            # Never cut an escape from what it escapes, nor a <t:…> timestamp in two.
+            while cut > 1 and (line[cut - 1] == "\\" or line.rfind("<", 0, cut) > line.rfind(">", 0, cut)):
+                cut -= 1
             out.append(line[:cut])
             line = line[cut:].lstrip(" ")
         candidate = f"{current}\n{line}" if current else line
@@ -136,13 +140,14 @@ def render_discord(message: Message) -> list[DiscordPost]:
 
     if message.error:
         return [DiscordPost(content=_cut(md(message.title), CONTENT))]
-    builder = _Builder(_cut(clean(message.title), TITLE))
+    builder = _Builder(_cut(md(message.title), TITLE - 2))  # room for the " …" of continued embeds
     builder._new()
     for block in message.blocks:
         if isinstance(block, Table) and any(cell in times for row in block.rows for cell in row):
             # Timestamps do not render inside code blocks: a schedule is a list instead.
             lines = [" — ".join(stamp(cell) for cell in row) for row in block.rows]
-            builder.text("\n".join(f"• {line}" for line in lines), "||" if block.spoiler else "")
+            caption = f"**{md(block.caption)}**\n" if block.caption else ""
+            builder.text(caption + "\n".join(f"• {line}" for line in lines), "||" if block.spoiler else "")
         elif isinstance(block, Table):
             builder.table(block)
         elif isinstance(block, Text):
@@ -150,7 +155,9 @@ def render_discord(message: Message) -> list[DiscordPost]:
             builder.text(text, "||" if block.spoiler else "")
         elif isinstance(block, QuoteBlock):
             who = block.speaker + (f", {block.role}" if block.role else "")
-            quoted = "\n".join(f"> {md(line)}" for line in block.text.split("\n"))
+            # Long lines are wrapped first, so each piece keeps its "> ".
+            lines = [piece for line in block.text.split("\n") for piece in _chunks(md(line), 1500)]
+            quoted = "\n".join(f"> {line}" for line in lines)
             builder.text(f"{quoted}\n— *{md(who)}*")
         elif isinstance(block, Fields):
             builder.fields(block.items)

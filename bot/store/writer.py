@@ -113,6 +113,12 @@ def _save(db: Database, bundle: EventBundle) -> ImportOutcome:
         ),
         pk="id",
     )
+    _insert_facts(db, bundle)
+    return ImportOutcome(event.id, True, **counts)
+
+
+def _insert_facts(db: Database, bundle: EventBundle) -> None:
+    """The bundle's results, incidents and quotes, as rows."""
     line_of: dict[tuple[str, str, str], int] = {}
     rows = []
     for r in bundle.results:
@@ -170,7 +176,37 @@ def _save(db: Database, bundle: EventBundle) -> ImportOutcome:
         }
         for q in bundle.quotes
     )
-    return ImportOutcome(event.id, True, **counts)
+
+
+def save_source_facts(db: Database, bundle: EventBundle) -> ImportOutcome:
+    """Add what one more source (a report) says about an event, in one transaction: the
+    series, event and sessions are created only if missing and never changed, and the
+    source's own earlier facts are replaced. Other sources' facts stay untouched, so two
+    reports that disagree are both kept and the queries show the higher priority."""
+    with db.atomic():
+        for source in bundle.sources:
+            db["sources"].upsert({"id": source.id, "kind": source.kind, "name": source.name, "url": source.url,
+                                  "language": source.language, "priority": source.priority}, pk="id")
+        series, event = bundle.series, bundle.event
+        db.execute("INSERT OR IGNORE INTO series (id, name, short_name) VALUES (?, ?, ?)",
+                   [series.id, series.name, series.short_name])
+        created = db.execute(
+            "INSERT OR IGNORE INTO events (id, series_id, name, date, timezone, venue, circuit_length_m, starters, "
+            "classes, source_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [event.id, event.series_id, event.name, event.date.isoformat(), event.timezone, event.venue,
+             event.circuit_length_m, event.starters, json.dumps(list(event.classes)), bundle.sources[0].id],
+        ).rowcount
+        if created:
+            aliases = {normalise(a) for a in (event.name, event.id, *event.aliases)} - {""}
+            db["event_aliases"].insert_all(({"alias": a, "event_id": event.id} for a in sorted(aliases)),
+                                           pk=("alias", "event_id"), ignore=True)
+        for s in bundle.sessions:
+            db.execute("INSERT OR IGNORE INTO sessions (id, event_id, kind, name, status, day) VALUES (?, ?, ?, ?, ?, ?)",
+                       [s.id, s.event_id, s.kind, s.name, s.status, _iso(s.day)])
+        _forget_own_facts(db, event.id, [src.id for src in bundle.sources])
+        _insert_facts(db, bundle)
+    return ImportOutcome(event.id, True, len(bundle.sessions), len(bundle.results), len(bundle.incidents),
+                         len(bundle.quotes))
 
 
 def _forget_own_facts(db: Database, event_id: str, source_ids: list[str]) -> None:

@@ -1,6 +1,7 @@
 """Discord end to end: the real discord.py against a fake REST API and gateway on
 127.0.0.1, the real engine and dispatcher behind it."""
 import asyncio
+import re
 from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta, timezone
 
@@ -88,7 +89,19 @@ def test_the_command_tree_is_typed_localized_and_synced_only_when_it_changed(tmp
             assert spoiler["choices"] == [{"name": "on", "value": "on"}, {"name": "off", "value": "off"}]
             assert tree["subscribe"]["default_member_permissions"] == "16"  # Manage Channels
             assert "default_member_permissions" not in tree["results"]
-            assert all(1 <= len(c["description"]) <= 100 for c in fake.commands)
+            # What Discord accepts, for every command and option, in every language.
+            name_ok = re.compile(r"^[-_\w]{1,32}$")
+            for c in fake.commands:
+                texts = [c["description"], *c["description_localizations"].values()]
+                names = [c["name"], *c["name_localizations"].values()]
+                for o in c["options"]:
+                    texts += [o["description"], *o["description_localizations"].values()]
+                    names += [o["name"], *o["name_localizations"].values()]
+                    assert len(o.get("choices", ())) <= 25 and not ("choices" in o and o.get("autocomplete"))
+                required = [o["required"] for o in c["options"]]
+                assert required == sorted(required, reverse=True)  # required options come first
+                assert all(1 <= len(t) <= 100 and t == t.strip() for t in texts), texts
+                assert all(name_ok.match(n) and n == n.lower() for n in names), names
         async with discord_bot(tmp_path, fake=fake):
             assert fake.command_puts == 1  # the same tree: not sent again at the next start
         await fake.stop()
@@ -117,15 +130,17 @@ def test_only_channel_managers_may_subscribe_and_posts_arrive_once_and_are_publi
         async with discord_bot(tmp_path, seed=False) as (fake, app):
             await fake.command("subscribe", TEXT, FAN, target="all")
             await fake.wait_for(lambda: fake.responses)
-            refusal = fake.responses[0]
-            assert refusal["type"] == 5  # admin commands defer first, whoever calls them
-            await fake.wait_for(lambda: len(fake.responses) == 2)
-            assert fake.responses[1]["content"] == "Only the channel's admins can use /subscribe."
-            assert fake.responses[1]["flags"] & 64  # ephemeral: only the caller sees it
-            assert app.db["subscriptions"].count == 0
+            [refusal] = fake.responses
+            assert refusal["type"] == 4  # refused at once, not deferred
+            assert refusal["data"]["content"] == "Only the channel's admins can use /subscribe."
+            assert refusal["data"]["flags"] & 64  # ephemeral: only the caller sees it
+            assert app.db["subscriptions"].count == 0 and app.db["channels"].count == 0  # nothing written
             await fake.command("subscribe", TEXT, ADMIN, target="all")
             await fake.command("subscribe", NEWS, ADMIN, target="all", kinds="pole")
             await fake.wait_for(lambda: app.db["subscriptions"].count == 2)
+            await fake.wait_for(lambda: len(fake.responses) == 5)
+            assert [r.get("type") for r in fake.responses[1:]] == [5, 5, None, None]  # admins: defer, then follow up
+            assert "follows" in fake.responses[3]["embeds"][0]["title"]
             for stage in stages()[:2]:
                 app.store([stage.bundle], stage.label)
             app.store([stages()[0].bundle], "the same facts again")
@@ -155,7 +170,6 @@ def test_a_429_is_waited_out_and_a_deleted_channel_pauses_its_subscription(tmp_p
             await fake.wait_for(lambda: fake.to(TEXT))
             await asyncio.sleep(0.5)
             assert len(fake.to(TEXT)) == 1 and not fake.errors[TEXT]
-            gone = app.channels.find("discord", str(DELETED))
             await fake.wait_for(lambda: app.channels.find("discord", str(DELETED)).paused_reason)
             gone = app.channels.find("discord", str(DELETED))
             assert "Unknown Channel" in gone.paused_reason

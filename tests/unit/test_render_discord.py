@@ -68,3 +68,18 @@ def test_marked_session_times_become_timestamps():
                                     times=((when, 1497700800.0),)))
     text = check([post])
     assert text.count("<t:1497700800:f>") == 2 and "```" not in text
+
+
+def test_cutting_a_long_text_never_breaks_a_spoiler_an_escape_or_a_timestamp():
+    when = "Sat 17 Jun 2017 14:00 CEST"
+    text = ("x" * 4000 + " *" + " y" * 30 + f" {when}") * 3
+    posts = render_discord(Message(title="T", blocks=(Text(text, spoiler=True),), times=((when, 1497700800.0),)))
+    for post in posts:
+        for embed in post.embeds:
+            description = embed.get("description", "")
+            assert description.startswith("||") and description.endswith("||")
+            assert not description.endswith("\\||")  # the closing pipes are not escaped away
+            assert description.count("<t:") == description.count(":f>")
+    long_quote = render_discord(Message(title="Q", blocks=(QuoteBlock("word " * 1200, "Dan Cammish"),)))
+    lines = check(long_quote).splitlines()
+    assert all(line.startswith("> ") for line in lines[:-1]) and lines[-1] == "— *Dan Cammish*"

@@ -1,0 +1,1 @@
+"""Race reports: text in, facts out (see extract.py), and into the store (ingest.py)."""

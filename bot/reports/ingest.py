@@ -1,0 +1,157 @@
+"""A report from a file, a link or stdin, to facts, to the store.
+
+HTML goes through trafilatura (the article, without menus and comments); plain text is
+read as is. The facts land with the report as their source (priority below timing and
+event files), replacing only what this same report said before.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from bot.lookup import normalise
+from bot.domain import Event, EventBundle, Incident, Quote, Result, Series, Session, Source
+from bot.reports.extract import Extraction, extract
+from bot.sources.event_file import DEFAULT_PRIORITY
+from bot.store.queries import Queries
+
+MAX_BYTES = 5_000_000
+
+
+class ReportError(ValueError):
+    """A report that cannot be read, told as one sentence."""
+
+
+@dataclass(frozen=True)
+class Report:
+    text: str
+    where: str  # the path, the URL or "stdin"
+    url: str | None = None
+
+
+def read_report(where: str, timeout: float = 20.0) -> Report:
+    """Read a report from a path, an http(s) URL or `-` (stdin), HTML or plain text."""
+    url = where if re.match(r"https?://", where) else None
+    try:
+        if where == "-":
+            raw = sys.stdin.buffer.read(MAX_BYTES + 1)
+        elif url:
+            import httpx  # only for links
+
+            response = httpx.get(url, timeout=timeout, follow_redirects=True)
+            response.raise_for_status()
+            raw = response.content[: MAX_BYTES + 1]
+        else:
+            raw = Path(where).read_bytes()
+    except FileNotFoundError:
+        raise ReportError(f"{where}: no such file; give a path, a link or - for stdin.") from None
+    except OSError as err:
+        raise ReportError(f"{where}: cannot be read ({err.strerror or err}).") from None
+    except Exception as err:  # noqa: BLE001 - httpx's errors: one sentence, no traceback
+        raise ReportError(f"{where}: cannot be fetched ({type(err).__name__}: {err}); check the link.") from None
+    if len(raw) > MAX_BYTES:
+        raise ReportError(f"{where}: more than {MAX_BYTES // 1_000_000} MB; that is not a race report.")
+    text = raw.decode("utf-8", errors="replace")
+    if re.search(r"<(?:html|body|p|article|div)\b", text[:5000], re.I):
+        import trafilatura  # only for HTML
+
+        text = trafilatura.extract(text, include_comments=False, include_tables=False, favor_recall=True) or ""
+    text = text.replace("\r\n", "\n").strip()
+    if len(text.split()) < 20:
+        raise ReportError(f"{where}: has almost no text ({len(text.split())} words); is it the article?")
+    return Report(text, "stdin" if where == "-" else where, url)
+
+
+def find_event(queries: Queries, extraction: Extraction) -> str | None:
+    """The stored event the report is about, if the store knows it."""
+    facts = extraction.of("event")
+    if not facts:
+        return None
+    data = facts[0].data
+    year = data.get("year")
+    for name in (data.get("title"), data.get("venue")):
+        if name and year:
+            found = queries.find_event(f"{name} {year}")
+            event = queries.event(found.event_id) if found.event_id else None
+            if event and event.date.year == year:
+                return event.id
+    return None
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "report"
+
+
+def to_bundle(report: Report, extraction: Extraction, queries: Queries) -> EventBundle:
+    """The facts as a bundle for the store, attached to the known event or a new one."""
+    digest = hashlib.sha256(report.text.encode()).hexdigest()[:12]
+    source = Source(f"report-{digest}", "report", f"Report {report.where}"[:200], report.url, extraction.language,
+                    DEFAULT_PRIORITY["report"])
+    event_id = find_event(queries, extraction)
+    data = extraction.of("event")[0].data if extraction.of("event") else {}
+    if event_id:
+        event = queries.event(event_id)
+        series = queries.series(event.series_id)
+        sessions = {s.kind: s for s in queries.sessions(event_id)}
+    else:
+        title = data.get("title") or "Unnamed race"
+        year = data.get("year") or date.today().year
+        series = Series(_slug(data.get("series") or title), data.get("series") or title)
+        event = Event(f"{_slug(title)}-{year}", series.id, title, date(year, 1, 1), "UTC", venue=data.get("venue"),
+                      circuit_length_m=data.get("circuit_length_m"), starters=data.get("starters"),
+                      aliases=tuple(a for a in (data.get("venue"),) if a))
+        sessions = {}
+    quali = sessions.get("qualifying") or Session(f"{event.id}/qualifying", event.id, "qualifying", "Qualifying",
+                                                  status="finished", day=event.date)
+    race = sessions.get("race") or Session(f"{event.id}/race", event.id, "race", "Race", status="finished", day=event.date)
+    pole_ms = {f.data["driver"]: f.data.get("lap_time_ms") for f in extraction.of("pole")}
+    results = [Result(quali.id, "", f.data["position"], (f.data["driver"],), best_lap_ms=pole_ms.get(f.data["driver"]),
+                      source_id=source.id) for f in sorted(extraction.of("grid"), key=lambda f: f.data["position"])]
+    results += [Result(race.id, "", f.data["position"], (f.data["driver"],), source_id=source.id)
+                for f in sorted(extraction.of("result"), key=lambda f: f.data["position"])]
+    results += [Result(race.id, f.data["class"], f.data["position"], (f.data["driver"],), car_class=f.data["class"],
+                       source_id=source.id)
+                for f in sorted(extraction.of("class_result"), key=lambda f: (f.data["class"], f.data["position"]))]
+    incidents = []
+    lang = extraction.language
+    for f in extraction.of("crash"):
+        location = {lang: f.data["location"]} if "location" in f.data else None
+        incidents.append(Incident(race.id, len(incidents) + 1, "crash", start_lap=None, location=location,
+                                  drivers=tuple(f.data["drivers"]), source_id=source.id))
+    for kind, incident_kind in (("safety_car", "safety_car"), ("vsc", "virtual_safety_car"), ("red_flag", "red_flag")):
+        for f in extraction.of(kind):
+            cause = {"en": "crash", "fr": "accident"} if f.data.get("cause") == "crash" else None
+            for _ in range(f.data.get("count", 1) or 1):
+                incidents.append(Incident(race.id, len(incidents) + 1, incident_kind, cause=cause, source_id=source.id,
+                                          ended=True))
+    # A quote the store already has from another source (an event file's excerpt of the
+    # same words) is not added twice.
+    known = [normalise(q.text) for q in queries.quotes(event.id) if q.source_id != source.id] if event_id else []
+    fresh = [f for f in extraction.of("quote")
+             if not any(k in normalise(f.data["text"]) or normalise(f.data["text"]) in k for k in known)]
+    quotes = [Quote(event.id, i, f.data["speaker"], f.data["text"], f.data["language"], f.data["role"], race.id,
+                    source_id=source.id) for i, f in enumerate(fresh, 1)]
+    used = {r.session_id for r in results} | {i.session_id for i in incidents} | {race.id}
+    return EventBundle(series, event, (source,), tuple(s for s in (quali, race) if s.id in used), tuple(results),
+                       tuple(incidents), tuple(quotes))
+
+
+def analyse(report: Report, queries: Queries) -> Extraction:
+    """Extract the facts, using the drivers the store already knows for that event."""
+    first = extract(report.text)
+    event_id = find_event(queries, first)
+    return extract(report.text, queries.drivers(event_id)) if event_id else first
+
+
+def as_json(report: Report, extraction: Extraction) -> dict:
+    """The facts with confidence and the span of text each came from."""
+    return {
+        "source": report.where,
+        "language": extraction.language,
+        "facts": [{"kind": f.kind, **f.data, "confidence": f.confidence, "span": list(f.span),
+                   "text": report.text[f.span[0]:f.span[1]]} for f in extraction.facts],
+    }
