@@ -24,10 +24,20 @@ NAME_LIST = rf"{NAME}(?:\s*,\s*{NAME})*(?:\s*,?\s+(?:et|and)\s+{NAME})?"
 NAME_RE = re.compile(NAME)
 
 
+# Capitalised words that start a sentence before a name: "Rookie Ethan Clarke".
+LEADING = {"rookie", "le", "la", "les", "l", "the", "champion", "leader", "vainqueur", "winner", "pilote", "driver",
+           "après", "after", "mais", "but", "quand", "when", "et", "and", "alors", "then", "polesitter", "poleman",
+           "veteran", "teammate", "team-mate", "coéquipier", "leader"}
+
+
 def tidy(name: str) -> str:
-    """A name written the usual way: capitals only where they belong."""
+    """A name written the usual way: capitals only where they belong, without a title
+    word that happens to start the sentence."""
+    parts = name.split()
+    while len(parts) > 2 and parts[0].lower().strip("'’") in LEADING:
+        parts = parts[1:]
     words = []
-    for word in name.split():
+    for word in parts:
         if word.lower() in PARTICLES and words:
             words.append(word.lower())
         elif word.isupper() and len(word) > 1:

@@ -35,13 +35,20 @@ POLE = [
     re.compile(rf"(?P<name>{NAME})\s+(?:signe|signait|décroche|décrochait|s['’]offre|s['’]offrait|prend|prenait|réalise|réalisait)\s+la\s+pole(?:[- ]position)?(?:[^.]{{0,40}}?(?P<time>{LAP}))?", F),
     re.compile(rf"(?P<name>{NAME})\s+(?:took|takes|claimed|claims|secured|secures|grabbed|set|sets)\s+(?:the\s+)?pole(?:[- ]position)?(?:[^.]{{0,40}}?(?P<time>{LAP}))?", F),
     re.compile(rf"pole(?:[- ]position)?\s+(?:went|goes)\s+to\s+(?P<name>{NAME})(?:[^.]{{0,40}}?(?P<time>{LAP}))?", F),
+    # A reversed grid: the race's pole, whoever topped qualifying.
+    re.compile(rf"(?P<name>{NAME})\s+(?:started|starts)\s+from\s+(?:pole|the\s+front)(?P<time>)", F),
+    re.compile(rf"(?P<name>{NAME})\s+(?:partait|part|s['’]élançait|s['’]élance)\s+(?:de\s+la\s+|en\s+)pole(?P<time>)", F),
 ]
 # After a pole: "… devant deux Britanniques : A et B" / "… ahead of A and B".
-GRID_BEHIND_POLE = re.compile(rf"(?:devant|ahead\s+of|from)\b[^.:]{{0,40}}?:?\s*(?P<list>{NAME_LIST})", F)
+GRID_BEHIND_POLE = re.compile(rf"(?:devant|devance|devançait|devançant|ahead\s+of|from|beat|beating)\b[^.:]{{0,40}}?:?\s*(?P<list>{NAME_LIST})", F)
 PLACE = [
     re.compile(rf"\b(?:la\s+|sa\s+)?(?P<ord>{_ORD})\s+place\s+(?:de|d['’])\s*(?P<name>{NAME})", F),
     re.compile(rf"(?P<name>{NAME})\s+(?:qualified|was|finished|came\s+home|ended\s+up)\s+(?P<ord>{_ORD})", F),
     re.compile(rf"(?P<name>{NAME})\s+(?:se\s+classait|terminait|finissait|était)\s+(?P<ord>{_ORD})", F),
+    re.compile(rf"(?P<name>{NAME})\s+(?:se\s+contente|se\s+contentait|prend|prenait|termine|terminait|obtient|"
+               rf"obtenait|décroche|décrochait|signe|signait)\s+(?:de\s+)?la\s+(?P<ord>{_ORD})\s+place", F),
+    re.compile(rf"(?P<name>{NAME})\s+(?:took|claimed|secured|settled\s+for|had\s+to\s+settle\s+for)\s+(?P<ord>{_ORD})"
+               rf"(?:\s+place)?", F),
 ]
 ROOKIE = re.compile(rf"(?:meilleur\s+rookie|best\s+rookie|top\s+rookie|rookie\s+honours)", F)
 
@@ -68,11 +75,11 @@ RED_FLAG = re.compile(r"\b(?:drapeau\s+rouge|red[- ]flag(?:ged)?|interrompue|sto
 NEUTRALISATIONS = re.compile(rf"\b(?P<n>{_NUM}|deux|two|une|one)\s+(?:neutralisations|interventions\s+de\s+la\s+safety[- ]car|safety[- ]car\s+periods)\b", F)
 
 # Who said it: after the quote, before it (with a colon), or "Il précise :" for the last speaker.
-SAID_AFTER = re.compile(rf"^\s*[,.]?\s*(?:commentait|commente|a\s+déclaré|déclarait|déclare|expliquait|explique|"
+SAID_AFTER = re.compile(rf"^[ \t]*[,.]?[ \t]*(?:commentait|commente|a\s+déclaré|déclarait|déclare|expliquait|explique|"
                         rf"confiait|confie|ajoutait|ajoute|souriait|sourit|analysait|analyse|racontait|raconte|"
                         rf"précisait|précise|lançait|lance|said|says|added|adds|explained|explains|commented|"
                         rf"admitted|reflected|smiled|told)\s+(?P<name>{NAME})", F)
-NAME_SAID_AFTER = re.compile(rf"^\s*[,.]?\s*(?P<name>{NAME})\s+(?:said|says|added|explained|commented|admitted|told)", F)
+NAME_SAID_AFTER = re.compile(rf"^[ \t]*[,.]?[ \t]*(?P<name>{NAME})\s+(?:said|says|added|explained|commented|admitted|told)", F)
 SAID_BEFORE = re.compile(r":\s*$")
 SAME_SPEAKER = re.compile(r"\b(?:il|elle)\s+(?:précise|ajoute|poursuit|explique|conclut|continue)\s*:\s*$|"
                           r"\b(?:he|she)\s+(?:added|continued|went\s+on|explained)\s*[:,]\s*$", F)
@@ -83,6 +90,6 @@ QUOTES = re.compile(r"«\s*(?P<a>[^»]+?)\s*»|“(?P<b>[^”]+)”|(?<![\w\"])\
 YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
 HEADING = re.compile(r"^\s*(?P<year>19[5-9]\d|20[0-4]\d)\s*[-–—]\s*(?P<title>[^\n]{3,80})$", re.M)
 # "G.N., Le Mans - C'était …": the byline's place.
-DATELINE = re.compile(r"^[^,\n]{1,40},\s*(?P<venue>[A-ZÀ-Þ][\w'’ .-]{1,40}?)\s+[-–—]\s")
+DATELINE = re.compile(r"^(?:[^,\n-]{1,40},\s*)?(?P<venue>[A-ZÀ-Þ][\w'’ .-]{1,40}?)\s+[-–—]\s")
 LENGTH = re.compile(r"\b(?P<km>\d{1,2}[,.]\d{1,3})\s*km\b")
 STARTERS = re.compile(r"\b(?P<n>\d{2,3})\s+(?:voitures|concurrents|partants|cars|starters|entries)\b", F)
