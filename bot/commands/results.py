@@ -26,10 +26,13 @@ def results(ctx: Context, event: str, session: str | None = None, car_class: str
             raise UserError(lang.t("err.no_class", event=ev.name, session=session_name, name=car_class, classes=names))
         wanted = match
 
-    tables, rows_data, partial = [], [], False
+    tables, rows_data, partial, differs = [], [], False, []
     for classification in wanted:
         rows = ctx.queries.results(sess.id, classification)
         tables.append(results_table(lang, classification, rows))
+        for source, places in ctx.queries.differing_sources(sess.id, classification):
+            shown = ", ".join(lang.t("results.place", position=p, driver=d) for p, d in places)
+            differs.append(lang.t("results.differs", source=source, places=shown))
         partial |= _is_partial(rows, ev.starters if classification == OVERALL else None)
         rows_data += [result_data(r) for r in rows]
     footer = event_footer(ctx, ev)
@@ -37,6 +40,8 @@ def results(ctx: Context, event: str, session: str | None = None, car_class: str
         footer = f"{footer}\n{lang.t('post.finish_status_finished')}"
     if partial:
         footer = f"{footer}\n{lang.t('results.partial')}"
+    for line in dict.fromkeys(differs):  # nothing silently overwritten: say who says otherwise
+        footer = f"{footer}\n{line}"
     return Message(
         title=lang.t("results.title", event=f"{ev.name} {ev.date.year}", session=session_name),
         blocks=tuple(tables),

@@ -122,6 +122,8 @@ STRINGS = {
     "set.reminders": "Session reminders (minutes before)",
     "set.digest": "Daily digest",
     "all_classes": "All classes",
+    "results.differs": "{source} differs: {places}.",
+    "results.place": "P{position} {driver}",
     "err.button_expired": "This button has expired: send the command again.",
     "err.internal": "Something went wrong on our side; please try again in a moment.",
     "set.follows": "Follows",

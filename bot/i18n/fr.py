@@ -122,6 +122,8 @@ STRINGS = {
     "set.reminders": "Rappels de séance (minutes avant)",
     "set.digest": "Résumé quotidien",
     "all_classes": "Toutes les classes",
+    "results.differs": "{source} diffère : {places}.",
+    "results.place": "P{position} {driver}",
     "err.button_expired": "Ce bouton a expiré : renvoyez la commande.",
     "err.internal": "Un problème est survenu de notre côté ; réessayez dans un instant.",
     "set.follows": "Suit",

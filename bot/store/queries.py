@@ -134,6 +134,23 @@ class Queries:
         )
         return [_result(r) for r in rows]
 
+    def differing_sources(self, session_id: str, classification: str) -> list[tuple[str, list[tuple[int, str]]]]:
+        """Other sources that give this classification differently from the one shown:
+        (source name, [(position, driver) they give where the shown one differs])."""
+        shown_id = self._best_source("results", "session_id = ? AND classification = ?", [session_id, classification])
+        if shown_id is None:
+            return []
+        rows = self._rows(
+            "SELECT r.source_id, s.name, r.position, r.driver FROM results r JOIN sources s ON s.id = r.source_id "
+            "WHERE r.session_id = ? AND r.classification = ? AND r.position IS NOT NULL ORDER BY r.source_id, r.position",
+            [session_id, classification])
+        shown = {r["position"]: r["driver"] for r in rows if r["source_id"] == shown_id}
+        others: dict[str, tuple[str, list]] = {}
+        for r in rows:
+            if r["source_id"] != shown_id and r["position"] in shown and shown[r["position"]] != r["driver"]:
+                others.setdefault(r["source_id"], (r["name"], []))[1].append((r["position"], r["driver"]))
+        return [value for _, value in sorted(others.items())]
+
     def _best_source(self, table: str, where: str, params: list) -> str | None:
         row = self.db.execute(
             f"SELECT t.source_id FROM {table} t JOIN sources s ON s.id = t.source_id WHERE {where} "

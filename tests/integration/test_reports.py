@@ -163,3 +163,11 @@ def test_an_html_report_behind_a_link_is_read_through_its_article(cli, tmp_path)
     kinds = [f["kind"] for f in result.json()["facts"]]
     assert "result" in kinds and "quote" in kinds
     assert not any("Shop" in json.dumps(f) for f in result.json()["facts"])
+
+
+def test_results_say_which_report_differs(cli):
+    assert cli("ingest", "report", str(REPORTS / "fr_gt4_nogaro.txt")).code == 0
+    assert cli("ingest", "report", str(REPORTS / "fr_gt4_nogaro_other.txt")).code == 0
+    text = cli("results", "nogaro 2024").out
+    assert "fr_gt4_nogaro_other.txt differs: P3 Hugo Vernet, P4 Paul de Villiers." in text
+    assert "diffère : P3 Hugo Vernet" in cli("--lang", "fr", "results", "nogaro 2024").out
