@@ -14,6 +14,7 @@ from bot.config import Config
 from bot.i18n import Lang
 from bot.domain import EventBundle
 from bot.importer import bundled_files, load_event_files, store_bundles
+from bot.reports.review import ReportDesk
 from bot.store.writer import ImportOutcome
 from bot.messages import Message, error_message
 from bot.store import open_database
@@ -43,6 +44,7 @@ class App:
             is_admin=is_admin,
             channel=channel,
             channels=self.channels,
+            reports=ReportDesk(self),
         )
 
     def ask(self, line: str, ctx: Context) -> Message:

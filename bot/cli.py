@@ -58,6 +58,8 @@ def build_parser(registry: Registry) -> argparse.ArgumentParser:
     _common(parser, suppress=False)
     subs = parser.add_subparsers(dest="subcommand", metavar="COMMAND")
     for cmd in registry:
+        if cmd.name in CLI_ONLY:
+            continue  # the terminal has its own form of it (`pitboard ingest report FILE`)
         params = "\n".join(f"  {p.name}: {p.help}" + ("" if p.required else " (optional)") for p in cmd.params)
         sub = subs.add_parser(
             cmd.name, help=cmd.summary, description=f"{cmd.help}\n\nArguments:\n{params or '  none'}",

@@ -59,6 +59,9 @@ class Config:
     channels: tuple[ChannelPreset, ...] = ()
     # The Bot API address before the token (a self-hosted server, or a test's fake).
     telegram_api_base_url: str | None = None
+    # Facts from a report sent in a chat at or above this confidence publish at once;
+    # the rest wait for an admin's confirmation. None: everything waits.
+    report_auto_confidence: float | None = None
     # Discord's REST base and gateway (a proxy, or a test's fake).
     discord_api_base_url: str | None = None
     discord_gateway_url: str | None = None
@@ -152,6 +155,13 @@ def _apply_file(config: Config, path: Path) -> Config:
         config = replace(config, discord_api_base_url=_url(discord["api_base_url"], f"{path}: discord.api_base_url"))
     if "gateway_url" in discord:
         config = replace(config, discord_gateway_url=_url(discord["gateway_url"], f"{path}: discord.gateway_url", ws=True))
+    reports = _table(data, "reports", path)
+    if "auto_publish_confidence" in reports:
+        level = reports["auto_publish_confidence"]
+        if level is not False and not (isinstance(level, (int, float)) and not isinstance(level, bool) and 0 < level <= 1):
+            raise ConfigError(f"{path}: reports.auto_publish_confidence must be a number above 0 and at most 1, "
+                              "or false; fix it.")
+        config = replace(config, report_auto_confidence=None if level is False else float(level))
     presets = data.get("channels", [])
     if not isinstance(presets, list) or not all(isinstance(p, dict) for p in presets):
         raise ConfigError(f"{path}: channels must be written as [[channels]] tables; fix it or remove it.")

@@ -11,6 +11,7 @@ from bot.commands.help import make_help
 from bot.commands.incidents import safetycar
 from bot.commands.quotes import quotes
 from bot.commands.registry import Context, Param, Registry
+from bot.commands.reports import confirm, ingest
 from bot.commands.results import pole, results
 from bot.commands.subscriptions import settings, subscribe, unsubscribe
 from bot.domain import SESSION_KINDS
@@ -66,6 +67,10 @@ def build_registry() -> Registry:
         example="/settings language:fr spoiler_delay:10",
         admin_only=True,
     )
+    registry.add(ingest, Param("report", "A link to the report, or its text", required=True, greedy=True),
+                 example="/ingest https://example.org/race-report", admin_only=True)
+    registry.add(confirm, Param("token", "The token shown under the facts", required=True),
+                 example="/confirm 3f9a0c1d2e4b5a6c", admin_only=True)
     registry.add(make_help(registry), Param("command", "A command to explain", complete="commands"),
                  example="/help results", name="help")
 

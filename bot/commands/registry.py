@@ -10,6 +10,7 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from bot.announce.channels import Channel, Channels
 from bot.i18n import Lang
@@ -56,6 +57,7 @@ class Context:
     is_admin: bool = False
     channel: Channel | None = None  # where the command was typed, when in a channel
     channels: Channels | None = None  # for the admin commands that change what a channel follows
+    reports: Any = None  # the report desk (bot.reports.review.ReportDesk), for /ingest and /confirm
 
 
 Handler = Callable[..., Message]

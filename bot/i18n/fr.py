@@ -122,6 +122,12 @@ STRINGS = {
     "set.reminders": "Rappels de séance (minutes avant)",
     "set.digest": "Résumé quotidien",
     "all_classes": "Toutes les classes",
+    "ingest.publish": "Publier",
+    "ingest.nothing": "Aucun fait trouvé dans ce compte rendu ; rien n’a été publié.",
+    "ingest.review": "{count} faits trouvés : vérifiez-les, puis publiez",
+    "ingest.published": "{count} faits du compte rendu publiés.",
+    "ingest.confirm_hint": "Rien n’est publié avant la confirmation d’un admin : /confirm {token}",
+    "ingest.no_token": "Aucun compte rendu n’attend sous « {token} » ; renvoyez-le avec /ingest.",
     "results.differs": "{source} diffère : {places}.",
     "results.place": "P{position} {driver}",
     "err.button_expired": "Ce bouton a expiré : renvoyez la commande.",
@@ -143,6 +149,8 @@ COMMAND_HELP = {
     "events": "Liste des épreuves, ou recherche parmi elles.",
     "next": "Prochaines séances programmées, à l’heure de votre fuseau.",
     "help": "Liste des commandes, ou l’aide d’une commande.",
+    "ingest": "Lire un compte rendu de course (un lien ou son texte) et montrer les faits trouvés, sans rien publier.",
+    "confirm": "Publier les faits d’un compte rendu montré par /ingest.",
     "subscribe": "Faire suivre à ce salon un championnat, une épreuve ou tout (`all`), éventuellement certains types de messages seulement.",
     "unsubscribe": "Ne plus suivre un championnat, une épreuve ou tout (`all`) dans ce salon.",
     "settings": "Voir ou changer les réglages du salon : langue, fuseau horaire, délai et masquage anti-spoiler, rôle mentionné, rappels, résumé quotidien.",
@@ -153,13 +161,13 @@ COMMAND_HELP = {
 COMMAND_NAMES = {
     "results": "résultats", "pole": "pole", "safetycar": "voiture-de-sécurité", "quotes": "citations",
     "events": "épreuves", "next": "prochaines", "subscribe": "suivre", "unsubscribe": "ne-plus-suivre",
-    "settings": "réglages", "help": "aide",
+    "settings": "réglages", "help": "aide", "ingest": "compte-rendu", "confirm": "confirmer",
 }
 PARAM_NAMES = {
     "event": "épreuve", "session": "séance", "class": "catégorie", "driver": "pilote", "search": "recherche",
     "query": "recherche", "count": "nombre", "target": "cible", "kinds": "types", "language": "langue",
     "timezone": "fuseau", "spoiler_delay": "délai-spoiler", "spoiler": "spoiler", "role": "rôle",
-    "reminders": "rappels", "digest": "résumé", "command": "commande",
+    "reminders": "rappels", "digest": "résumé", "command": "commande", "report": "compte-rendu", "token": "jeton",
 }
 
 PARAM_HELP = {
@@ -171,6 +179,8 @@ PARAM_HELP = {
     "query": "Mots à chercher : nom, circuit, alias ou année",
     "count": "Combien de séances afficher (1 à 25)",
     "command": "La commande à expliquer",
+    "report": "Un lien vers le compte rendu, ou son texte",
+    "token": "Le jeton affiché sous les faits",
     "target": "Ce qu’il faut suivre : un championnat, une épreuve, ou all (tout)",
     "kinds": "Seulement ces types de messages, séparés par des virgules",
     "language": "Langue des messages et des réponses",

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 STRING, INTEGER = 3, 4
 MANAGE_CHANNELS = 1 << 4
 STATE_KEY = "discord.command_tree"
+CONFIRM = "pitboard:confirm:"  # custom id prefix of the Publish button
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
@@ -117,7 +118,9 @@ class DiscordCommands:
         """Every interaction the gateway delivers: commands and autocomplete. Whatever
         goes wrong, the user gets a sentence, never Discord's "did not respond"."""
         try:
-            if interaction.type == discord.InteractionType.application_command:
+            if interaction.type == discord.InteractionType.component:
+                await self._component(interaction)
+            elif interaction.type == discord.InteractionType.application_command:
                 await self._command(interaction)
             elif interaction.type == discord.InteractionType.autocomplete:
                 await self._autocomplete(interaction)
@@ -179,9 +182,33 @@ class DiscordCommands:
         reply = self.app.registry.run(ctx, command.name, args)
         await self._respond(interaction, reply, deferred=command.admin_only)
 
+    async def _component(self, interaction: discord.Interaction) -> None:
+        """The Publish button under a report's facts: for channel managers only."""
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        if not custom_id.startswith(CONFIRM):
+            return
+        lang = Lang("fr" if str(interaction.locale).startswith("fr") else "en")
+        if not self.may_manage(interaction):
+            await interaction.response.send_message(lang.t("err.not_allowed", command="confirm"), ephemeral=True,
+                                                    allowed_mentions=NO_MENTIONS)
+            return
+        await interaction.response.defer()
+        ctx = self._context(interaction, admin_only=True, is_admin=True)
+        reply = self.app.registry.run(ctx, "confirm", {"token": custom_id[len(CONFIRM):]})
+        await interaction.followup.send(**_kwargs(render_discord(reply)[0]), ephemeral=reply.error)
+
     async def _respond(self, interaction: discord.Interaction, reply: Message, deferred: bool) -> None:
         posts = render_discord(reply)
         first, rest = posts[0], posts[1:]
+        token = reply.data.get("confirm") if isinstance(reply.data, dict) else None
+        if token:  # a report's facts: offer the Publish button
+            view = discord.ui.View(timeout=None)
+            view.add_item(discord.ui.Button(label=Lang(reply.lang).t("ingest.publish"), custom_id=f"{CONFIRM}{token}",
+                                            style=discord.ButtonStyle.primary))
+            rest_kwargs = _kwargs(first)
+            send = interaction.followup.send if deferred else interaction.response.send_message
+            await send(**rest_kwargs, view=view)
+            return
         if deferred:
             await interaction.followup.send(**_kwargs(first), ephemeral=reply.error)
         else:

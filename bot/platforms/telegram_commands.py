@@ -72,21 +72,29 @@ class TelegramCommands:
         lang = None if channel else _user_lang(msg.from_user)
         is_admin = await self._is_admin(update) if admin_only else False
         line = f"/{name}{text[entity.length:]}"
-        reply = self.app.ask(line, self.app.context(lang=lang, is_admin=is_admin, channel=channel))
+        ctx = self.app.context(lang=lang, is_admin=is_admin, channel=channel)
+        if name == "ingest":  # a pasted report keeps its paragraphs: no word splitting
+            reply = self.app.registry.run(ctx, name, {"report": text[entity.length:].strip()})
+        else:
+            reply = self.app.ask(line, ctx)
         await self._reply(update, reply, line)
 
     async def _is_admin(self, update: Update) -> bool:
-        """The user may change this chat's settings: in a private chat, always; in a
-        channel, whoever can post; in a group, its administrators (anonymous ones too)."""
-        msg, chat = update.effective_message, update.effective_chat
+        """The sender may change this chat's settings."""
+        msg = update.effective_message
+        return await self._may_manage(update.effective_chat, msg.from_user, msg.sender_chat)
+
+    async def _may_manage(self, chat, user, sender_chat) -> bool:
+        """In a private chat, always; in a channel, whoever can post; in a group, its
+        administrators (anonymous ones post as the group itself)."""
         if chat.type in (ChatType.PRIVATE, ChatType.CHANNEL):
             return True
-        if msg.sender_chat and msg.sender_chat.id == chat.id:
-            return True  # an anonymous administrator posts as the group itself
-        if msg.from_user is None:
+        if sender_chat and sender_chat.id == chat.id:
+            return True
+        if user is None:
             return False
         try:
-            member = await self.application.bot.get_chat_member(chat.id, msg.from_user.id)
+            member = await self.application.bot.get_chat_member(chat.id, user.id)
         except TelegramError as err:
             log.warning("Telegram: cannot check admins of %s: %s", chat.id, err)
             return False
@@ -120,6 +128,9 @@ class TelegramCommands:
         """Buttons for /results (session, class) and /quotes (pages)."""
         if reply.error:
             return reply, None
+        if isinstance(reply.data, dict) and reply.data.get("confirm"):
+            label = Lang(reply.lang).t("ingest.publish")
+            return reply, InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"c|0|{reply.data['confirm']}")]])
         nav = reply.data.get("navigation") if isinstance(reply.data, dict) else None
         if nav:
             return reply, self._results_keyboard(Lang(reply.lang), nav)
@@ -161,6 +172,9 @@ class TelegramCommands:
         kind, _, rest = (query.data or "").partition("|")
         number, _, text = rest.partition("|")
         page = int(number) if number.isdecimal() and len(number) < 4 else 0
+        if kind == "c":
+            await self._confirm(update, text)
+            return
         line = self._remembered.get(text) if kind == "k" else text if kind == "l" else None
         if not line or not line.startswith(("/results ", "/quotes ")):
             # Not a button we made (or one from before a restart): say so, run nothing.
@@ -183,6 +197,19 @@ class TelegramCommands:
             await self.application.bot.send_message(chat.id, part, parse_mode=ParseMode.HTML,
                                                     link_preview_options=NO_PREVIEW,
                                                     reply_markup=keyboard if i == len(parts) else None)
+
+    async def _confirm(self, update: Update, token: str) -> None:
+        """The Publish button under a report's facts: for the chat's admins only."""
+        query, chat = update.callback_query, update.effective_chat
+        lang = Lang(_user_lang(query.from_user) or "en")
+        if not await self._may_manage(chat, query.from_user, None):
+            await query.answer(lang.t("err.not_allowed", command="confirm"), show_alert=True)
+            return
+        await query.answer()
+        channel = self.app.channels.ensure("telegram", str(chat.id), chat.title or chat.username)
+        reply = self.app.registry.run(self.app.context(is_admin=True, channel=channel), "confirm", {"token": token})
+        await query.edit_message_text(render_telegram(reply)[0], parse_mode=ParseMode.HTML,
+                                      link_preview_options=NO_PREVIEW)
 
     async def on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A group became a supergroup: its channel, settings and posts follow it."""

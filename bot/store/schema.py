@@ -249,6 +249,13 @@ def m006_platform_state(db: Database) -> None:
     db["platform_state"].create({"key": str, "value": str, "updated_at": str}, pk="key", not_null={"value"})
 
 
+@migrations()
+def m007_pending_reports(db: Database) -> None:
+    """Reports an admin sent from a chat, waiting for their confirmation before publishing."""
+    db["pending_reports"].create({"token": str, "source": str, "url": str, "text": str, "channel_id": int,
+                                  "created_at": str}, pk="token", not_null={"source", "text", "created_at"})
+
+
 def apply(db: Database) -> int:
     """Bring `db` to the current schema; returns how many migrations were applied."""
     pending = len(migrations.pending(db))

@@ -123,7 +123,8 @@ class FakeDiscord:
                 "voice_states": [], "presences": [], "stage_instances": [], "guild_scheduled_events": [],
                 "afk_timeout": 300, "system_channel_flags": 0}
 
-    async def _interaction(self, kind: int, data: dict, channel_id: int, user_id: int, locale: str) -> None:
+    async def _interaction(self, kind: int, data: dict, channel_id: int, user_id: int, locale: str,
+                           message: dict | None = None) -> None:
         permissions = ADMIN_PERMISSIONS if user_id == ADMIN else FAN_PERMISSIONS
         payload = {
             "id": str(next(self._ids)), "application_id": str(APP_ID), "type": kind, "token": f"itoken{next(self._ids)}",
@@ -136,6 +137,8 @@ class FakeDiscord:
             "authorizing_integration_owners": {"0": str(GUILD_ID)}, "context": 0, "data": data,
             "attachment_size_limit": 10 * 1024 * 1024,
         }
+        if message:
+            payload["message"] = message
         for ws in self._sockets:
             await self._dispatch(ws, "INTERACTION_CREATE", payload)
 
@@ -156,6 +159,12 @@ class FakeDiscord:
         opts.append({"name": focused, "type": 3, "value": typed, "focused": True})
         await self._interaction(4, {"id": command["id"], "name": name, "type": 1, "options": opts}, channel_id, FAN,
                                 "en-US")
+
+    async def press(self, custom_id: str, channel_id: int = TEXT, user_id: int = FAN) -> None:
+        """A user presses the button `custom_id` under a message the bot sent."""
+        message = self._message(channel_id, {"content": "", "components": []})
+        await self._interaction(3, {"custom_id": custom_id, "component_type": 2}, channel_id, user_id, "en-US",
+                                message=message)
 
     def fail(self, channel_id: int, status: int, body: dict, headers: dict | None = None) -> None:
         """The next message create in `channel_id` gets this error."""

@@ -12,7 +12,7 @@ from bot.domain import Event, EventBundle, Quote, Result, Series, Session, Sourc
 from bot.platforms.discord_bot import DiscordPlatform
 from bot.sources.event_file import load_event_file
 from bot.sources.replay import replay_stages
-from tests.conftest import LE_MANS_FILE
+from tests.conftest import FIXTURES, LE_MANS_FILE
 from tests.e2e.fake_discord import ADMIN, DELETED, FAN, NEWS, TEXT, FakeDiscord
 
 TOP_TEN = ["Dan Cammish", "Dino Zamparelli", "Alessio Rovera", "Ayhancan Güven", "Tom Oliphant", "Joffrey de Narda",
@@ -207,6 +207,31 @@ def test_hostile_text_pings_nobody_and_session_times_are_discord_timestamps(tmp_
             start = int((datetime.now(timezone.utc) + timedelta(days=2)).replace(microsecond=0).timestamp())
             assert f"<t:{start}:f>" in description(upcoming) or any(
                 f"<t:{start + d}:f>" in description(upcoming) for d in (-1, 1))
+        await fake.stop()
+
+    run(scenario())
+
+
+def test_a_report_sent_with_ingest_is_published_only_when_a_manager_presses_publish(tmp_path):
+    text = (FIXTURES / "reports" / "fr_gt4_nogaro.txt").read_text(encoding="utf-8")
+
+    async def scenario():
+        async with discord_bot(tmp_path) as (fake, app):
+            await fake.command("ingest", TEXT, ADMIN, report=text)
+            await fake.wait_for(lambda: len(fake.responses) == 2)
+            listing = fake.responses[1]
+            [[button]] = [row["components"] for row in listing["components"]]
+            assert "facts found" in listing["embeds"][0]["title"] and button["label"] == "Publish"
+            assert app.db.execute("SELECT count(*) FROM sources WHERE id LIKE 'report-%'").fetchone()[0] == 0
+            await fake.press(button["custom_id"], TEXT, FAN)
+            await fake.wait_for(lambda: len(fake.responses) == 3)
+            assert fake.responses[2]["data"]["flags"] & 64  # refused, privately
+            assert app.db.execute("SELECT count(*) FROM sources WHERE id LIKE 'report-%'").fetchone()[0] == 0
+            await fake.press(button["custom_id"], TEXT, ADMIN)
+            await fake.wait_for(lambda: len(fake.responses) == 5)
+            assert fake.responses[4]["embeds"][0]["title"] == "Published 20 facts from the report."
+            shown = app.ask("/results nogaro 2024", app.context())
+            assert [r["driver"] for r in shown.data["results"]][:2] == ["Lucie Marchand", "Thomas Girard"]
         await fake.stop()
 
     run(scenario())

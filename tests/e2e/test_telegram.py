@@ -18,7 +18,7 @@ from bot.domain import Event, EventBundle, Quote, Result, Series, Session, Sourc
 from bot.platforms.telegram_bot import TelegramPlatform
 from bot.sources.event_file import load_event_file
 from bot.sources.replay import replay_stages
-from tests.conftest import LE_MANS_FILE, ROOT
+from tests.conftest import FIXTURES, LE_MANS_FILE, ROOT
 from tests.e2e.fake_telegram import FakeTelegram
 
 PRIVATE, GROUP, SUPERGROUP, CHANNEL = 7, -500, -1001500, -1002600
@@ -408,3 +408,27 @@ def test_pitboard_run_with_a_wrong_token_says_so_without_printing_it(tmp_path):
     assert proc.returncode == 1
     assert "Could not start telegram" in err and "Check its token" in err
     assert "WRONG-secret-x" not in err and "WRONG-secret-x" not in proc.stdout.decode()
+
+
+def test_a_report_sent_with_ingest_waits_for_an_admin_to_press_publish(tmp_path):
+    text = (FIXTURES / "reports" / "fr_gt4_nogaro.txt").read_text(encoding="utf-8")
+
+    async def scenario():
+        async with telegram(tmp_path) as (fake, app):
+            fake.say(GROUP, "/ingest " + text, user_id=ADMIN)
+            await fake.wait_for(lambda: fake.to(GROUP))
+            listing = fake.to(GROUP)[0]
+            [[button]] = listing.reply_markup["inline_keyboard"]
+            assert "facts found" in text_of(listing.text) and button["text"] == "Publish"
+            reports = "SELECT count(*) FROM sources WHERE id LIKE 'report-%'"
+            assert app.db.execute(reports).fetchone()[0] == 0
+            fake.press(listing, button["callback_data"], user_id=FAN)
+            await fake.wait_for(lambda: len(fake.answered) == 1)
+            await asyncio.sleep(0.3)
+            assert app.db.execute(reports).fetchone()[0] == 0 and fake.edits == []
+            fake.press(listing, button["callback_data"], user_id=ADMIN)
+            await fake.wait_for(lambda: fake.edits)
+            assert text_of(fake.edits[0].text) == "Published 20 facts from the report."
+            assert app.db.execute(reports).fetchone()[0] == 1
+
+    run(scenario())

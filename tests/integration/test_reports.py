@@ -171,3 +171,29 @@ def test_results_say_which_report_differs(cli):
     text = cli("results", "nogaro 2024").out
     assert "fr_gt4_nogaro_other.txt differs: P3 Hugo Vernet, P4 Paul de Villiers." in text
     assert "diffère : P3 Hugo Vernet" in cli("--lang", "fr", "results", "nogaro 2024").out
+
+
+def test_facts_above_the_configured_confidence_publish_at_once_the_rest_wait_for_confirm(tmp_path):
+    from dataclasses import replace as dc_replace
+
+    from bot.app import build_app
+    from bot.config import Config
+
+    app = build_app(Config(db_path=tmp_path / "desk.db", seed_events=False, report_auto_confidence=0.9))
+    try:
+        channel = app.channels.ensure("console", "desk")
+        ctx = app.context(is_admin=True, channel=channel)
+        text = (REPORTS / "fr_gt4_nogaro.txt").read_text(encoding="utf-8")
+        shown = app.registry.run(ctx, "ingest", {"report": text})
+        assert shown.title.startswith("Published") is False and shown.data["confirm"]
+        # At 0.9 and above: the pole (its grid place and time), the winner and the first quote.
+        assert "Published 3 facts" in " ".join(getattr(b, "text", "") for b in shown.blocks)
+        stored = app.db.execute("SELECT count(*) FROM results WHERE source_id LIKE 'report-%'").fetchone()[0]
+        assert stored == 2 and app.db["quotes"].count == 1
+        assert app.registry.run(ctx, "confirm", {"token": "nope"}).error
+        done = app.registry.run(ctx, "confirm", {"token": shown.data["confirm"]})
+        assert done.title.startswith("Published") and app.db["pending_reports"].count == 0
+        refused = app.registry.run(dc_replace(ctx, is_admin=False), "confirm", {"token": "x"})
+        assert refused.error and "admins" in refused.title
+    finally:
+        app.close()
