@@ -278,6 +278,9 @@ class Extractor:
             said = pattern.match(after)
             if said and (name := self.name(said.group("name"))):
                 return name, 0.9
+        surname = P.SURNAME_SAID_AFTER.match(after)
+        if surname and (name := self.roster.resolve(surname.group("name"))):
+            return name, 0.8  # "…," added Costa: the Maria Costa named earlier
         line_start = self.text.rfind("\n", 0, m.start()) + 1
         before = self.text[line_start:m.start()]
         sentence = re.split(r"(?<=[.!?])\s", before)[-1]

@@ -80,6 +80,9 @@ SAID_AFTER = re.compile(rf"^[ \t]*[,.]?[ \t]*(?:commentait|commente|a\s+déclar�
                         rf"précisait|précise|lançait|lance|said|says|added|adds|explained|explains|commented|"
                         rf"admitted|reflected|smiled|told)\s+(?P<name>{NAME})", F)
 NAME_SAID_AFTER = re.compile(rf"^[ \t]*[,.]?[ \t]*(?P<name>{NAME})\s+(?:said|says|added|explained|commented|admitted|told)", F)
+# "…," added Costa: a surname alone, resolved against the drivers already named.
+SURNAME_SAID_AFTER = re.compile(r"^[ \t]*[,.]?[ \t]*(?:commentait|a\s+déclaré|ajoutait|ajoute|précisait|expliquait|"
+                                r"said|says|added|adds|explained|commented|admitted)\s+(?P<name>(?-i:[A-ZÀ-Þ][\w'’-]+))\b", F)
 SAID_BEFORE = re.compile(r":\s*$")
 SAME_SPEAKER = re.compile(r"\b(?:il|elle)\s+(?:précise|ajoute|poursuit|explique|conclut|continue)\s*:\s*$|"
                           r"\b(?:he|she)\s+(?:added|continued|went\s+on|explained)\s*[:,]\s*$", F)

@@ -73,8 +73,9 @@ def test_an_english_report_with_traps_a_vsc_called_safety_car_and_a_team_named_l
     assert facts(name, "rookie") == [{"driver": "Ethan Clarke", "session": "qualifying"}]
     assert order(facts(name, "class_result"), "Silver") == ["Nina Kowalski", "Tom Becker"]
     speakers = [q["speaker"] for q in facts(name, "quote")]
-    # Middle attribution, a quote carried on in the next paragraph, then "X said:".
-    assert speakers == ["Maria Costa", "Maria Costa", "Maria Costa", "Simon Dolan"]
+    # Middle attribution, a quote carried on in the next paragraph, "X said:", then a
+    # surname alone resolved to the driver named in full earlier.
+    assert speakers == ["Maria Costa", "Maria Costa", "Maria Costa", "Simon Dolan", "Maria Costa"]
 
 
 def test_a_reversed_grid_does_not_give_pole_to_the_qualifying_winner():
