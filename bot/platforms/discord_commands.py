@@ -23,7 +23,7 @@ from bot.messages import Message
 from bot.render.discord_embeds import DiscordPost, render_discord
 
 log = logging.getLogger(__name__)
-STRING, INTEGER = 3, 4
+STRING, INTEGER, ATTACHMENT = 3, 4, 11
 MANAGE_CHANNELS = 1 << 4
 STATE_KEY = "discord.command_tree"
 CONFIRM = "pitboard:confirm:"  # custom id prefix of the Publish button
@@ -77,6 +77,13 @@ def command_tree(app: App) -> list[dict]:
                                           for code in LANGUAGES if code != "en"},
             "options": [_option(p) for p in sorted(cmd.params, key=lambda p: not p.required)],
         }
+        if cmd.name == "ingest":
+            # On Discord the report may also come as a file: either option will do.
+            entry["options"][0]["required"] = False
+            entry["options"].append({"name": "file", "type": ATTACHMENT, "required": False,
+                                     "description": "The report as a text or HTML file",
+                                     "name_localizations": {"fr": "fichier"},
+                                     "description_localizations": {"fr": "Le compte rendu en fichier texte ou HTML"}})
         if cmd.admin_only:
             entry["default_member_permissions"] = str(MANAGE_CHANNELS)
             entry["contexts"] = [0]  # servers only: a channel's admins are a server's idea
@@ -141,6 +148,10 @@ class DiscordCommands:
         data = interaction.data or {}
         command = self.app.registry.get(str(data.get("name", "")))
         args = {o["name"]: str(o.get("value", "")) for o in data.get("options", ()) if "value" in o}
+        if "file" in args:  # an attachment: the report is read from where Discord keeps it
+            attachment = (data.get("resolved") or {}).get("attachments", {}).get(args.pop("file"), {})
+            if attachment.get("url") and int(attachment.get("size") or 0) <= 5_000_000:
+                args["report"] = attachment["url"]
         return command, args
 
     def _context(self, interaction: discord.Interaction, admin_only: bool, is_admin: bool = False):
@@ -179,7 +190,10 @@ class DiscordCommands:
             # commands defer, and the 3-second deadline holds either way.
             await interaction.response.defer(thinking=True)
         ctx = self._context(interaction, command.admin_only, is_admin=command.admin_only)
-        reply = self.app.registry.run(ctx, command.name, args)
+        if command.name == "ingest" and args.get("report"):
+            reply = await ctx.reports.propose_async(ctx, args["report"])  # a link: fetched off the loop's back
+        else:
+            reply = self.app.registry.run(ctx, command.name, args)
         await self._respond(interaction, reply, deferred=command.admin_only)
 
     async def _component(self, interaction: discord.Interaction) -> None:

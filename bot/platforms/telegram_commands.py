@@ -19,11 +19,12 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from bot.app import App
 from bot.i18n import LANGUAGES, Lang
-from bot.messages import Message, QuoteBlock
+from bot.messages import Message, QuoteBlock, error_message
 from bot.render.telegram_html import render_telegram
 
 log = logging.getLogger(__name__)
 QUOTES_PER_PAGE = 3
+MAX_REPORT_BYTES = 5_000_000
 REMEMBERED = 1000  # command lines kept for buttons whose own data would be too long
 CALLBACK_MAX = 64  # bytes Telegram keeps of a button's data
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -39,6 +40,8 @@ class TelegramCommands:
         updates = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
         application.add_handler(MessageHandler(filters.COMMAND & updates, self.on_command))
         application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE & updates, self.on_migrate))
+        application.add_handler(MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/ingest\b") & updates,
+                                               self.on_document))
         application.add_handler(CallbackQueryHandler(self.on_button))
         application.add_error_handler(self.on_error)
 
@@ -73,11 +76,28 @@ class TelegramCommands:
         is_admin = await self._is_admin(update) if admin_only else False
         line = f"/{name}{text[entity.length:]}"
         ctx = self.app.context(lang=lang, is_admin=is_admin, channel=channel)
-        if name == "ingest":  # a pasted report keeps its paragraphs: no word splitting
-            reply = self.app.registry.run(ctx, name, {"report": text[entity.length:].strip()})
+        if name == "ingest":  # a pasted report keeps its paragraphs; a link is fetched without blocking
+            reply = await ctx.reports.propose_async(ctx, text[entity.length:].strip())
         else:
             reply = self.app.ask(line, ctx)
         await self._reply(update, reply, line)
+
+    async def on_document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A report sent as a file with the caption /ingest: read it, show its facts."""
+        msg, chat = update.effective_message, update.effective_chat
+        channel = self.app.channels.find("telegram", str(chat.id))
+        lang = None if channel else _user_lang(msg.from_user)
+        if not await self._is_admin(update):
+            reply = self.app.registry.run(self.app.context(lang=lang, channel=channel), "ingest", {"report": "-"})
+        elif (msg.document.file_size or 0) > MAX_REPORT_BYTES:
+            reply = error_message(f"{msg.document.file_name}: larger than 5 MB; that is not a race report.")
+        else:
+            file = await msg.document.get_file()
+            raw = bytes(await file.download_as_bytearray())
+            channel = self.app.channels.ensure("telegram", str(chat.id), chat.title or chat.username)
+            ctx = self.app.context(lang=lang, is_admin=True, channel=channel)
+            reply = ctx.reports.propose_file(ctx, raw, msg.document.file_name or "a file")
+        await self._reply(update, reply, "/ingest")
 
     async def _is_admin(self, update: Update) -> bool:
         """The sender may change this chat's settings."""

@@ -53,6 +53,11 @@ def read_report(where: str, timeout: float = 20.0) -> Report:
         raise ReportError(f"{where}: cannot be read ({err.strerror or err}).") from None
     except Exception as err:  # noqa: BLE001 - httpx's errors: one sentence, no traceback
         raise ReportError(f"{where}: cannot be fetched ({type(err).__name__}: {err}); check the link.") from None
+    return report_from_bytes(raw, "stdin" if where == "-" else where, url)
+
+
+def report_from_bytes(raw: bytes, where: str, url: str | None = None) -> Report:
+    """A report from its bytes (a file sent in a chat, a download): HTML or plain text."""
     if len(raw) > MAX_BYTES:
         raise ReportError(f"{where}: more than {MAX_BYTES // 1_000_000} MB; that is not a race report.")
     text = raw.decode("utf-8", errors="replace")
@@ -63,7 +68,7 @@ def read_report(where: str, timeout: float = 20.0) -> Report:
     text = text.replace("\r\n", "\n").strip()
     if len(text.split()) < 20:
         raise ReportError(f"{where}: has almost no text ({len(text.split())} words); is it the article?")
-    return Report(text, "stdin" if where == "-" else where, url)
+    return Report(text, where, url)
 
 
 def find_event(queries: Queries, extraction: Extraction) -> str | None:

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 from bot.messages import Fields, Message, Text, error_message
 from bot.reports.extract import Extraction
-from bot.reports.ingest import Report, ReportError, analyse, read_report, to_bundle
+from bot.reports.ingest import Report, ReportError, analyse, read_report, report_from_bytes, to_bundle
 
 
 def summary(fact) -> str:
@@ -35,11 +35,45 @@ class ReportDesk:
     def propose(self, ctx, source: str) -> Message:
         """Read a report (a link, or its text pasted after the command), publish what is
         sure enough, and show the rest with a token to confirm it."""
-        lang = ctx.lang
         try:
             report = read_report(source) if re.match(r"https?://\S+$", source.strip()) else self._pasted(source)
         except ReportError as err:
-            return error_message(str(err), lang.code)
+            return error_message(str(err), ctx.lang.code)
+        return self.propose_report(ctx, report)
+
+    async def propose_async(self, ctx, source: str) -> Message:
+        """`propose` for the platforms: a link is fetched without blocking the event loop
+        (the bot keeps answering and posting while a slow site answers)."""
+        if not ctx.is_admin:
+            return self.app.registry.run(ctx, "ingest", {"report": source})  # the registry's refusal
+        url = source.strip()
+        if not re.match(r"https?://\S+$", url):
+            return self.propose(ctx, source)
+        import httpx  # only for links
+
+        try:
+            async with httpx.AsyncClient(timeout=20.0, follow_redirects=True) as client:
+                response = await client.get(url)
+                response.raise_for_status()
+        except Exception as err:  # noqa: BLE001 - one sentence, no traceback
+            return error_message(f"{url}: cannot be fetched ({type(err).__name__}); check the link.", ctx.lang.code)
+        try:
+            report = report_from_bytes(response.content, url, url)
+        except ReportError as err:
+            return error_message(str(err), ctx.lang.code)
+        return self.propose_report(ctx, report)
+
+    def propose_file(self, ctx, raw: bytes, name: str) -> Message:
+        """The same for a file sent in the chat (text or HTML)."""
+        try:
+            report = report_from_bytes(raw, name)
+        except ReportError as err:
+            return error_message(str(err), ctx.lang.code)
+        return self.propose_report(ctx, report)
+
+    def propose_report(self, ctx, report: Report) -> Message:
+        """Show a report's facts for confirmation, publishing at once those sure enough."""
+        lang = ctx.lang
         extraction = analyse(report, self.app.queries)
         if not extraction.facts or all(f.kind == "event" for f in extraction.facts):
             return error_message(lang.t("ingest.nothing"), lang.code)

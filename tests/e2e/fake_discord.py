@@ -59,11 +59,13 @@ class FakeDiscord:
         self._runner: web.AppRunner | None = None
         self.api_base_url = self.gateway_url = ""
         self.identified = 0  # gateway sessions that identified with the right token
+        self.attachments: dict[str, bytes] = {}
 
     async def start(self) -> None:
         """Listen on a free port of 127.0.0.1."""
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{name}", self._attachment)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -106,6 +108,10 @@ class FakeDiscord:
         self._sockets.remove(ws)
         return ws
 
+    async def _attachment(self, request: web.Request) -> web.Response:
+        data = self.attachments.get(request.match_info["name"])
+        return web.Response(body=data, content_type="text/plain") if data is not None else web.Response(status=404)
+
     async def _dispatch(self, ws, event: str, data: dict) -> None:
         await ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
 
@@ -145,11 +151,19 @@ class FakeDiscord:
     # --- what tests do ----------------------------------------------------------------
 
     async def command(self, name: str, channel_id: int = TEXT, user_id: int = FAN, locale: str = "en-US",
-                      **options) -> None:
-        """A user runs `/name option:value …` in a channel."""
+                      attachment: tuple[str, bytes] | None = None, **options) -> None:
+        """A user runs `/name option:value …` in a channel (with a file, for an attachment option)."""
         command = next(c for c in self.commands if c["name"] == name)
         data = {"id": command["id"], "name": name, "type": 1,
                 "options": [{"name": k, "type": 4 if isinstance(v, int) else 3, "value": v} for k, v in options.items()]}
+        if attachment:
+            file_id = str(next(self._ids))
+            self.attachments[attachment[0]] = attachment[1]
+            data["options"].append({"name": "file", "type": 11, "value": file_id})
+            data["resolved"] = {"attachments": {file_id: {
+                "id": file_id, "filename": attachment[0], "size": len(attachment[1]), "content_type": "text/plain",
+                "url": f"{self.api_base_url.rsplit('/api', 1)[0]}/attachments/{attachment[0]}",
+                "proxy_url": f"{self.api_base_url.rsplit('/api', 1)[0]}/attachments/{attachment[0]}"}}}
         await self._interaction(2, data, channel_id, user_id, locale)
 
     async def autocomplete(self, name: str, focused: str, typed: str, channel_id: int = TEXT, **options) -> None:

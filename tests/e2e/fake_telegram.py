@@ -64,6 +64,7 @@ class FakeTelegram:
         self.refused: list[tuple[int, float]] = []  # (chat, when) of each error given
         self.deleted: list[tuple[int, int]] = []
         self._fail_after: dict[int, list] = {}
+        self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (name, bytes) users sent
         self._updates: list[dict] = []
         self._new_update = asyncio.Event()
         self._update_ids = itertools.count(1)
@@ -77,6 +78,7 @@ class FakeTelegram:
         """Listen on a free port of 127.0.0.1; returns the base URL."""
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.*}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -163,6 +165,18 @@ class FakeTelegram:
         self.deleted.append((params["chat_id"], params["message_id"]))
         return _ok(True)
 
+    async def _getfile(self, params):
+        name, data = self.files[params["file_id"]]
+        return _ok({"file_id": params["file_id"], "file_unique_id": params["file_id"], "file_size": len(data),
+                    "file_path": f"documents/{name}"})
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        name = request.match_info["path"].rsplit("/", 1)[-1]
+        data = next((d for n, d in self.files.values() if n == name), None)
+        return web.Response(body=data) if data is not None else web.Response(status=404)
+
     async def _answercallbackquery(self, params):
         self.answered.append(params["callback_query_id"])
         return _ok(True)
@@ -216,6 +230,18 @@ class FakeTelegram:
         message = self._message(self.chats[chat_id], text, None)
         message["sender_chat"] = self.chats[chat_id].json()
         self._push({"channel_post": message})
+
+    def send_file(self, chat_id: int, name: str, data: bytes, caption: str, user_id: int = 7) -> None:
+        """A user sends a file with a caption (such as /ingest)."""
+        file_id = f"file{len(self.files) + 1}"
+        self.files[file_id] = (name, data)
+        message = self._message(self.chats[chat_id], "", user_id)
+        del message["text"]
+        message.update(caption=caption, document={"file_id": file_id, "file_unique_id": file_id, "file_name": name,
+                                                  "mime_type": "text/plain", "file_size": len(data)})
+        if caption.startswith("/"):
+            message["caption_entities"] = [{"type": "bot_command", "offset": 0, "length": len(caption.split()[0])}]
+        self._push({"message": message})
 
     def fail_after(self, chat_id: int, sends: int, status: int, description: str, **parameters) -> None:
         """Let `sends` more messages through to `chat_id`, then give this error once."""

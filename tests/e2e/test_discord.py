@@ -1,6 +1,7 @@
 """Discord end to end: the real discord.py against a fake REST API and gateway on
 127.0.0.1, the real engine and dispatcher behind it."""
 import asyncio
+import json
 import re
 from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta, timezone
@@ -232,6 +233,24 @@ def test_a_report_sent_with_ingest_is_published_only_when_a_manager_presses_publ
             assert fake.responses[4]["embeds"][0]["title"] == "Published 20 facts from the report."
             shown = app.ask("/results nogaro 2024", app.context())
             assert [r["driver"] for r in shown.data["results"]][:2] == ["Lucie Marchand", "Thomas Girard"]
+        await fake.stop()
+
+    run(scenario())
+
+
+def test_a_report_attached_as_a_file_is_read_from_discord_s_storage(tmp_path):
+    data = (FIXTURES / "reports" / "en_gt_monza.txt").read_bytes()
+
+    async def scenario():
+        async with discord_bot(tmp_path) as (fake, app):
+            option = next(o for o in next(c for c in fake.commands if c["name"] == "ingest")["options"]
+                          if o["name"] == "file")
+            assert option["type"] == 11 and not option["required"]
+            await fake.command("ingest", TEXT, ADMIN, attachment=("monza.txt", data))
+            await fake.wait_for(lambda: len(fake.responses) == 2)
+            listing = fake.responses[1]
+            assert "facts found" in listing["embeds"][0]["title"] and listing["components"]
+            assert "Maria Costa" in json.dumps(listing["embeds"], ensure_ascii=False)
         await fake.stop()
 
     run(scenario())

@@ -432,3 +432,19 @@ def test_a_report_sent_with_ingest_waits_for_an_admin_to_press_publish(tmp_path)
             assert app.db.execute(reports).fetchone()[0] == 1
 
     run(scenario())
+
+
+def test_a_report_sent_as_a_file_is_read_and_waits_for_publish(tmp_path):
+    data = (FIXTURES / "reports" / "en_gt_monza.txt").read_bytes()
+
+    async def scenario():
+        async with telegram(tmp_path) as (fake, app):
+            fake.send_file(GROUP, "monza.txt", data, "/ingest", user_id=FAN)
+            fake.send_file(GROUP, "monza.txt", data, "/ingest", user_id=ADMIN)
+            await fake.wait_for(lambda: len(fake.to(GROUP)) == 2)
+            refusal, listing = fake.to(GROUP)
+            assert text_of(refusal.text) == "Only the channel's admins can use /ingest."
+            assert "facts found" in text_of(listing.text) and "Maria Costa" in text_of(listing.text)
+            assert listing.reply_markup["inline_keyboard"][0][0]["text"] == "Publish"
+
+    run(scenario())
