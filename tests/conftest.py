@@ -15,6 +15,16 @@ from bot.config import DATA_DIR, Config
 ROOT = Path(__file__).resolve().parent.parent
 LE_MANS_FILE = DATA_DIR / "events" / "2017-porsche-carrera-cup-le-mans.toml"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# The demo race's posts, in order: pole, safety car, safety car in, finish, three quotes.
+RACE_TITLES = [
+    "Pole position: Florian Latorre",
+    "Safety car — Porsche Carrera Cup Le Mans 2017",
+    "Safety car in — Porsche Carrera Cup Le Mans 2017",
+    "Dan Cammish wins — Porsche Carrera Cup Le Mans 2017",
+    "Dan Cammish — Porsche Carrera Cup Le Mans 2017",
+    "Dan Cammish — Porsche Carrera Cup Le Mans 2017",
+    "Christophe Lapierre — Porsche Carrera Cup Le Mans 2017",
+]
 # A fixed "now" keeps /next answers the same whatever day the tests run.
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 

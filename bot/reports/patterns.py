@@ -50,7 +50,7 @@ PLACE = [
     re.compile(rf"(?P<name>{NAME})\s+(?:took|claimed|secured|settled\s+for|had\s+to\s+settle\s+for)\s+(?P<ord>{_ORD})"
                rf"(?:\s+place)?", F),
 ]
-ROOKIE = re.compile(rf"(?:meilleur\s+rookie|best\s+rookie|top\s+rookie|rookie\s+honours)", F)
+ROOKIE = re.compile(r"(?:meilleur\s+rookie|best\s+rookie|top\s+rookie|rookie\s+honours)", F)
 
 # The race starts here: what follows is about the race, not qualifying.
 RACE_START = re.compile(r"\b(?:en\s+course|la\s+course|au\s+départ|le\s+départ|in\s+the\s+race|the\s+race|at\s+the\s+start|race\s+start)\b", F)

@@ -1,75 +1,26 @@
 """`pitboard run` as a user starts it, with both platform tokens pointing at loopback fakes:
 one process answers on Discord and Telegram, and one race reaches a Discord channel and a
 Telegram group, each post exactly once."""
-import asyncio
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 from bot.app import build_app
 from bot.config import Config
 from bot.sources.event_file import load_event_file
 from bot.sources.replay import replay_stages
-from tests.conftest import LE_MANS_FILE, ROOT
+from tests.conftest import LE_MANS_FILE, RACE_TITLES, ROOT
 from tests.e2e import fake_discord
 from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.fake_telegram import FakeTelegram
+from tests.e2e.loop_thread import LoopThread, wait
 from tests.e2e.test_telegram import text_of
 
 GROUP, PRIVATE, ADMIN = -500, 7, 1
-RACE_TITLES = [
-    "Pole position: Florian Latorre",
-    "Safety car — Porsche Carrera Cup Le Mans 2017",
-    "Safety car in — Porsche Carrera Cup Le Mans 2017",
-    "Dan Cammish wins — Porsche Carrera Cup Le Mans 2017",
-    "Dan Cammish — Porsche Carrera Cup Le Mans 2017",
-    "Dan Cammish — Porsche Carrera Cup Le Mans 2017",
-    "Christophe Lapierre — Porsche Carrera Cup Le Mans 2017",
-]
 TOP_TEN = ["Dan Cammish", "Dino Zamparelli", "Alessio Rovera", "Ayhancan Güven", "Tom Oliphant", "Joffrey de Narda",
            "Valentin Hasse-Clot", "Philipp Morin", "Vincent Beltoise", "Euan McKay"]
-
-
-class Fakes:
-    """Both fakes on one event loop in a thread, for a bot running in another process."""
-
-    def __init__(self):
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.discord, self.telegram = FakeDiscord(), FakeTelegram()
-
-    def __enter__(self):
-        self.thread.start()
-        self.run(self.discord.start())
-        self.run(self.telegram.start())
-        return self
-
-    def run(self, coro):
-        """Run a coroutine on the fakes' loop and return its result."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(20)
-
-    def call(self, fn, *args, **kwargs):
-        """Call a plain method of a fake on its loop."""
-        async def go():
-            return fn(*args, **kwargs)
-        return self.run(go())
-
-    def __exit__(self, *exc):
-        self.run(self.discord.stop())
-        self.run(self.telegram.stop())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-
-def wait(predicate, what, timeout=40.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def test_one_process_serves_both_platforms_and_posts_each_update_once_on_each(tmp_path):
@@ -78,8 +29,8 @@ def test_one_process_serves_both_platforms_and_posts_each_update_once_on_each(tm
     (tmp_path / "events").mkdir()  # the bot must not load the bundled race by itself
     config = tmp_path / "pitboard.toml"
     config.write_text('[database]\nevents_dir = "events"\nseed_events = false\n', encoding="utf-8")
-    with Fakes() as fakes:
-        discord, telegram = fakes.discord, fakes.telegram
+    discord, telegram = FakeDiscord(), FakeTelegram()
+    with LoopThread(discord, telegram) as fakes:
         fakes.call(telegram.chat, GROUP, "group", "Porsche fans", admins=(ADMIN,))
         env = dict(os.environ, PITBOARD_DB=str(db_path), PITBOARD_CONFIG=str(config), PYTHONPATH=str(ROOT),
                    TELEGRAM_BOT_TOKEN=telegram.token, TELEGRAM_API_BASE_URL=telegram.base_url,

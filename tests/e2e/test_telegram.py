@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from contextlib import asynccontextmanager
 from datetime import date
@@ -18,8 +17,9 @@ from bot.domain import Event, EventBundle, Quote, Result, Series, Session, Sourc
 from bot.platforms.telegram_bot import TelegramPlatform
 from bot.sources.event_file import load_event_file
 from bot.sources.replay import replay_stages
-from tests.conftest import FIXTURES, LE_MANS_FILE, ROOT
+from tests.conftest import FIXTURES, LE_MANS_FILE, RACE_TITLES, ROOT
 from tests.e2e.fake_telegram import FakeTelegram
+from tests.e2e.loop_thread import LoopThread, wait
 
 PRIVATE, GROUP, SUPERGROUP, CHANNEL = 7, -500, -1001500, -1002600
 ADMIN, FAN = 1, 2
@@ -220,44 +220,11 @@ def test_429_then_success_chat_migrated_and_a_kicked_bot(tmp_path):
     run(scenario())
 
 
-class FakeInThread:
-    """The fake Bot API on its own loop in a thread, for a bot running in another process."""
-
-    def __init__(self):
-        self.loop = asyncio.new_event_loop()
-        self.fake = FakeTelegram()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-
-    def __enter__(self) -> FakeTelegram:
-        self.thread.start()
-        asyncio.run_coroutine_threadsafe(self.fake.start(), self.loop).result(10)
-        return self.fake
-
-    def call(self, fn, *args, **kwargs):
-        """Run `fn` on the fake's loop (its state belongs to that loop)."""
-        async def go():
-            return fn(*args, **kwargs)
-        return asyncio.run_coroutine_threadsafe(go(), self.loop).result(10)
-
-    def __exit__(self, *exc):
-        asyncio.run_coroutine_threadsafe(self.fake.stop(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-
-def _wait(predicate, timeout=30.0, what=""):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 def test_pitboard_run_with_a_telegram_token_answers_and_posts_the_demo_once_each(tmp_path):
     db_path = tmp_path / "run.db"
     build_app(Config(db_path=db_path, seed_events=False)).close()  # an empty store: every fact arrives later
-    host = FakeInThread()
-    with host as fake:
+    with LoopThread(FakeTelegram()) as host:
+        fake = host.fakes[0]
         host.call(fake.chat, PRIVATE, "private")
         host.call(fake.chat, GROUP, "group", "Porsche fans", admins=(ADMIN,))
         env = {k: v for k, v in os.environ.items() if k != "DISCORD_BOT_TOKEN"}
@@ -271,18 +238,18 @@ def test_pitboard_run_with_a_telegram_token_answers_and_posts_the_demo_once_each
                                 stderr=subprocess.PIPE, env=env, cwd=ROOT)
         try:
             host.call(fake.say, GROUP, "/subscribe@PitboardBot all", user_id=ADMIN)
-            _wait(lambda: fake.to(GROUP), what="the subscription's answer")
+            wait(lambda: fake.to(GROUP), "the subscription's answer")
             # The demo's race, stage by stage, lands in the store while the bot runs.
             app = build_app(Config(db_path=db_path, seed_events=False))
             race = stages()
             for stage in race[:5]:
                 app.store([stage.bundle], stage.label)
             host.call(fake.say, PRIVATE, "/results lemans")
-            _wait(lambda: fake.to(PRIVATE), what="/results lemans")
-            _wait(lambda: len(fake.to(GROUP)) >= 8, timeout=40, what="the demo's posts")
+            wait(lambda: fake.to(PRIVATE), "/results lemans")
+            wait(lambda: len(fake.to(GROUP)) >= 8, "the demo's posts")
             app.store([race[5].bundle], race[5].label)  # the classification becomes final
             app.close()
-            _wait(lambda: fake.edits, what="the correction")
+            wait(lambda: fake.edits, "the correction")
             time.sleep(2)  # a double would show up by now
             proc.send_signal(signal.SIGTERM)
             _, err = proc.communicate(timeout=20)
@@ -292,15 +259,7 @@ def test_pitboard_run_with_a_telegram_token_answers_and_posts_the_demo_once_each
         for name in TOP_TEN + ["Christophe Lapierre", "Nicolas Misslin", "Roar Lindland"]:
             assert name in shown
         titles = [text_of(s.text).split("\n")[0] for s in fake.to(GROUP)[1:]]
-        assert titles == [
-            "Pole position: Florian Latorre",
-            "Safety car — Porsche Carrera Cup Le Mans 2017",
-            "Safety car in — Porsche Carrera Cup Le Mans 2017",
-            "Dan Cammish wins — Porsche Carrera Cup Le Mans 2017",
-            "Dan Cammish — Porsche Carrera Cup Le Mans 2017",
-            "Dan Cammish — Porsche Carrera Cup Le Mans 2017",
-            "Christophe Lapierre — Porsche Carrera Cup Le Mans 2017",
-        ]
+        assert titles == RACE_TITLES
         # The final classification corrected the finish post in place.
         [edit] = fake.edits
         assert edit.message_id == fake.to(GROUP)[4].message_id
@@ -397,8 +356,8 @@ def test_a_correction_of_another_length_adds_or_removes_messages(tmp_path):
 
 
 def test_pitboard_run_with_a_wrong_token_says_so_without_printing_it(tmp_path):
-    host = FakeInThread()
-    with host as fake:
+    with LoopThread(FakeTelegram()) as host:
+        fake = host.fakes[0]
         env = {k: v for k, v in os.environ.items() if k != "DISCORD_BOT_TOKEN"}
         env.update(PITBOARD_DB=str(tmp_path / "run.db"), PYTHONPATH=str(ROOT), TELEGRAM_BOT_TOKEN="999:WRONG-secret-x",
                    TELEGRAM_API_BASE_URL=fake.base_url)

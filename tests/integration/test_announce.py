@@ -16,7 +16,7 @@ from bot.platforms.fake import FakePlatform
 from bot.render.text import render_text
 from bot.sources.event_file import load_event_file
 from bot.sources.replay import replay_stages
-from tests.conftest import LE_MANS_FILE
+from tests.conftest import LE_MANS_FILE, RACE_TITLES
 
 SERIES = "porsche-carrera-cup-france"
 
@@ -89,15 +89,7 @@ def test_each_moment_of_the_race_makes_its_post_once(bare, stages, clock):
     play(bare, stages[5:], 1)  # the classification becomes final after the posts went out
     dispatch(bare, fake, clock)
     titles = [m.title for m in fake.posts_to("fans")]
-    assert titles == [
-        "Pole position: Florian Latorre",
-        "Safety car — Porsche Carrera Cup Le Mans 2017",
-        "Safety car in — Porsche Carrera Cup Le Mans 2017",
-        "Dan Cammish wins — Porsche Carrera Cup Le Mans 2017",
-        "Dan Cammish — Porsche Carrera Cup Le Mans 2017",
-        "Dan Cammish — Porsche Carrera Cup Le Mans 2017",
-        "Christophe Lapierre — Porsche Carrera Cup Le Mans 2017",
-    ]
+    assert titles == RACE_TITLES
     finish = render_text(fake.posts_to("fans")[3])
     assert "Christophe Lapierre" in finish and "Provisional classification." in finish
     # The final classification corrects the finish post in place.
