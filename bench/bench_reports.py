@@ -56,6 +56,9 @@ def main() -> None:
     rules = statistics.median(timed(extract, texts, args.rounds))
     long_text = "\n\n".join(texts) * args.long
     long_s = statistics.median(timed(extract, [long_text], 5))
+    # Hostile text: 220 KB of capitalised words, the worst case for name patterns.
+    hostile = "Alpha Beta " * 20000
+    hostile_s = statistics.median(timed(extract, [hostile], 3))
     tracemalloc.start()
     for text in texts:
         extract(text)
@@ -71,6 +74,7 @@ def main() -> None:
     print(f"  ratio      {rules / base:10.1f} x the baseline's time")
     print(f"long report: {len(long_text):,} characters in {long_s * 1e3:.0f} ms "
           f"({len(long_text) / long_s / 1e6:.2f} M characters/s)")
+    print(f"hostile text: {len(hostile):,} characters of capitalised words in {hostile_s * 1e3:.0f} ms")
     print(f"peak memory: {peak_small / 1e6:.2f} MB for the corpus, {peak_long / 1e6:.2f} MB for the long report")
 
 

@@ -212,7 +212,10 @@ def _ingest(app: App, args: argparse.Namespace) -> int:
         return EXIT_OK
     if not extraction.facts:
         return _fail(f"{report.where}: no facts found in this report; nothing was stored.")
-    bundle = to_bundle(report, extraction, app.queries)
+    try:
+        bundle = to_bundle(report, extraction, app.queries)
+    except ReportError as err:
+        return _fail(str(err))
     outcome = app.add_source_facts(bundle)
     summary = {"event_id": outcome.event_id, "source": bundle.sources[0].id, "results": outcome.results,
                "incidents": outcome.incidents, "quotes": outcome.quotes}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.laptime import parse_lap_time
+from bot.laptime import LapTimeError, parse_lap_time
 from bot.reports import patterns as P
 from bot.reports.names import NAME_RE, Roster, is_team, split_list, tidy
 
@@ -82,9 +82,11 @@ class Extractor:
             return None
         return self.roster.add(name)
 
-    def names(self, raw: str) -> list[str]:
-        """The drivers of a written list, in order."""
-        return [n for n in (self.name(x) for x in split_list(raw)) if n]
+    def names(self, raw: str, after: str = "") -> list[str]:
+        """The drivers of a written list, in order; the last one is left out when the words
+        `after` the list say something else of them ("…, Hugo Vernet ayant abandonné")."""
+        names = [n for n in (self.name(x) for x in split_list(raw)) if n]
+        return names[:-1] if names and P.CLAUSE_AFTER.match(after) else names
 
     def run(self) -> Extraction:
         """Every kind of fact, in an order where later rules can use earlier facts."""
@@ -149,8 +151,11 @@ class Extractor:
             return
         data = {"driver": driver, "position": 1}
         if m.group("time"):
-            data["lap_time_ms"] = parse_lap_time(m.group("time"))
-        self.out.add("pole", data, 0.9 if m.group("time") else 0.8, m.span())
+            try:
+                data["lap_time_ms"] = parse_lap_time(m.group("time"))
+            except LapTimeError:
+                pass  # "1:75.123" is no lap time: keep the pole, drop the time
+        self.out.add("pole", data, 0.9 if "lap_time_ms" in data else 0.8, m.span())
         self.out.add("grid", {"driver": driver, "position": 1}, 0.9, m.span())
         # "… devant deux Britanniques : A et B" — the places behind the pole, in order.
         window_end = min(self.race_from, m.end() + 700)
@@ -164,7 +169,7 @@ class Extractor:
                 self._place("grid", place, 0.75)
 
     def _place(self, kind: str, m: re.Match, confidence: float) -> None:
-        position = {**P.ORDINALS["fr"], **P.ORDINALS["en"]}.get(m.group("ord").lower())
+        position = {**P.ORDINALS["fr"], **P.ORDINALS["en"]}.get(m.group("ord").lower().strip())
         name = self.name(m.group("name"))
         if position and name and not any(f.data.get("position") == position for f in self.out.of(kind)):
             self.out.add(kind, {"driver": name, "position": position}, confidence, m.span())
@@ -193,18 +198,19 @@ class Extractor:
                 winner = self.name(win.group("name"))
                 if winner:
                     overall.append((1, winner, win.span(), 0.9))
-                    chain = P.CHAIN.search(self.text[win.end():end])
+                    rest = self.text[win.end():end]
+                    chain = P.CHAIN.search(rest)
                     if chain:
-                        for name in self.names(chain.group("list")):
+                        for name in self.names(chain.group("list"), rest[chain.end():]):
                             overall.append((len(overall) + 1, name, (win.end(), end), 0.8))
                     continue
             top = P.TOP_N.search(self.text, start, end)
             if top and overall:
                 n = _number(top.group("n"))
                 name = self.name(top.group("name"))
-                if n and name:
+                if n and name and 1 < n <= MAX_POSITION:
                     overall.append((n, name, top.span(), 0.8))
-                    for k, other in enumerate(self.names(top.group("list") or ""), 1):
+                    for k, other in enumerate(self.names(top.group("list") or "", self.text[top.end():end]), 1):
                         overall.append((n + k, other, top.span(), 0.75))
         seen: set[str] = set()
         for position, name, span, confidence in overall:
@@ -227,7 +233,18 @@ class Extractor:
                     self.out.add("class_result", {"driver": name, "position": position, "class": cls},
                                  0.85 if position == 1 else 0.8, m.span())
 
+    def _quoted(self, position: int) -> bool:
+        return any(s <= position < e for s, e in self._quote_spans)
+
+    def _said(self, pattern: re.Pattern, start: int, end: int) -> re.Match | None:
+        """A match of `pattern` told by the reporter: not inside a quote, not negated."""
+        for m in pattern.finditer(self.text, start, end):
+            if not self._quoted(m.start()) and not P.NEGATED.search(self.text, start, end):
+                return m
+        return None
+
     def _incidents(self) -> None:
+        self._quote_spans = [m.span() for m in P.QUOTES.finditer(self.text)]
         paragraphs = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", self.text)]
         crash_fact = None
         for p_start, p_end in paragraphs:
@@ -236,25 +253,26 @@ class Extractor:
             virtual = P.VIRTUAL.search(self.text, p_start, p_end)
             sentences = list(_sentences(self.text, p_start, p_end))
             for i, (start, end) in enumerate(sentences):
-                crash = P.CRASH.search(self.text, start, end)
+                crash = self._said(P.CRASH, start, end)
                 if crash and crash_fact is None:
                     names = [n for n in (self.name(x.group(0)) for x in NAME_RE.finditer(self.text, start, end)) if n]
-                    if not names and i + 1 < len(sentences) and P.CRASH.search(self.text, *sentences[i + 1]):
+                    if not names and i + 1 < len(sentences) and self._said(P.CRASH, *sentences[i + 1]):
                         names = [n for n in (self.name(x.group(0)) for x in NAME_RE.finditer(self.text, *sentences[i + 1])) if n]
                     location = P.LOCATION.search(self.text, start, end)
                     data = {"drivers": names}
                     if location:
                         data["location"] = location.group(0)
                     crash_fact = self.out.add("crash", data, 0.7, (start, end))
-            if virtual:
+            sc = next((self._said(P.SAFETY_CAR, s, e) for s, e in sentences if self._said(P.SAFETY_CAR, s, e)), None)
+            if virtual and not self._quoted(virtual.start()):
                 self.out.add("vsc", {"count": 1}, 0.8, virtual.span())
-            elif (sc := P.SAFETY_CAR.search(self.text, p_start, p_end)) and not self.out.of("safety_car"):
+            elif sc and not self.out.of("safety_car"):
                 count = P.NEUTRALISATIONS.search(self.text)
-                data = {"count": _number(count.group("n")) if count else 1}
+                data = {"count": min(max(_number(count.group("n")) or 1, 1), MAX_PERIODS) if count else 1}
                 if crash_fact is not None:
                     data["cause"] = "crash"
                 self.out.add("safety_car", data, 0.8, sc.span())
-            if (red := P.RED_FLAG.search(self.text, p_start, p_end)):
+            if (red := self._said(P.RED_FLAG, p_start, p_end)):
                 self.out.add("red_flag", {}, 0.7, red.span())
 
     # --- quotes -----------------------------------------------------------------------------
@@ -278,10 +296,11 @@ class Extractor:
             said = pattern.match(after)
             if said and (name := self.name(said.group("name"))):
                 return name, 0.9
-        surname = P.SURNAME_SAID_AFTER.match(after)
-        if surname and (name := self.roster.resolve(surname.group("name"))):
-            return name, 0.8  # "…," added Costa: the Maria Costa named earlier
-        line_start = self.text.rfind("\n", 0, m.start()) + 1
+        for pattern in (P.SURNAME_SAID_AFTER, P.SURNAME_BEFORE_SAID):
+            surname = pattern.match(after)
+            if surname and (name := self.roster.resolve(surname.group("name"))):
+                return name, 0.8  # "…," added Costa: the Maria Costa named earlier
+        line_start = max(self.text.rfind("\n", 0, m.start()) + 1, m.start() - 300)
         before = self.text[line_start:m.start()]
         sentence = re.split(r"(?<=[.!?])\s", before)[-1]
         if P.SAME_SPEAKER.search(sentence) and last:
@@ -291,7 +310,9 @@ class Extractor:
             if names:
                 return names[-1], 0.85
         between = self.text[last_end:m.start()] if last_end >= 0 else ""
-        if last and not sentence.strip() and len(between) < 400:
+        if P.SAID_NEAR.match(after.split("\n", 1)[0]):
+            return None, 0.0  # someone is named as saying it, but not a driver we can tell
+        if last and not sentence.strip() and len(between) < 400 and "\n" not in between:
             # "…", said X. "…": the attribution sits between two parts of one quote.
             said = P.SAID_AFTER.match(between) or P.NAME_SAID_AFTER.match(between)
             if said and self.name(said.group("name")) == last and not NAME_RE.search(between, said.end()):
@@ -308,6 +329,10 @@ class Extractor:
         if any(f.data["driver"] == speaker for f in self.out.of("pole")):
             return "pole"
         return None
+
+
+MAX_POSITION = 200  # no classification is longer; "top 99999" is not a place
+MAX_PERIODS = 20  # safety-car periods a report can mean
 
 
 def _number(text: str | None) -> int | None:

@@ -11,7 +11,6 @@ import re
 import sys
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from bot.lookup import normalise
 from bot.domain import Event, EventBundle, Incident, Quote, Result, Series, Session, Source
@@ -42,11 +41,12 @@ def read_report(where: str, timeout: float = 20.0) -> Report:
         elif url:
             import httpx  # only for links
 
-            response = httpx.get(url, timeout=timeout, follow_redirects=True)
-            response.raise_for_status()
-            raw = response.content[: MAX_BYTES + 1]
+            with httpx.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
+                response.raise_for_status()
+                raw = _bounded(response.iter_bytes())
         else:
-            raw = Path(where).read_bytes()
+            with open(where, "rb") as handle:  # never more than the limit in memory
+                raw = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise ReportError(f"{where}: no such file; give a path, a link or - for stdin.") from None
     except OSError as err:
@@ -56,11 +56,23 @@ def read_report(where: str, timeout: float = 20.0) -> Report:
     return report_from_bytes(raw, "stdin" if where == "-" else where, url)
 
 
+def _bounded(chunks) -> bytes:
+    """At most MAX_BYTES + 1 bytes of a download: enough to tell it is too big."""
+    raw = bytearray()
+    for chunk in chunks:
+        raw += chunk
+        if len(raw) > MAX_BYTES:
+            break
+    return bytes(raw[: MAX_BYTES + 1])
+
+
 def report_from_bytes(raw: bytes, where: str, url: str | None = None) -> Report:
     """A report from its bytes (a file sent in a chat, a download): HTML or plain text."""
     if len(raw) > MAX_BYTES:
         raise ReportError(f"{where}: more than {MAX_BYTES // 1_000_000} MB; that is not a race report.")
     text = raw.decode("utf-8", errors="replace")
+    if "\x00" in text[:20000] or text.count("\ufffd") > len(text) // 20:
+        raise ReportError(f"{where}: is not text (a binary file?); send the report as text or HTML.")
     if re.search(r"<(?:html|body|p|article|div)\b", text[:5000], re.I):
         import trafilatura  # only for HTML
 
@@ -103,8 +115,10 @@ def to_bundle(report: Report, extraction: Extraction, queries: Queries) -> Event
         series = queries.series(event.series_id)
         sessions = {s.kind: s for s in queries.sessions(event_id)}
     else:
-        title = data.get("title") or "Unnamed race"
-        year = data.get("year") or date.today().year
+        if not (data.get("title") and data.get("year")):
+            raise ReportError(f"{report.where}: cannot tell which event this report is about (no heading with a year "
+                              "and a name, and no known event matches); nothing was stored.")
+        title, year = data["title"], data["year"]
         series = Series(_slug(data.get("series") or title), data.get("series") or title)
         event = Event(f"{_slug(title)}-{year}", series.id, title, date(year, 1, 1), "UTC", venue=data.get("venue"),
                       circuit_length_m=data.get("circuit_length_m"), starters=data.get("starters"),
@@ -158,5 +172,5 @@ def as_json(report: Report, extraction: Extraction) -> dict:
         "source": report.where,
         "language": extraction.language,
         "facts": [{"kind": f.kind, **f.data, "confidence": f.confidence, "span": list(f.span),
-                   "text": report.text[f.span[0]:f.span[1]]} for f in extraction.facts],
+                   "span_text": report.text[f.span[0]:f.span[1]]} for f in extraction.facts],
     }

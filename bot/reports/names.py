@@ -18,7 +18,9 @@ _WORD = rf"[{_UPPER}][{_UPPER}{_LOWER}'’]*(?:-[{_UPPER}][{_UPPER}{_LOWER}'’]
 _PARTICLE = r"(?:" + "|".join(PARTICLES) + r")"
 # Two or more capitalised words, with particles between them: "Joffrey de Narda".
 # Case-sensitive even inside patterns that ignore case ("en devançant" vs "En").
-NAME = rf"(?-i:{_WORD}(?:[ \t\u00a0]+(?:{_PARTICLE}[ \t\u00a0]+)*{_WORD})+)"
+# At most five words, and only from the start of a word: a name never backtracks far, so
+# every pattern built on it stays linear in the length of the report.
+NAME = rf"(?-i:(?<![\w-]){_WORD}(?:[ \t\u00a0]+(?:{_PARTICLE}[ \t\u00a0]+){{0,2}}{_WORD}){{1,4}})"
 # A name list: "A, B, C et D" / "A, B and C" / "A et B".
 NAME_LIST = rf"{NAME}(?:\s*,\s*{NAME})*(?:\s*,?\s+(?:et|and)\s+{NAME})?"
 NAME_RE = re.compile(NAME)

@@ -19,8 +19,8 @@ ORDINALS = {
 }
 NUMBERS = {"trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9, "dix": 10,
            "three": 3, "four": 4, "five": 5, "six_": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
-_ORD = "|".join(sorted({w for table in ORDINALS.values() for w in table}, key=len, reverse=True))
-_NUM = r"\d+|" + "|".join(k.rstrip("_") for k in NUMBERS)
+_ORD = "(?:" + "|".join(sorted({w for table in ORDINALS.values() for w in table}, key=len, reverse=True)) + r")\b"
+_NUM = r"(?:\d{1,3}|" + "|".join(k.rstrip("_") for k in NUMBERS) + r")\b"
 
 F = re.IGNORECASE
 
@@ -43,8 +43,11 @@ POLE = [
 GRID_BEHIND_POLE = re.compile(rf"(?:devant|devance|devançait|devançant|ahead\s+of|from|beat|beating)\b[^.:]{{0,40}}?:?\s*(?P<list>{NAME_LIST})", F)
 PLACE = [
     re.compile(rf"\b(?:la\s+|sa\s+)?(?P<ord>{_ORD})\s+place\s+(?:de|d['’])\s*(?P<name>{NAME})", F),
-    re.compile(rf"(?P<name>{NAME})\s+(?:qualified|was|finished|came\s+home|ended\s+up)\s+(?P<ord>{_ORD})", F),
-    re.compile(rf"(?P<name>{NAME})\s+(?:se\s+classait|terminait|finissait|était)\s+(?P<ord>{_ORD})", F),
+    # Only verbs of a session's result: "was third in the championship" is no place.
+    re.compile(rf"(?P<name>{NAME})\s+(?:qualified|finished|came\s+home|ended\s+up)\s+(?P<ord>{_ORD})"
+               rf"(?!\s+(?:in\s+the\s+(?:championship|standings|points)))", F),
+    re.compile(rf"(?P<name>{NAME})\s+(?:se\s+classait|se\s+classe|terminait|termine|finissait)\s+(?P<ord>{_ORD})"
+               rf"(?!\s+(?:au|du)\s+(?:championnat|classement\s+général))", F),
     re.compile(rf"(?P<name>{NAME})\s+(?:se\s+contente|se\s+contentait|prend|prenait|termine|terminait|obtient|"
                rf"obtenait|décroche|décrochait|signe|signait)\s+(?:de\s+)?la\s+(?P<ord>{_ORD})\s+place", F),
     re.compile(rf"(?P<name>{NAME})\s+(?:took|claimed|secured|settled\s+for|had\s+to\s+settle\s+for)\s+(?P<ord>{_ORD})"
@@ -55,7 +58,9 @@ ROOKIE = re.compile(r"(?:meilleur\s+rookie|best\s+rookie|top\s+rookie|rookie\s+h
 # The race starts here: what follows is about the race, not qualifying.
 RACE_START = re.compile(r"\b(?:en\s+course|la\s+course|au\s+départ|le\s+départ|in\s+the\s+race|the\s+race|at\s+the\s+start|race\s+start)\b", F)
 
-WIN = re.compile(rf"(?P<name>{NAME})\s+(?:s['’]imposait|s['’]impose|s['’]est\s+imposé|remporte|remportait|gagne|gagnait|l['’]emporte|l['’]emportait|won|wins|took\s+(?:the\s+)?(?:win|victory)|claimed\s+(?:the\s+)?(?:win|victory)|triumphed)\b", F)
+WIN = re.compile(rf"(?P<name>{NAME})\s+(?:s['’]imposait|s['’]impose|s['’]est\s+imposé|remporte|remportait|gagne|gagnait|l['’]emporte|l['’]emportait|won|wins|took\s+(?:the\s+)?(?:win|victory)|claimed\s+(?:the\s+)?(?:win|victory)|triumphed)\b"
+                 # "won the start", "remporte le titre": not the race.
+                 rf"(?!\s+(?:the\s+|le\s+|la\s+)?(?:start|pole|title|toss|championship|départ|titre|championnat|duel)\b)", F)
 WIN_BY_PASSIVE = re.compile(rf"(?:victoire|win|victory)\s+(?:de|d['’]|for|went\s+to)\s*(?P<name>{NAME})", F)
 CHAIN = re.compile(rf"^[^.]*?(?:en\s+devançant|devançant|devant|ahead\s+of|from)\s+(?P<list>{NAME_LIST})", F)
 TOP_N = re.compile(rf"(?P<name>{NAME})\s+(?:complétait|complète|complete[sd]?|rounded\s+out|closed\s+out|rounds\s+out)\s+(?:le\s+|the\s+)?top[- ](?P<n>{_NUM})(?:[^.]*?(?:devant|ahead\s+of)\s+(?P<list>{NAME_LIST}))?", F)
@@ -66,7 +71,9 @@ CLASS_WIN = [
 ]
 
 CRASH = re.compile(r"\b(?:accident|accrochage|crash(?:ed|es)?|collision|collided|sortis?|sortie\s+de\s+piste|choc|"
-                   r"touchette|went\s+off|spun\s+off|shunt)\b", F)
+                   r"touchette|spun\s+off|shunt)\b", F)
+# "the pace car was never needed", "pas de voiture de sécurité": the opposite of an incident.
+NEGATED = re.compile(r"\b(?:never|no|not|without|jamais|pas|sans|aucune?)\b", F)
 LOCATION = re.compile(r"\b(?:première|deuxième|dernière|first|second|last)\s+(?:chicane|virage|corner|turn|lap|tour)\b|"
                       r"\b(?:chicane|virage|turn|corner)\s+(?:Dunlop|Ford|\d+)\b", F)
 SAFETY_CAR = re.compile(r"\b(?:safety[- ]car|voiture\s+de\s+sécurité|pace\s+car)\b", F)
@@ -88,7 +95,15 @@ SAME_SPEAKER = re.compile(r"\b(?:il|elle)\s+(?:précise|ajoute|poursuit|explique
                           r"\b(?:he|she)\s+(?:added|continued|went\s+on|explained)\s*[:,]\s*$", F)
 # Straight quotes only open after a space or punctuation and close before one, and never
 # span paragraphs: the " of a lap time (4'08"576) is not a quote.
-QUOTES = re.compile(r"«\s*(?P<a>[^»]+?)\s*»|“(?P<b>[^”]+)”|(?<![\w\"])\"(?=\S)(?P<c>[^\"\n]*?\S)\"(?!\w)")
+QUOTES = re.compile(r"«\s*(?P<a>[^»«]{1,3000}?)\s*»|“(?P<b>[^”“]{1,3000})”|(?<![\w\"])\"(?=\S)(?P<c>[^\"\n]{0,3000}?\S)\"(?!\w)")
+# "…," Dupont explained: a surname alone before the verb.
+SURNAME_BEFORE_SAID = re.compile(r"^[ \t]*[,.]?[ \t]*(?P<name>(?-i:[A-ZÀ-Þ][\w'’-]+))\s+(?:said|says|added|explained|"
+                                 r"commented|admitted|told)\b", F)
+# Any saying verb right after a quote: someone is named there, so it is not a continuation.
+SAID_NEAR = re.compile(r"^[ \t]*[,.]?[ \t]*(?:[\w'’ -]{0,60}?\s)?(?:said|says|added|explained|commented|admitted|"
+                       r"told|commentait|déclaré|déclarait|expliquait|ajoutait|confiait|précisait)\b", F)
+# A list stops at a clause about its last name: "…, Hugo Vernet ayant abandonné".
+CLAUSE_AFTER = re.compile(r"^\s*,?\s*(?:ayant|having|who|qui|dont|whose)\b", F)
 
 YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
 HEADING = re.compile(r"^\s*(?P<year>19[5-9]\d|20[0-4]\d)\s*[-–—]\s*(?P<title>[^\n]{3,80})$", re.M)

@@ -78,8 +78,11 @@ class ReportDesk:
         if not extraction.facts or all(f.kind == "event" for f in extraction.facts):
             return error_message(lang.t("ingest.nothing"), lang.code)
         threshold = self.app.config.report_auto_confidence
-        sure = [f for f in extraction.facts if threshold is not None and f.confidence >= threshold]
-        published = self._store(report, replace(extraction, facts=sure + extraction.of("event"))) if sure else 0
+        sure = [f for f in extraction.facts if threshold is not None and f.confidence >= threshold and f.kind != "event"]
+        try:
+            published = self._store(report, replace(extraction, facts=sure + extraction.of("event"))) if sure else 0
+        except ReportError as err:
+            return error_message(str(err), lang.code)
         waiting = [f for f in extraction.facts if f not in sure and f.kind != "event"]
         if not waiting:
             return Message(title=lang.t("ingest.published", count=published), lang=lang.code)
@@ -104,8 +107,12 @@ class ReportDesk:
         if row is None:
             return error_message(lang.t("ingest.no_token", token=token), lang.code)
         report = Report(row[2], row[0], row[1])
-        count = self._store(report, analyse(report, self.app.queries))
-        self.app.db.execute("DELETE FROM pending_reports WHERE token = ?", [token.strip()])
+        try:
+            with self.app.db.atomic():  # published and no longer pending, together or not at all
+                count = self._store(report, analyse(report, self.app.queries))
+                self.app.db.execute("DELETE FROM pending_reports WHERE token = ?", [token.strip()])
+        except ReportError as err:
+            return error_message(str(err), lang.code)
         return Message(title=lang.t("ingest.published", count=count), lang=lang.code, data={"published": count})
 
     def _pasted(self, text: str) -> Report:

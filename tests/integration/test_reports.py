@@ -95,7 +95,7 @@ def test_ingest_dry_run_json_stores_nothing(cli, tmp_path):
     data = result.json()
     assert data["language"] == "fr"
     pole = next(f for f in data["facts"] if f["kind"] == "pole")
-    assert pole["driver"] == "Thomas Girard" and "Thomas Girard signe la pole" in pole["text"]
+    assert pole["driver"] == "Thomas Girard" and "Thomas Girard signe la pole" in pole["span_text"]
     assert cli("events", "--json").json() == before
 
 
@@ -198,3 +198,27 @@ def test_facts_above_the_configured_confidence_publish_at_once_the_rest_wait_for
         assert refused.error and "admins" in refused.title
     finally:
         app.close()
+
+
+@pytest.mark.parametrize("text, kinds", [
+    # Hostile or odd input: each must come back quickly, without a traceback or invented facts.
+    ("Alpha Beta " * 20000, set()),
+    ("« " * 100000, set()),
+    ('"Abc Def Ghi Jkl" ' * 10000, set()),
+    ("2019 - GT Cup Monza\nMarco Rossi took pole with a time of 1:75.123. Marco Rossi won the race ahead of Jean Dupont. "
+     "Paul Martin completed the top 99999999999999999999. There were 99999999 safety car periods.",
+     {"event", "pole", "grid", "result", "safety_car"}),
+    ("2019 - GT Cup Monza\nJean Dupont won the start. Marco Rossi won the race ahead of Paul Martin. "
+     "Le pilote Paul Simon était troisième au championnat. The tyres went off early and the pace car was never needed.",
+     {"event", "result"}),
+])
+def test_odd_input_is_read_fast_and_invents_nothing(text, kinds):
+    out = extract(text)
+    assert {f.kind for f in out.facts} == kinds
+    assert all(f.data.get("position", 1) <= 200 for f in out.facts)
+    if "pole" in kinds:
+        assert out.of("pole")[0].data == {"driver": "Marco Rossi", "position": 1}  # the impossible time dropped
+        assert [f.data["driver"] for f in out.of("result")] == ["Marco Rossi", "Jean Dupont"]
+        assert out.of("safety_car")[0].data["count"] == 1
+    if kinds == {"event", "result"}:
+        assert [f.data["driver"] for f in out.of("result")] == ["Marco Rossi", "Paul Martin"]
