@@ -49,6 +49,8 @@ class Event:
     starters: int | None = None
     aliases: tuple[str, ...] = ()
     classes: tuple[str, ...] = ()
+    # False when only the year is known (an event first met in a report): shown as the year.
+    date_known: bool = True
 
 
 @dataclass(frozen=True)

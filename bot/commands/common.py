@@ -51,10 +51,11 @@ def event_footer(ctx: Context, event: Event) -> str:
     """Venue, date, starters and lap length, as far as they are known."""
     lang = ctx.lang
     venue = event.venue or event.name
+    day = lang.day(event.date) if event.date_known else str(event.date.year)
     if event.starters and event.circuit_length_m:
-        return lang.t("event.footer", venue=venue, date=lang.day(event.date), starters=event.starters,
+        return lang.t("event.footer", venue=venue, date=day, starters=event.starters,
                       length=lang.km(event.circuit_length_m))
-    return lang.t("event.footer_short", venue=venue, date=lang.day(event.date))
+    return lang.t("event.footer_short", venue=venue, date=day)
 
 
 def event_data(event: Event) -> dict:
@@ -63,7 +64,8 @@ def event_data(event: Event) -> dict:
         "id": event.id,
         "name": event.name,
         "series": event.series_id,
-        "date": event.date.isoformat(),
+        "date": event.date.isoformat() if event.date_known else None,  # unknown: not made up
+        "year": event.date.year,
         "timezone": event.timezone,
         "venue": event.venue,
         "circuit_length_m": event.circuit_length_m,

@@ -120,9 +120,10 @@ def to_bundle(report: Report, extraction: Extraction, queries: Queries) -> Event
                               "and a name, and no known event matches); nothing was stored.")
         title, year = data["title"], data["year"]
         series = Series(_slug(data.get("series") or title), data.get("series") or title)
+        # The report gives the year, not the day: the event says so rather than invent one.
         event = Event(f"{_slug(title)}-{year}", series.id, title, date(year, 1, 1), "UTC", venue=data.get("venue"),
                       circuit_length_m=data.get("circuit_length_m"), starters=data.get("starters"),
-                      aliases=tuple(a for a in (data.get("venue"),) if a))
+                      aliases=tuple(a for a in (data.get("venue"),) if a), date_known=False)
         sessions = {}
     quali = sessions.get("qualifying") or Session(f"{event.id}/qualifying", event.id, "qualifying", "Qualifying",
                                                   status="finished", day=event.date)

@@ -217,6 +217,7 @@ def _event(row: dict, aliases: tuple[str, ...]) -> Event:
         starters=row["starters"],
         aliases=aliases,
         classes=tuple(json.loads(row["classes"] or "[]")),
+        date_known=bool(row.get("date_known", 1)),
     )
 
 

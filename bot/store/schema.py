@@ -256,6 +256,12 @@ def m007_pending_reports(db: Database) -> None:
                                   "created_at": str}, pk="token", not_null={"source", "text", "created_at"})
 
 
+@migrations()
+def m008_event_date_known(db: Database) -> None:
+    """Events first met in a report know their year, not their day."""
+    db["events"].add_column("date_known", int, not_null_default=1)
+
+
 def apply(db: Database) -> int:
     """Bring `db` to the current schema; returns how many migrations were applied."""
     pending = len(migrations.pending(db))

@@ -192,9 +192,10 @@ def save_source_facts(db: Database, bundle: EventBundle) -> ImportOutcome:
                    [series.id, series.name, series.short_name])
         created = db.execute(
             "INSERT OR IGNORE INTO events (id, series_id, name, date, timezone, venue, circuit_length_m, starters, "
-            "classes, source_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "classes, source_id, date_known) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [event.id, event.series_id, event.name, event.date.isoformat(), event.timezone, event.venue,
-             event.circuit_length_m, event.starters, json.dumps(list(event.classes)), bundle.sources[0].id],
+             event.circuit_length_m, event.starters, json.dumps(list(event.classes)), bundle.sources[0].id,
+             int(event.date_known)],
         ).rowcount
         if created:
             aliases = {normalise(a) for a in (event.name, event.id, *event.aliases)} - {""}

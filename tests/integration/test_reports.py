@@ -222,3 +222,11 @@ def test_odd_input_is_read_fast_and_invents_nothing(text, kinds):
         assert out.of("safety_car")[0].data["count"] == 1
     if kinds == {"event", "result"}:
         assert [f.data["driver"] for f in out.of("result")] == ["Marco Rossi", "Paul Martin"]
+
+
+def test_an_event_first_met_in_a_report_shows_its_year_not_a_made_up_day(cli):
+    assert cli("ingest", "report", str(REPORTS / "fr_gt4_nogaro.txt")).code == 0
+    shown = cli("results", "nogaro 2024", "--json").json()
+    assert shown["event"]["date"] is None and shown["event"]["year"] == 2024
+    assert "Nogaro · 2024" in cli("results", "nogaro 2024").out
+    assert cli("results", "lemans", "--json").json()["event"]["date"] == "2017-06-17"
