@@ -36,6 +36,7 @@ CLI_ONLY = {
     "demo": "Replay the Le Mans 2017 race through the real announcement path, on a fast clock",
     "dispatch": "Send what the outbox holds to the console channel, then exit",
     "ingest": "Read a race report (a file, a link or - for stdin) and store the facts it gives",
+    "timing": "Import an Al Kamel classification or lap analysis CSV into a known event's session",
 }
 
 
@@ -83,6 +84,10 @@ def build_parser(registry: Registry) -> argparse.ArgumentParser:
             sub.add_argument("source", metavar="FILE|URL|-", help="the report: a file, an http(s) link or - for stdin")
             sub.add_argument("--dry-run", action="store_true", help="show the facts without storing anything")
             sub.add_argument("--json", action="store_true", help="print the facts as JSON, with confidence and span")
+        if name == "timing":
+            sub.add_argument("file", metavar="FILE", help="an Al Kamel CSV: a classification or a lap analysis")
+            sub.add_argument("--event", required=True, help="the event it belongs to, e.g. lemans 2015")
+            sub.add_argument("--session", default="race", help="race (default), qualifying or practice")
         if name == "demo":
             sub.add_argument("--step", type=float, default=1.5, metavar="SECONDS",
                              help="seconds between the race's moments on the replay clock (default 1.5)")
@@ -157,6 +162,8 @@ def _dispatch(app: App, args: argparse.Namespace) -> int:
         return _import(app, args.files, args.json)
     if args.subcommand == "ingest":
         return _ingest(app, args)
+    if args.subcommand == "timing":
+        return _timing(app, args)
     if args.subcommand in ("run", "dispatch"):
         from bot.runner import run_bot, send_pending
 
@@ -224,6 +231,21 @@ def _ingest(app: App, args: argparse.Namespace) -> int:
     else:
         print(f"{report.where}: stored {outcome.results} results, {outcome.incidents} incidents and "
               f"{outcome.quotes} quotes for {outcome.event_id} (source {bundle.sources[0].id}).")
+    return EXIT_OK
+
+
+def _timing(app: App, args: argparse.Namespace) -> int:
+    from bot.sources.timing_import import TimingError, timing_bundle
+
+    try:
+        bundle = timing_bundle(app.queries, Path(args.file), args.event, args.session)
+    except (FileError, TimingError) as err:
+        print(clean(str(err)), file=sys.stderr)
+        print("Nothing was imported.", file=sys.stderr)
+        return EXIT_USER_ERROR
+    outcome = app.add_source_facts(bundle)
+    print(f"{args.file}: {outcome.results} results and {outcome.incidents} periods for {outcome.event_id} "
+          f"({bundle.sessions[0].kind}).")
     return EXIT_OK
 
 

@@ -151,3 +151,20 @@ def test_console_subcommand_reads_stdin(cli, monkeypatch):
 def test_no_subcommand_prints_help(cli):
     r = cli()
     assert r.code == 0 and "results" in r.out and "import" in r.out
+
+
+def test_timing_imports_an_al_kamel_classification_into_a_known_event(cli, app):
+    from tests.conftest import FIXTURES, dump
+
+    before = dump(app.db)
+    wrong = cli("timing", str(FIXTURES / "alkamel" / "classification.csv"), "--event", "nowhere 1999")
+    assert wrong.code == 1 and "No event 'nowhere 1999' is known" in wrong.err and dump(app.db) == before
+    done = cli("timing", str(FIXTURES / "alkamel" / "classification.csv"), "--event", "lemans")
+    assert done.code == 0, done.err
+    shown = cli("results", "lemans", "--json").json()  # timing outranks the event file
+    overall = [r for r in shown["results"] if r["classification"] == "overall"]
+    assert [r["driver"] for r in overall][:2] == ["Anna Martin / Bruno de Luca", "Carl Olsen / Dana Wu / Eli Ross"]
+    assert cli("timing", str(FIXTURES / "alkamel" / "lap_analysis.csv"), "--event", "lemans").code == 0
+    periods = cli("safetycar", "lemans", "--json").json()
+    assert [(p["kind"], p["start_lap"], p["end_lap"]) for p in periods["incidents"] if p["kind"] != "crash"] == [
+        ("safety_car", 3, 5), ("full_course_yellow", 6, 6)]
