@@ -37,6 +37,8 @@ CLI_ONLY = {
     "dispatch": "Send what the outbox holds to the console channel, then exit",
     "ingest": "Read a race report (a file, a link or - for stdin) and store the facts it gives",
     "timing": "Import an Al Kamel classification or lap analysis CSV into a known event's session",
+    "sources": "List the polled sources the config file declares, with their last poll and last error",
+    "poll": "Poll one source from the config file now, and store what it reads",
 }
 
 
@@ -88,6 +90,8 @@ def build_parser(registry: Registry) -> argparse.ArgumentParser:
             sub.add_argument("file", metavar="FILE", help="an Al Kamel CSV: a classification or a lap analysis")
             sub.add_argument("--event", required=True, help="the event it belongs to, e.g. lemans 2015")
             sub.add_argument("--session", default="race", help="race (default), qualifying or practice")
+        if name == "poll":
+            sub.add_argument("name", metavar="SOURCE", help="the source's name, as `pitboard sources` lists it")
         if name == "demo":
             sub.add_argument("--step", type=float, default=1.5, metavar="SECONDS",
                              help="seconds between the race's moments on the replay clock (default 1.5)")
@@ -164,6 +168,8 @@ def _dispatch(app: App, args: argparse.Namespace) -> int:
         return _ingest(app, args)
     if args.subcommand == "timing":
         return _timing(app, args)
+    if args.subcommand in ("sources", "poll"):
+        return _sources(app, args)
     if args.subcommand in ("run", "dispatch"):
         from bot.runner import run_bot, send_pending
 
@@ -231,6 +237,33 @@ def _ingest(app: App, args: argparse.Namespace) -> int:
     else:
         print(f"{report.where}: stored {outcome.results} results, {outcome.incidents} incidents and "
               f"{outcome.quotes} quotes for {outcome.event_id} (source {bundle.sources[0].id}).")
+    return EXIT_OK
+
+
+def _sources(app: App, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.runner import configured_sources
+    from bot.sources.polling import load_state
+
+    sources = configured_sources(app)
+    if args.subcommand == "sources":
+        if not sources:
+            print("No sources in the config file; declare them as [[sources]] (see config/pitboard.example.toml).")
+        for s in sources:
+            state = load_state(app.db, s.name)
+            print(f"{s.name}  {s.base_url} session {s.session_key} → {s.event} ({s.session_kind}); every "
+                  f"{s.interval:g} s, {s.live_interval:g} s live; last poll {state.last_poll or 'never'}; "
+                  f"{state.items} items; last error: {state.last_error or 'none'}")
+        return EXIT_OK
+    source = next((s for s in sources if s.name == args.name), None)
+    if source is None:
+        return _fail(f"No source {args.name!r} in the config file; `pitboard sources` lists them.")
+    stored = asyncio.run(source.poll(app))
+    state = load_state(app.db, source.name)
+    if state.last_error:
+        return _fail(f"{source.name}: {state.last_error}; it will be tried again later.")
+    print(f"{source.name}: {stored} facts stored.")
     return EXIT_OK
 
 

@@ -49,6 +49,20 @@ class ChannelPreset:
 
 
 @dataclass(frozen=True)
+class SourceSpec:
+    """A polled source declared in the config file ([[sources]])."""
+
+    name: str
+    kind: str  # openf1
+    url: str
+    event: str
+    session_key: int
+    session: str = "race"
+    interval: float = 60.0
+    live_interval: float = 5.0
+
+
+@dataclass(frozen=True)
 class Config:
     db_path: Path = DATA_DIR / "pitboard.db"
     events_dir: Path = DATA_DIR / "events"
@@ -57,6 +71,7 @@ class Config:
     timezone: str | None = None  # None: show times in each event's own zone
     digest_hour: int | None = 7  # UTC hour of the daily digest (for channels that opt in); None: never
     channels: tuple[ChannelPreset, ...] = ()
+    sources: tuple[SourceSpec, ...] = ()
     # The Bot API address before the token (a self-hosted server, or a test's fake).
     telegram_api_base_url: str | None = None
     # Facts from a report sent in a chat at or above this confidence publish at once;
@@ -165,7 +180,38 @@ def _apply_file(config: Config, path: Path) -> Config:
     presets = data.get("channels", [])
     if not isinstance(presets, list) or not all(isinstance(p, dict) for p in presets):
         raise ConfigError(f"{path}: channels must be written as [[channels]] tables; fix it or remove it.")
-    return replace(config, channels=tuple(_preset(p, f"{path}: channels[{i + 1}]") for i, p in enumerate(presets)))
+    config = replace(config, channels=tuple(_preset(p, f"{path}: channels[{i + 1}]") for i, p in enumerate(presets)))
+    sources = data.get("sources", [])
+    if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
+        raise ConfigError(f"{path}: sources must be written as [[sources]] tables; fix it or remove it.")
+    return replace(config, sources=tuple(_source(s, f"{path}: sources[{i + 1}]") for i, s in enumerate(sources)))
+
+
+def _source(data: dict, where: str) -> SourceSpec:
+    """One [[sources]] table, checked key by key."""
+    known = {"name", "kind", "url", "event", "session_key", "session", "interval", "live_interval"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r}; the keys are {', '.join(sorted(known))}.")
+    if data.get("kind") != "openf1":
+        raise ConfigError(f"{where}: kind must be \"openf1\" (the only polled feed so far); fix it.")
+    for key in ("name", "event"):
+        if not (isinstance(data.get(key), str) and data[key].strip()):
+            raise ConfigError(f"{where}: {key} must be text in quotes; fix it.")
+    url = _url(data.get("url"), f"{where}: url")
+    if not (isinstance(data.get("session_key"), int) and not isinstance(data["session_key"], bool)):
+        raise ConfigError(f"{where}: session_key must be the feed's session number, e.g. 9158; fix it.")
+    timing = {}
+    for key in ("interval", "live_interval"):
+        if key in data:
+            value = data[key]
+            if not (isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value <= 3600):
+                raise ConfigError(f"{where}: {key} must be seconds between 1 and 3600; fix it.")
+            timing[key] = float(value)
+    session = data.get("session", "race")
+    if session not in ("race", "qualifying", "practice"):
+        raise ConfigError(f"{where}: session must be race, qualifying or practice; fix it.")
+    return SourceSpec(data["name"].strip(), "openf1", url, data["event"].strip(), data["session_key"], session, **timing)
 
 
 def _preset(data: dict, where: str) -> ChannelPreset:

@@ -40,6 +40,14 @@ def platforms_for(app: App, env: dict) -> dict:
     return platforms or {"console": ConsolePlatform(sys.stdout)}
 
 
+def configured_sources(app: App) -> list:
+    """The polled sources the config file declares."""
+    from bot.sources.openf1_feed import OpenF1Source
+
+    return [OpenF1Source(s.name, s.url, s.session_key, s.event, s.session, s.interval, s.live_interval)
+            for s in app.config.sources]
+
+
 def ensure_console_channel(app: App):
     """The console channel, following everything unless it was told otherwise."""
     channel = app.channels.ensure("console", "console", "terminal")
@@ -118,7 +126,8 @@ async def _run(app: App, platforms: dict, secrets: list[str] = ()) -> int:
                 await _quietly(begun.stop())
             return 1
     folder = EventFolder(app.config.events_dir)
-    engine = Engine(app, platforms, polls=[(folder, 60.0, 10.0)])
+    polls = [(folder, 60.0, 10.0)] + [(s, s.interval, s.live_interval) for s in configured_sources(app)]
+    engine = Engine(app, platforms, polls=polls)
     engine.start()
     names = ", ".join(platforms)
     print(f"Pitboard is running on {app.config.db_path} ({names}). Ctrl-C stops.", file=sys.stderr, flush=True)

@@ -262,6 +262,13 @@ def m008_event_date_known(db: Database) -> None:
     db["events"].add_column("date_known", int, not_null_default=1)
 
 
+@migrations()
+def m009_source_state(db: Database) -> None:
+    """What each polled source remembers: validators, when it may poll again, what went wrong."""
+    db["source_state"].create({"name": str, "etags": str, "last_poll": str, "items": int, "last_error": str,
+                               "failures": int, "next_poll": float}, pk="name", defaults={"items": 0, "failures": 0})
+
+
 def apply(db: Database) -> int:
     """Bring `db` to the current schema; returns how many migrations were applied."""
     pending = len(migrations.pending(db))

@@ -204,6 +204,12 @@ def save_source_facts(db: Database, bundle: EventBundle) -> ImportOutcome:
         for s in bundle.sessions:
             db.execute("INSERT OR IGNORE INTO sessions (id, event_id, kind, name, status, day) VALUES (?, ?, ?, ?, ?, ?)",
                        [s.id, s.event_id, s.kind, s.name, s.status, _iso(s.day)])
+            # A live source may move a session on (scheduled → live → finished), never back.
+            db.execute(
+                "UPDATE sessions SET status = :status WHERE id = :id AND "
+                "(CASE status WHEN 'scheduled' THEN 0 WHEN 'live' THEN 1 WHEN 'finished' THEN 2 ELSE 3 END) < "
+                "(CASE :status WHEN 'scheduled' THEN 0 WHEN 'live' THEN 1 WHEN 'finished' THEN 2 ELSE 3 END)",
+                {"status": s.status, "id": s.id})
         _forget_own_facts(db, event.id, [src.id for src in bundle.sources])
         _insert_facts(db, bundle)
     return ImportOutcome(event.id, True, len(bundle.sessions), len(bundle.results), len(bundle.incidents),

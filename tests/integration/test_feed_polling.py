@@ -1,0 +1,233 @@
+"""Polling OpenF1 from a server on 127.0.0.1 that plays a race: each post once, in order;
+and a server that misbehaves (429, 500, garbage, truncated JSON) changes nothing."""
+import asyncio
+import json
+import time
+from datetime import date
+
+import pytest
+from aiohttp import web
+
+from bot.announce.dispatcher import Dispatcher
+from bot.app import build_app
+from bot.config import Config
+from bot.domain import Event, EventBundle, Series, Session, Source
+from bot.platforms.fake import FakePlatform
+from bot.sources.openf1_feed import OpenF1Source
+from bot.sources.polling import load_state
+from tests.conftest import dump
+
+
+def rc(lap, text, flag=None, minute=0):
+    return {"date": f"2026-03-29T05:{minute:02d}:00+00:00", "lap_number": lap, "message": text, "flag": flag,
+            "category": "Other", "session_key": 9000}
+
+
+class FakeOpenF1:
+    """Serves /v1/race_control and /v1/session_result with ETags; `mode` makes it misbehave."""
+
+    def __init__(self):
+        self.race_control, self.results, self.mode, self.requests = [], [], None, 0
+
+    async def handle(self, request):
+        self.requests += 1
+        if self.mode == "429":
+            return web.Response(status=429, headers={"Retry-After": "7"})
+        if self.mode == "500":
+            return web.Response(status=500, text="boom")
+        if self.mode == "garbage":
+            return web.Response(text="<html>maintenance</html>", content_type="text/html")
+        if self.mode == "truncated":
+            return web.Response(text='[{"lap_number": 3, "mess', content_type="application/json")
+        body = json.dumps(self.race_control if request.path.endswith("race_control") else self.results)
+        etag = f'"{hash(body) & 0xffffffff:x}"'
+        if request.headers.get("If-None-Match") == etag:
+            return web.Response(status=304)
+        return web.Response(text=body, content_type="application/json", headers={"ETag": etag})
+
+    async def stop(self):
+        await self.runner.cleanup()
+
+    async def start(self):
+        app = web.Application()
+        app.router.add_get("/v1/{what}", self.handle)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.base_url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/v1"
+        return self.base_url
+
+
+def f1_app(db_path):
+    """A store that knows the Japanese Grand Prix 2026 (race not started) and a channel
+    following everything."""
+    app = build_app(Config(db_path=db_path, seed_events=False))
+    series = Series("f1", "Formula 1")
+    event = Event("japanese-grand-prix-2026", "f1", "Japanese Grand Prix", date(2026, 3, 29), "Asia/Tokyo",
+                  aliases=("suzuka 2026",))
+    race = Session("japanese-grand-prix-2026/race", event.id, "race", "Race", status="scheduled")
+    app.store([EventBundle(series, event, (Source("f1-calendar", "event_file", "Calendar"),), (race,))], "calendar")
+    app.channels.subscribe(app.channels.ensure("fake", "fans").id, "all", "")
+    return app
+
+
+@pytest.fixture
+def f1(tmp_path):
+    app = f1_app(tmp_path / "feed.db")
+    yield app
+    app.close()
+
+
+def test_a_race_played_by_the_server_posts_safety_car_in_and_finish_once_each(f1):
+    server, fake = FakeOpenF1(), FakePlatform()
+
+    async def go():
+        base = await server.start()
+        source = OpenF1Source("openf1-suzuka", base, 9000, "suzuka 2026")
+        source.feed.min_gap = 0.0
+        dispatcher = Dispatcher(f1.db, {"fake": fake})
+
+        async def step():
+            await source.poll(f1)
+            await dispatcher.run_until_idle(poll=0.01)
+
+        server.race_control = [rc(1, "GREEN LIGHT - PIT EXIT OPEN", "GREEN", 1), rc(22, "SAFETY CAR DEPLOYED", None, 30)]
+        await step()
+        server.race_control.append(rc(27, "SAFETY CAR IN THIS LAP", None, 40))
+        await step()
+        await step()  # nothing new: the server answers 304
+        server.race_control += [rc(53, "CHEQUERED FLAG", "CHEQUERED", 90), rc(53, "SESSION FINISHED", None, 91)]
+        server.results = [{"position": 1, "driver_number": 12, "number_of_laps": 53, "duration": 5283.4,
+                           "gap_to_leader": 0},
+                          {"position": 2, "driver_number": 63, "number_of_laps": 53, "duration": 5286.0,
+                           "gap_to_leader": 2.6}]
+        await step()
+        await step()
+        await server.runner.cleanup()
+
+    asyncio.run(go())
+    titles = [m.title for m in fake.posts_to("fans")]
+    assert titles == ["Safety car — Japanese Grand Prix 2026", "Safety car in — Japanese Grand Prix 2026",
+                      "#12 wins — Japanese Grand Prix 2026"]
+    assert f1.queries.sessions("japanese-grand-prix-2026")[0].status == "finished"
+    assert load_state(f1.db, "openf1-suzuka").last_error is None
+
+
+@pytest.mark.parametrize("mode, says, wait", [("429", "429", 7.0), ("500", "500", 2.0),
+                                              ("garbage", "not JSON", 2.0), ("truncated", "not JSON", 2.0)])
+def test_a_misbehaving_server_changes_nothing_and_the_source_backs_off(f1, mode, says, wait):
+    server = FakeOpenF1()
+    before = dump(f1.db)
+
+    async def go():
+        base = await server.start()
+        source = OpenF1Source("openf1-suzuka", base, 9000, "suzuka 2026")
+        source.feed.min_gap = 0.0
+        server.mode = mode
+        assert await source.poll(f1) == 0
+        asked = server.requests
+        assert await source.poll(f1) == 0  # backing off: the server is not asked again yet
+        assert server.requests == asked
+        await server.runner.cleanup()
+
+    asyncio.run(go())
+    state = load_state(f1.db, "openf1-suzuka")
+    assert says in state.last_error and state.failures == 1
+    after = dump(f1.db)
+    del after["source_state"]
+    assert after == {k: v for k, v in before.items() if k != "source_state"}
+    assert wait - 1 <= state.next_poll - time.time() <= wait + 1
+
+
+def test_pitboard_run_polls_the_configured_feed_and_posts_the_race_once_each(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    from tests.e2e.loop_thread import LoopThread, wait
+
+    db_path = tmp_path / "run.db"
+    f1_app(db_path).close()
+    server = FakeOpenF1()
+    server.race_control = [rc(22, "SAFETY CAR DEPLOYED", None, 30)]
+    with LoopThread(server) as loop:
+        (tmp_path / "events").mkdir()
+        config = tmp_path / "pitboard.toml"
+        config.write_text(f"""[database]
+events_dir = "events"
+seed_events = false
+
+[[sources]]
+name = "openf1-suzuka"
+kind = "openf1"
+url = "{server.base_url}"
+session_key = 9000
+event = "suzuka 2026"
+interval = 1
+live_interval = 1
+""", encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_BOT_TOKEN", "TELEGRAM_BOT_TOKEN")}
+        env.update(PITBOARD_DB=str(db_path), PITBOARD_CONFIG=str(config), PYTHONPATH=str(ROOT))
+        proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=env, cwd=ROOT)
+        out = b""
+        try:
+            os.set_blocking(proc.stdout.fileno(), False)
+
+            def seen(text):
+                nonlocal out
+                out += proc.stdout.read() or b""
+                return text.encode() in out
+
+            wait(lambda: seen("Safety car — Japanese Grand Prix 2026"), "the safety-car post", 30)
+
+            def finish_race():
+                server.race_control += [rc(27, "SAFETY CAR IN THIS LAP", None, 40),
+                                        rc(53, "CHEQUERED FLAG", "CHEQUERED", 90)]
+                server.results = [{"position": 1, "driver_number": 12, "number_of_laps": 53, "duration": 5283.4,
+                                   "gap_to_leader": 0}]
+            loop.call(finish_race)
+            wait(lambda: seen("#12 wins"), "the finish post", 30)
+            time.sleep(2.5)  # more polls: a double would show up by now
+            seen("")
+            proc.send_signal(signal.SIGTERM)
+            rest, err = proc.communicate(timeout=20)
+            out += rest or b""
+        finally:
+            proc.kill()
+    text = out.decode()
+    titles = [line for line in text.splitlines() if "Japanese Grand Prix 2026" in line and "—" in line]
+    assert titles == ["Safety car — Japanese Grand Prix 2026", "Safety car in — Japanese Grand Prix 2026",
+                      "#12 wins — Japanese Grand Prix 2026"]
+    assert proc.returncode == 0, err.decode()
+
+
+def test_sources_and_poll_on_the_command_line(tmp_path, capsys, monkeypatch):
+    from bot.cli import main
+
+    db_path = tmp_path / "cli.db"
+    f1_app(db_path).close()
+    server = FakeOpenF1()
+    server.race_control = [rc(22, "SAFETY CAR DEPLOYED", None, 30)]
+
+    async def serve_and_run():
+        base = await server.start()
+        config = tmp_path / "pitboard.toml"
+        config.write_text(f'[[sources]]\nname = "f"\nkind = "openf1"\nurl = "{base}"\nsession_key = 9000\n'
+                          f'event = "suzuka 2026"\n', encoding="utf-8")
+        monkeypatch.setenv("PITBOARD_DB", str(db_path))
+        monkeypatch.setenv("PITBOARD_CONFIG", str(config))
+        # The CLI runs its own event loop; run it in a thread so the server keeps serving here.
+        codes = [await asyncio.to_thread(main, ["poll", "f"]), await asyncio.to_thread(main, ["poll", "nope"]),
+                 await asyncio.to_thread(main, ["sources"])]
+        await server.stop()
+        return codes
+
+    codes = asyncio.run(serve_and_run())
+    captured = capsys.readouterr()
+    assert codes == [0, 1, 0]
+    assert "f: 1 facts stored." in captured.out and "No source 'nope'" in captured.err
+    assert "last error: none" in captured.out and "1 items" in captured.out
