@@ -7,6 +7,7 @@ commands, `/command args` parsing or CLI subcommands; handlers return a Message.
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -58,6 +59,19 @@ class Context:
     channel: Channel | None = None  # where the command was typed, when in a channel
     channels: Channels | None = None  # for the admin commands that change what a channel follows
     reports: Any = None  # the report desk (bot.reports.review.ReportDesk), for /ingest and /confirm
+
+
+def menu_text(text: str, limit: int) -> str:
+    """A command or option description for a platform's menu: the help's first sentence
+    (an "e.g." does not end it, nor a colon inside brackets), cut between words to `limit`."""
+    first = re.split(r"(?<!e\.g)(?<!\bex)\.\s+(?=[A-ZÀ-Þ])", text.strip())[0].strip().rstrip(".")
+    colon = first.find(": ")
+    if colon > 0 and "(" not in first[:colon]:  # "Show X: details" -> "Show X"
+        first = first[:colon].rstrip()
+    first = first or text.strip() or "—"
+    if len(first) <= limit:
+        return first
+    return first[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 Handler = Callable[..., Message]

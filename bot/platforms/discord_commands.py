@@ -11,13 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from datetime import datetime, timezone
 
 import discord
 
 from bot.app import App
-from bot.commands.registry import Command, Param
+from bot.commands.registry import Command, Param, menu_text
 from bot.i18n import LANGUAGES, Lang
 from bot.messages import Message
 from bot.render.discord_embeds import DiscordPost, render_discord
@@ -31,16 +30,8 @@ NO_MENTIONS = discord.AllowedMentions.none()
 
 
 def _describe(text: str) -> str:
-    """A description within Discord's 1–100 characters: the help's first sentence (an
-    "e.g." does not end it), cut between words if it is still too long."""
-    first = re.split(r"(?<!e\.g)(?<!\bex)\.\s+(?=[A-ZÀ-Þ])", text.strip())[0].strip().rstrip(".")
-    colon = first.find(": ")
-    if colon > 0 and "(" not in first[:colon]:  # "Show X: details" -> "Show X"; not inside brackets
-        first = first[:colon].rstrip()
-    first = first or text.strip() or "—"
-    if len(first) <= 100:
-        return first
-    return first[:99].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    """A description within Discord's 1–100 characters."""
+    return menu_text(text, 100)
 
 
 def _option(p: Param) -> dict:

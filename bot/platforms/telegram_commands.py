@@ -18,6 +18,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.app import App
+from bot.commands.registry import menu_text
 from bot.i18n import LANGUAGES, Lang
 from bot.messages import Message, QuoteBlock, error_message
 from bot.render.telegram_html import render_telegram
@@ -50,7 +51,8 @@ class TelegramCommands:
         bot = self.application.bot
         for code in LANGUAGES:
             lang = Lang(code)
-            commands = [BotCommand(c.name, _short(lang.command_help(c.name, c.summary))) for c in self.app.registry]
+            commands = [BotCommand(c.name, menu_text(lang.command_help(c.name, c.summary), 256))
+                        for c in self.app.registry]
             await bot.set_my_commands(commands, language_code=None if code == "en" else code)
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -242,12 +244,6 @@ class TelegramCommands:
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A failed reply is logged, never fatal; the next message is answered as usual."""
         log.warning("Telegram: handling an update failed: %s", context.error)
-
-
-def _short(help_text: str) -> str:
-    """A menu description: the help's first sentence, within Telegram's 3–256 characters."""
-    first = help_text.split(". ")[0].split(":")[0].strip().rstrip(".")
-    return (first if len(first) >= 3 else help_text)[:256]
 
 
 def _user_lang(user) -> str | None:

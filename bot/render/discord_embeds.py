@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from bot.messages import Fields, Message, QuoteBlock, Table, Text
 from bot.render.text import capped_table, clean, render_table
 
-TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER = 256, 4096, 25, 256, 1024, 2048
+TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE = 256, 4096, 25, 256, 1024
 EMBEDS_PER_MESSAGE, CHARS_PER_MESSAGE, CONTENT = 10, 6000, 2000
 COLOUR = 0xD5001C
 FOOTER_CAP = 1000  # our footers are a line or two; capped so every embed fits a message

@@ -4,17 +4,17 @@ import asyncio
 import json
 import re
 from contextlib import asynccontextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
-from bot.announce.engine import Engine
 from bot.app import build_app
 from bot.config import Config
-from bot.domain import Event, EventBundle, Quote, Result, Series, Session, Source
+from bot.domain import EventBundle, Session
 from bot.platforms.discord_bot import DiscordPlatform
 from bot.sources.event_file import load_event_file
 from bot.sources.replay import replay_stages
 from tests.conftest import FIXTURES, LE_MANS_FILE
 from tests.e2e.fake_discord import ADMIN, DELETED, FAN, NEWS, TEXT, FakeDiscord
+from tests.e2e.harness import race_bundle, running
 
 TOP_TEN = ["Dan Cammish", "Dino Zamparelli", "Alessio Rovera", "Ayhancan Güven", "Tom Oliphant", "Joffrey de Narda",
            "Valentin Hasse-Clot", "Philipp Morin", "Vincent Beltoise", "Euan McKay"]
@@ -27,14 +27,10 @@ async def discord_bot(tmp_path, seed=True, fake=None):
         await fake.start()
     app = build_app(Config(db_path=tmp_path / "discord.db", seed_events=seed))
     platform = DiscordPlatform(app, fake.token, fake.api_base_url, fake.gateway_url)
-    engine = Engine(app, {"discord": platform})
-    await platform.start()
-    engine.start()
     try:
-        yield fake, app
+        async with running(app, "discord", platform):
+            yield fake, app
     finally:
-        await engine.shutdown()
-        await platform.stop()
         app.close()
 
 
@@ -181,16 +177,11 @@ def test_a_429_is_waited_out_and_a_deleted_channel_pauses_its_subscription(tmp_p
 
 
 def hostile_bundle() -> EventBundle:
-    series = Series("hostile-cup", "Hostile Cup")
-    source = Source("hostile/timing", "timing", "Timing")
-    event = Event("hostile-cup-2026", series.id, "Hostile Cup", date(2026, 5, 1), "UTC", aliases=("hostile",))
-    race = Session("hostile-cup-2026/race", event.id, "race", "Race", status="final", day=date(2026, 5, 1))
     start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=2)
-    later = Session("hostile-cup-2026/qualifying-2", event.id, "qualifying", "Qualifying", day=start.date(),
+    later = Session("hostile-cup-2026/qualifying-2", "hostile-cup-2026", "qualifying", "Qualifying", day=start.date(),
                     start=start, end=start + timedelta(hours=1))
-    results = (Result(race.id, "", 1, ("**Bold** `code` ||hidden||",), source_id=source.id),)
-    quotes = (Quote(event.id, 1, "**Bold**", "@everyone look at this <@&123> ping", "en", "winner", source_id=source.id),)
-    return EventBundle(series, event, (source,), (race, later), results, (), quotes)
+    return race_bundle("hostile-cup", "Hostile Cup", [("**Bold** `code` ||hidden||",)],
+                       quotes=[("**Bold**", "@everyone look at this <@&123> ping")], more_sessions=(later,))
 
 
 def test_hostile_text_pings_nobody_and_session_times_are_discord_timestamps(tmp_path):

@@ -7,18 +7,17 @@ import subprocess
 import sys
 import time
 from contextlib import asynccontextmanager
-from datetime import date
 from html.parser import HTMLParser
 
-from bot.announce.engine import Engine
 from bot.app import build_app
 from bot.config import Config
-from bot.domain import Event, EventBundle, Quote, Result, Series, Session, Source
+from bot.domain import EventBundle
 from bot.platforms.telegram_bot import TelegramPlatform
 from bot.sources.event_file import load_event_file
 from bot.sources.replay import replay_stages
 from tests.conftest import FIXTURES, LE_MANS_FILE, RACE_TITLES, ROOT
 from tests.e2e.fake_telegram import FakeTelegram
+from tests.e2e.harness import race_bundle, running
 from tests.e2e.loop_thread import LoopThread, wait
 
 PRIVATE, GROUP, SUPERGROUP, CHANNEL = 7, -500, -1001500, -1002600
@@ -47,14 +46,10 @@ async def telegram(tmp_path, seed=True):
     fake.chat(CHANNEL, "channel", "Pitboard news")
     app = build_app(Config(db_path=tmp_path / "telegram.db", seed_events=seed))
     platform = TelegramPlatform(app, fake.token, base, poll_timeout=1)
-    engine = Engine(app, {"telegram": platform})
-    await platform.start()
-    engine.start()
     try:
-        yield fake, app
+        async with running(app, "telegram", platform):
+            yield fake, app
     finally:
-        await engine.shutdown()
-        await platform.stop()
         await fake.stop()
         app.close()
 
@@ -159,15 +154,9 @@ def test_a_broadcast_channel_subscribes_and_receives_announcements(tmp_path):
 
 
 def hostile_bundle() -> EventBundle:
-    series = Series("hostile-cup", "Hostile Cup")
-    source = Source("hostile/timing", "timing", "Timing")
-    event = Event("hostile-cup-2026", series.id, "Hostile <Cup>", date(2026, 5, 1), "UTC", aliases=("hostile",))
-    race = Session("hostile-cup-2026/race", event.id, "race", "Race", status="final", day=date(2026, 5, 1))
     names = ["<b>Bold</b>", "Tom & Jerry", "</code><pre>"]
-    results = tuple(Result(race.id, "", i, (name,), source_id=source.id) for i, name in enumerate(names, 1))
-    quotes = tuple(Quote(event.id, i, names[i % 3], f"Quote {i}: @everyone <i>look</i> & see", "en", "winner",
-                         source_id=source.id) for i in range(1, 8))
-    return EventBundle(series, event, (source,), (race,), results, (), quotes)
+    quotes = [(names[i % 3], f"Quote {i}: @everyone <i>look</i> & see") for i in range(1, 8)]
+    return race_bundle("hostile-cup", "Hostile <Cup>", [(n,) for n in names], quotes=quotes)
 
 
 def test_hostile_names_are_shown_literally_and_quotes_page_with_buttons(tmp_path):
@@ -320,13 +309,8 @@ def test_a_long_post_interrupted_halfway_is_finished_without_doubling_its_first_
 
 
 def long_race() -> EventBundle:
-    series = Series("big-cup", "Big Cup")
-    source = Source("big/timing", "timing", "Timing")
-    event = Event("big-cup-2026", series.id, "Big Cup", date(2026, 5, 1), "UTC", aliases=("big",))
-    race = Session("big-cup-2026/race", event.id, "race", "Race", status="finished", day=date(2026, 5, 1))
-    results = tuple(Result(race.id, "", i, (f"Driver {i:03d}",), team=f"Team number {i % 9}", laps=40,
-                           source_id=source.id) for i in range(1, 301))
-    return EventBundle(series, event, (source,), (race,), results)
+    return race_bundle("big-cup", "Big Cup", [(f"Driver {i:03d}",) for i in range(1, 301)], status="finished",
+                       team="Team number 1", laps=40)
 
 
 def test_a_correction_of_another_length_adds_or_removes_messages(tmp_path):
