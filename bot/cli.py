@@ -252,17 +252,19 @@ def _sources(app: App, args: argparse.Namespace) -> int:
             print("No sources in the config file; declare them as [[sources]] (see config/pitboard.example.toml).")
         for s in sources:
             state = load_state(app.db, s.name)
-            print(f"{s.name}  {s.base_url} session {s.session_key} → {s.event} ({s.session_kind}); every "
-                  f"{s.interval:g} s, {s.live_interval:g} s live; last poll {state.last_poll or 'never'}; "
-                  f"{state.items} items; last error: {state.last_error or 'none'}")
+            print(f"{s.name}  {s.describe()}; every {s.interval:g} s, {s.live_interval:g} s live; "
+                  f"last poll {state.last_poll or 'never'}; {state.items} items; "
+                  f"last error: {state.last_error or 'none'}")
         return EXIT_OK
     source = next((s for s in sources if s.name == args.name), None)
     if source is None:
         return _fail(f"No source {args.name!r} in the config file; `pitboard sources` lists them.")
-    stored = asyncio.run(source.poll(app))
+    stored = asyncio.run(source.poll(app, force=True))
     state = load_state(app.db, source.name)
+    if state.failures:
+        return _fail(f"{source.name}: {state.last_error}; `pitboard run` will try again later.")
     if state.last_error:
-        return _fail(f"{source.name}: {state.last_error}; it will be tried again later.")
+        return _fail(f"{source.name}: stored {stored} facts, but {state.last_error}")
     print(f"{source.name}: {stored} facts stored.")
     return EXIT_OK
 

@@ -53,13 +53,26 @@ class SourceSpec:
     """A polled source declared in the config file ([[sources]])."""
 
     name: str
-    kind: str  # openf1
-    url: str
-    event: str
-    session_key: int
+    kind: str  # openf1, jolpica, alkamel or rss
+    url: str | None = None
+    event: str | None = None  # the event it feeds (all kinds but rss)
+    session_key: int | None = None  # openf1
     session: str = "race"
     interval: float = 60.0
     live_interval: float = 5.0
+    season: str = "current"  # jolpica
+    round: str = "last"  # jolpica
+    path: Path | None = None  # alkamel: a folder to watch, or one file
+
+
+# Kind -> (keys it needs, keys it may have, default interval, default live interval).
+SOURCE_KINDS = {
+    "openf1": ({"url", "event", "session_key"}, {"session"}, 60.0, 5.0),
+    "jolpica": ({"event"}, {"url", "season", "round", "session"}, 600.0, 60.0),
+    "alkamel": ({"event"}, {"url", "path", "session"}, 60.0, 15.0),
+    "rss": ({"url"}, set(), 900.0, 300.0),
+}
+JOLPICA_URL = "https://api.jolpi.ca/ergast/f1"
 
 
 @dataclass(frozen=True)
@@ -184,34 +197,66 @@ def _apply_file(config: Config, path: Path) -> Config:
     sources = data.get("sources", [])
     if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
         raise ConfigError(f"{path}: sources must be written as [[sources]] tables; fix it or remove it.")
-    return replace(config, sources=tuple(_source(s, f"{path}: sources[{i + 1}]") for i, s in enumerate(sources)))
+    specs = tuple(_source(s, f"{path}: sources[{i + 1}]", base) for i, s in enumerate(sources))
+    names = [s.name for s in specs]
+    twice = next((n for n in names if names.count(n) > 1), None)
+    if twice:
+        raise ConfigError(f"{path}: two sources are named {twice!r}; give each its own name.")
+    return replace(config, sources=specs)
 
 
-def _source(data: dict, where: str) -> SourceSpec:
-    """One [[sources]] table, checked key by key."""
-    known = {"name", "kind", "url", "event", "session_key", "session", "interval", "live_interval"}
+def _source(data: dict, where: str, base: Path) -> SourceSpec:
+    """One [[sources]] table, checked key by key for its kind."""
+    kind = data.get("kind")
+    if kind not in SOURCE_KINDS:
+        raise ConfigError(f"{where}: kind must be one of {', '.join(SOURCE_KINDS)}; fix it.")
+    needed, optional, interval, live_interval = SOURCE_KINDS[kind]
+    known = {"name", "kind", "interval", "live_interval"} | needed | optional
     unknown = sorted(set(data) - known)
     if unknown:
-        raise ConfigError(f"{where}: unknown key {unknown[0]!r}; the keys are {', '.join(sorted(known))}.")
-    if data.get("kind") != "openf1":
-        raise ConfigError(f"{where}: kind must be \"openf1\" (the only polled feed so far); fix it.")
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} for a {kind} source; its keys are "
+                          f"{', '.join(sorted(known))}.")
+    missing = sorted(needed - set(data))
+    if missing:
+        raise ConfigError(f"{where}: a {kind} source needs {missing[0]!r}; add it.")
     for key in ("name", "event"):
-        if not (isinstance(data.get(key), str) and data[key].strip()):
+        if key in known and key in data and not (isinstance(data[key], str) and data[key].strip()):
             raise ConfigError(f"{where}: {key} must be text in quotes; fix it.")
-    url = _url(data.get("url"), f"{where}: url")
-    if not (isinstance(data.get("session_key"), int) and not isinstance(data["session_key"], bool)):
-        raise ConfigError(f"{where}: session_key must be the feed's session number, e.g. 9158; fix it.")
-    timing = {}
+    if not (isinstance(data.get("name"), str) and data["name"].strip()):
+        raise ConfigError(f"{where}: name must be text in quotes; fix it.")
+    spec: dict = {"interval": interval, "live_interval": live_interval}
+    if "url" in data:
+        spec["url"] = _url(data["url"], f"{where}: url")
+    elif kind == "jolpica":
+        spec["url"] = JOLPICA_URL
+    if "session_key" in data:
+        if not (isinstance(data["session_key"], int) and not isinstance(data["session_key"], bool)):
+            raise ConfigError(f"{where}: session_key must be the feed's session number, e.g. 9158; fix it.")
+        spec["session_key"] = data["session_key"]
+    for key, word in (("season", "current"), ("round", "last")):
+        if key in data:
+            value = data[key]
+            if not ((isinstance(value, int) and not isinstance(value, bool) and value > 0) or value == word):
+                raise ConfigError(f"{where}: {key} must be a number or \"{word}\"; fix it.")
+            spec[key] = str(value)
+    if "path" in data:
+        if not (isinstance(data["path"], str) and data["path"].strip()):
+            raise ConfigError(f"{where}: path must be a folder or file path in quotes; fix it.")
+        spec["path"] = (base / data["path"]).resolve()
+    if kind == "alkamel" and ("path" in data) == ("url" in data):
+        raise ConfigError(f"{where}: an alkamel source reads a path (a folder or a file) or a url; give one of them.")
     for key in ("interval", "live_interval"):
         if key in data:
             value = data[key]
             if not (isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value <= 3600):
                 raise ConfigError(f"{where}: {key} must be seconds between 1 and 3600; fix it.")
-            timing[key] = float(value)
+            spec[key] = float(value)
     session = data.get("session", "race")
-    if session not in ("race", "qualifying", "practice"):
-        raise ConfigError(f"{where}: session must be race, qualifying or practice; fix it.")
-    return SourceSpec(data["name"].strip(), "openf1", url, data["event"].strip(), data["session_key"], session, **timing)
+    allowed = ("race", "qualifying") if kind == "jolpica" else ("race", "qualifying", "practice")
+    if session not in allowed:
+        raise ConfigError(f"{where}: session must be {' or '.join(allowed)}; fix it.")
+    event = data["event"].strip() if "event" in data else None
+    return SourceSpec(data["name"].strip(), kind, event=event, session=session, **spec)
 
 
 def _preset(data: dict, where: str) -> ChannelPreset:

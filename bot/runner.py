@@ -41,11 +41,24 @@ def platforms_for(app: App, env: dict) -> dict:
 
 
 def configured_sources(app: App) -> list:
-    """The polled sources the config file declares."""
+    """The polled sources the config file declares, one object per [[sources]] table."""
+    from bot.sources.alkamel_feed import AlKamelSource
+    from bot.sources.jolpica_feed import JolpicaSource
     from bot.sources.openf1_feed import OpenF1Source
+    from bot.sources.rss_feed import RssSource
 
-    return [OpenF1Source(s.name, s.url, s.session_key, s.event, s.session, s.interval, s.live_interval)
-            for s in app.config.sources]
+    def build(s):
+        """The source object for one [[sources]] table."""
+        timing = {"interval": s.interval, "live_interval": s.live_interval}
+        if s.kind == "openf1":
+            return OpenF1Source(s.name, s.url, s.session_key, s.event, s.session, **timing)
+        if s.kind == "jolpica":
+            return JolpicaSource(s.name, s.url, s.season, s.round, s.event, s.session, **timing)
+        if s.kind == "alkamel":
+            return AlKamelSource(s.name, s.event, s.session, path=s.path, url=s.url, **timing)
+        return RssSource(s.name, s.url, **timing)
+
+    return [build(s) for s in app.config.sources]
 
 
 def ensure_console_channel(app: App):

@@ -117,3 +117,20 @@ def neutralisations(text: str, name: str, session_id: str, source_id: str) -> li
         incidents.append(Incident(session_id, len(incidents) + 1, kind, start_lap=run[0][0], end_lap=end,
                                   source_id=source_id, ended=True))
     return incidents
+
+
+def chequered(text: str, name: str) -> bool:
+    """Whether the lap analysis shows the finish flag (FF): the race is over."""
+    table = rows(text, name)
+    return bool(table) and any(row.get("FLAG_AT_FL", "").strip().upper() == "FF" for row in table)
+
+
+def kind_of(text: str) -> str | None:
+    """"classification", "laps" (a lap analysis with flags) or None (any other timing file:
+    weather, pit stops, an old lap analysis without flags)."""
+    header = {c.strip().upper() for c in text.lstrip("\ufeff").split("\n", 1)[0].split(";")}
+    if "FLAG_AT_FL" in header:
+        return "laps"
+    if {"POSITION", "NUMBER"} <= header:
+        return "classification"
+    return None

@@ -1,6 +1,8 @@
 """Jolpica-F1 (Ergast-compatible JSON): a round's race results and qualifying to facts."""
 from __future__ import annotations
 
+from datetime import date
+
 from bot.domain import OVERALL, Result
 from bot.laptime import LapTimeError, parse_lap_time
 from bot.sources.fields import FileError
@@ -50,3 +52,18 @@ def qualifying(data: dict, name: str, session_id: str, source_id: str) -> list[R
                           team=row.get("Constructor", {}).get("name"), best_lap_ms=min(times) if times else None,
                           source_id=source_id))
     return out
+
+
+def race_day(data: object) -> date | None:
+    """The day of the round the answer is about; None while the round has no results yet.
+    An answer that is not Jolpica's shape at all raises FileError."""
+    if not (isinstance(data, dict) and isinstance(data.get("MRData"), dict)
+            and isinstance(data["MRData"].get("RaceTable"), dict)):
+        raise FileError("answer", "MRData.RaceTable", "is missing: not a Jolpica (Ergast) answer")
+    races = data["MRData"]["RaceTable"].get("Races") or []
+    if not races:
+        return None
+    try:
+        return date.fromisoformat(str(races[0].get("date")))
+    except ValueError:
+        raise FileError("answer", "Races[0].date", "is not a date such as 2022-03-27") from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain import OVERALL, Incident, Result
+from bot.reports.names import tidy
 
 _STARTS = {"SAFETY CAR DEPLOYED": "safety_car", "VIRTUAL SAFETY CAR DEPLOYED": "virtual_safety_car"}
 _ENDS = {"SAFETY CAR IN THIS LAP": "safety_car", "VIRTUAL SAFETY CAR ENDING": "virtual_safety_car"}
@@ -82,3 +83,16 @@ def starting_grid(rows: list[dict], session_id: str, source_id: str, names: dict
                    best_lap_ms=round(r["lap_duration"] * 1000) if isinstance(r.get("lap_duration"), (int, float)) else None,
                    source_id=source_id)
             for r in sorted((r for r in rows if isinstance(r, dict) and r.get("position")), key=lambda r: r["position"])]
+
+
+def driver_names(rows: list[dict]) -> dict[int, str]:
+    """Car number to driver name, from `/v1/drivers` ("Max VERSTAPPEN" becomes "Max Verstappen")."""
+    names = {}
+    for row in rows:
+        if not isinstance(row, dict) or not isinstance(row.get("driver_number"), int):
+            continue
+        first, last = str(row.get("first_name") or "").strip(), str(row.get("last_name") or "").strip()
+        full = f"{first} {last}".strip() or tidy(str(row.get("full_name") or ""))
+        if full:
+            names[row["driver_number"]] = full
+    return names

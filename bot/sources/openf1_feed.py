@@ -1,20 +1,24 @@
-"""OpenF1 polled live: race control and the result of one session, into one event's race.
+"""OpenF1 polled live: race control, the drivers and the result of one session, into one
+event's session.
 
-Each poll reads `/race_control` and `/session_result` for the session key (the grid too for
-qualifying), turns them into facts with bot.sources.openf1, and stores them as the feed's
-source (priority 80). The chequered flag (or SESSION FINISHED) marks the session finished,
-which makes the finish post once; the safety car's deployment and return each make theirs.
+Each poll reads `/race_control`, `/drivers` and `/session_result` for the session key (for a
+qualifying session `/starting_grid` too, which holds the pole), turns them into facts with
+bot.sources.openf1, and stores them as the feed's source (priority 80). The chequered flag
+(or SESSION FINISHED) marks the session finished, which makes the finish post once; the
+safety car's deployment and return each make theirs. Requests stay inside OpenF1's 30 per
+10 s, and unchanged documents cost a 304.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.domain import EventBundle, Session, Source
+from bot.domain import Source
 from bot.sources import openf1
 from bot.sources.event_file import DEFAULT_PRIORITY
-from bot.sources.polling import FeedError, JsonFeed, guarded_poll
+from bot.sources.polling import FeedError, HttpFeed, RateLimit, guarded_poll
+from bot.sources.target import TargetError, find_target
 
-OPENF1_GAP = 10.0 / 30  # 30 requests per 10 seconds
+OPENF1_LIMIT = (30, 10.0)  # 30 requests per 10 seconds
 
 
 @dataclass
@@ -26,35 +30,48 @@ class OpenF1Source:
     session_kind: str = "race"
     interval: float = 60.0
     live_interval: float = 5.0
-    feed: JsonFeed = field(default_factory=lambda: JsonFeed(OPENF1_GAP))
+    feed: HttpFeed = field(default_factory=lambda: HttpFeed(RateLimit(OPENF1_LIMIT)))
 
-    async def poll(self, app) -> int:
+    def describe(self) -> str:
+        """What it reads and what it feeds, for `pitboard sources`."""
+        return f"OpenF1 {self.base_url} session {self.session_key} → {self.event} ({self.session_kind})"
+
+    async def poll(self, app, force: bool = False) -> int:
         """Read the session's feeds and store what changed; returns the facts stored."""
-        return await guarded_poll(app.db, self.name, lambda state: self._read(app, state))
+        return await guarded_poll(app.db, self.name, lambda state: self._read(app, state), force=force)
+
+    async def _list(self, what: str, state) -> tuple[list, bool]:
+        base = self.base_url.rstrip("/")
+        data, changed = await self.feed.get(f"{base}/{what}?session_key={self.session_key}", state)
+        if data is not None and not isinstance(data, list):
+            raise FeedError(f"{self.name}: /{what} should be a list of records, not {type(data).__name__}")
+        return data or [], changed
 
     async def _read(self, app, state) -> int:
-        base = self.base_url.rstrip("/")
-        control, changed = await self.feed.get(f"{base}/race_control?session_key={self.session_key}", state)
-        result, changed_too = await self.feed.get(f"{base}/session_result?session_key={self.session_key}", state)
-        if not (changed or changed_too):
+        # Everything is read before anything is stored: a failure halfway stores nothing.
+        control, changed = await self._list("race_control", state)
+        drivers, drivers_changed = await self._list("drivers", state)
+        result, result_changed = await self._list("session_result", state)
+        grid, grid_changed = ([], False)
+        if self.session_kind == "qualifying":
+            grid, grid_changed = await self._list("starting_grid", state)
+        if not (changed or drivers_changed or result_changed or grid_changed):
             return 0  # nothing changed since the last poll
-        for data in (control, result):
-            if data is not None and not isinstance(data, list):
-                raise FeedError(f"{self.name}: expected a list of records, got {type(data).__name__}")
-        found = app.queries.find_event(self.event)
-        event = app.queries.event(found.event_id) if found.event_id else None
-        if event is None:
-            raise FeedError(f"{self.name}: no event {self.event!r} in the store; import its event file")
-        session = next((s for s in app.queries.sessions(event.id) if s.kind == self.session_kind), None)
-        session_id = session.id if session else f"{event.id}/{self.session_kind}"
+        try:
+            target = find_target(app.queries, self.event, self.session_kind)
+        except TargetError as err:
+            raise FeedError(f"{self.name}: {err}") from None
+        base = self.base_url.rstrip("/")
         source = Source(f"openf1-{self.session_key}", "feed", f"OpenF1 session {self.session_key}",
                         f"{base}/race_control?session_key={self.session_key}", None, DEFAULT_PRIORITY["feed"])
-        rc = openf1.race_control(control or [], session_id, source.id)
-        results = openf1.session_result(result or [], session_id, source.id) if rc.finished else []
-        status = "finished" if rc.finished else "live"
-        stored = Session(session_id, event.id, self.session_kind, session.name if session else self.session_kind.capitalize(),
-                         status=status, day=event.date)
-        bundle = EventBundle(app.queries.series(event.series_id), event, (source,), (stored,), tuple(results),
-                             rc.incidents)
-        outcome = app.add_source_facts(bundle)
+        names = openf1.driver_names(drivers)
+        sid = target.session.id
+        rc = openf1.race_control(control, sid, source.id)
+        results = []
+        if rc.finished:
+            # The grid names the pole even when session_result is late; both are the same order.
+            results = (openf1.starting_grid(grid, sid, source.id, names) if grid else []) or \
+                openf1.session_result(result, sid, source.id, names)
+        outcome = app.add_source_facts(target.bundle(source, "finished" if rc.finished else "live", results,
+                                                     rc.incidents))
         return outcome.results + outcome.incidents

@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -24,9 +25,9 @@ MAX_BODY = 20_000_000
 class FeedError(Exception):
     """A poll that must be retried later; `retry_after` when the server said when."""
 
-    def __init__(self, reason: str, retry_after: float | None = None):
+    def __init__(self, reason: str, retry_after: float | None = None, status: int | None = None):
         super().__init__(reason)
-        self.reason, self.retry_after = reason, retry_after
+        self.reason, self.retry_after, self.status = reason, retry_after, status
 
 
 @dataclass
@@ -56,26 +57,57 @@ def save_state(db, state: SourceState) -> None:
                                "last_error": state.last_error, "last_poll": state.last_poll}, pk="name")
 
 
-class JsonFeed:
-    """GETs JSON documents with conditional requests and a minimum spacing between them.
-    The last body of each URL is kept with its ETag, so a 304 still yields the document
-    (after a restart the first request is unconditional)."""
+class RateLimit:
+    """At most `count` requests in any `seconds`, for each (count, seconds) window.
 
-    def __init__(self, min_gap: float = 0.0, timeout: float = 10.0):
-        self.min_gap = min_gap  # seconds between two requests (OpenF1: 30 per 10 s -> 0.34)
-        self.timeout = timeout
-        self._last_request = 0.0
-        self._bodies: dict[str, tuple[str, object]] = {}  # url -> (etag, document)
+    A short wait is slept through; a long one (an hourly budget spent) is not: it becomes a
+    FeedError with the time to wait, so the source backs off instead of holding a worker."""
 
-    async def get(self, url: str, state: SourceState) -> tuple[object, bool]:
-        """The document at `url`, and whether it changed since the last poll."""
-        wait = self._last_request + self.min_gap - time.monotonic()
+    MAX_SLEEP = 5.0
+
+    def __init__(self, *windows: tuple[int, float]):
+        self.windows = windows
+        self._sent: deque[float] = deque(maxlen=max((c for c, _ in windows), default=1))
+
+    def wait_needed(self, now: float) -> float:
+        """Seconds until one more request fits every window."""
+        wait = 0.0
+        for count, seconds in self.windows:
+            recent = [t for t in self._sent if t > now - seconds]
+            if len(recent) >= count:
+                wait = max(wait, recent[-count] + seconds - now)
+        return wait
+
+    async def acquire(self) -> None:
+        """Take a slot, sleeping a little if need be; raise FeedError if the wait is long."""
+        wait = self.wait_needed(time.monotonic())
+        if wait > self.MAX_SLEEP:
+            raise FeedError(f"its own rate limit is spent; {wait:.0f} s until the next request", wait)
         if wait > 0:
             await asyncio.sleep(wait)
-        self._last_request = time.monotonic()
-        headers = {"Accept": "application/json"}
-        if url in self._bodies:
-            headers["If-None-Match"] = self._bodies[url][0]
+        self._sent.append(time.monotonic())
+
+
+class HttpFeed:
+    """GETs documents with conditional requests (ETag, Last-Modified) inside a rate limit.
+    The last body of each URL is kept with its validators, so a 304 still yields the
+    document (after a restart the first request is unconditional)."""
+
+    def __init__(self, limit: RateLimit | None = None, timeout: float = 10.0):
+        self.limit = limit or RateLimit()
+        self.timeout = timeout
+        self._bodies: dict[str, tuple[dict, object]] = {}  # url -> (validators, document)
+
+    async def get(self, url: str, state: SourceState, as_json: bool = True, remember: bool = True) -> tuple[object, bool]:
+        """The document at `url` (parsed JSON, or bytes), and whether it changed since the last
+        poll. `remember=False` for documents read once (articles): nothing is kept of them."""
+        await self.limit.acquire()
+        headers = {"Accept": "application/json" if as_json else "*/*"}
+        validators = self._bodies.get(url, ({}, None))[0]
+        if "etag" in validators:
+            headers["If-None-Match"] = validators["etag"]
+        if "last-modified" in validators:
+            headers["If-Modified-Since"] = validators["last-modified"]
         try:
             async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=True) as client:
                 response = await client.get(url, headers=headers)
@@ -85,28 +117,45 @@ class JsonFeed:
             return self._bodies[url][1], False
         if response.status_code == 429:
             retry = response.headers.get("Retry-After", "")
-            raise FeedError(f"429 Too Many Requests from {url}", float(retry) if retry.isdigit() else None)
+            raise FeedError(f"429 Too Many Requests from {url}", float(retry) if retry.isdigit() else None, 429)
         if response.status_code >= 400:
-            raise FeedError(f"{response.status_code} from {url}")
+            raise FeedError(f"{response.status_code} from {url}", status=response.status_code)
         if len(response.content) > MAX_BODY:
             raise FeedError(f"{url} answered more than {MAX_BODY // 1_000_000} MB")
-        try:
-            data = response.json()
-        except ValueError:
-            raise FeedError(f"{url} answered something that is not JSON (truncated or garbage)") from None
-        if response.headers.get("ETag"):
-            self._bodies[url] = (response.headers["ETag"], data)
-            state.etags[url] = response.headers["ETag"]  # shown by `pitboard sources`
+        data: object = response.content
+        if as_json:
+            try:
+                data = response.json()
+            except ValueError:
+                raise FeedError(f"{url} answered something that is not JSON (truncated or garbage)") from None
+        found = {k.lower(): v for k, v in response.headers.items() if k.lower() in ("etag", "last-modified")}
+        if found and remember:
+            self._bodies[url] = (found, data)
+            state.etags[url] = found.get("etag") or found["last-modified"]  # shown by `pitboard sources`
         return data, True
 
 
-async def guarded_poll(db, name: str, work, now: float | None = None) -> int:
+def seen(db, source: str, item: str) -> bool:
+    """Whether the source has read this item (an article, a file version) before."""
+    return db.execute("SELECT 1 FROM source_items WHERE source = ? AND item = ?", [source, item]).fetchone() is not None
+
+
+def mark_seen(db, source: str, item: str) -> None:
+    """Remember the item as read, so it is never read again."""
+    db["source_items"].insert({"source": source, "item": item, "seen_at": datetime.now(timezone.utc).isoformat()},
+                              pk=("source", "item"), ignore=True)
+
+
+async def guarded_poll(db, name: str, work, now: float | None = None, force: bool = False) -> int:
     """Run one poll's `work(state)` unless the source is backing off; record how it went.
-    `work` reads everything first and stores last, so a failure changes nothing."""
+    `work` reads everything first and stores last, so a FeedError changes nothing; it may
+    set `state.last_error` for a problem that retrying will not fix (a malformed file).
+    `force` polls even while backing off (`pitboard poll`: someone asked for it now)."""
     state = load_state(db, name)
     now = time.time() if now is None else now
-    if now < state.next_poll:
+    if now < state.next_poll and not force:
         return 0
+    state.last_error = None  # `work` may set it: a bad file is worth telling, not retrying
     try:
         items = await work(state)
     except FeedError as err:
@@ -117,7 +166,7 @@ async def guarded_poll(db, name: str, work, now: float | None = None) -> int:
         save_state(db, state)
         return 0
     state.items += items
-    state.failures, state.next_poll, state.last_error = 0, 0.0, None
+    state.failures, state.next_poll = 0, 0.0
     state.last_poll = datetime.now(timezone.utc).isoformat()
     save_state(db, state)
     return items

@@ -269,6 +269,12 @@ def m009_source_state(db: Database) -> None:
                                "failures": int, "next_poll": float}, pk="name", defaults={"items": 0, "failures": 0})
 
 
+@migrations()
+def m010_source_items(db: Database) -> None:
+    """The items each source has read (articles, files): one never read twice, even after a restart."""
+    db["source_items"].create({"source": str, "item": str, "seen_at": str}, pk=("source", "item"))
+
+
 def apply(db: Database) -> int:
     """Bring `db` to the current schema; returns how many migrations were applied."""
     pending = len(migrations.pending(db))

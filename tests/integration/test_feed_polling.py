@@ -85,7 +85,6 @@ def test_a_race_played_by_the_server_posts_safety_car_in_and_finish_once_each(f1
     async def go():
         base = await server.start()
         source = OpenF1Source("openf1-suzuka", base, 9000, "suzuka 2026")
-        source.feed.min_gap = 0.0
         dispatcher = Dispatcher(f1.db, {"fake": fake})
 
         async def step():
@@ -123,7 +122,6 @@ def test_a_misbehaving_server_changes_nothing_and_the_source_backs_off(f1, mode,
     async def go():
         base = await server.start()
         source = OpenF1Source("openf1-suzuka", base, 9000, "suzuka 2026")
-        source.feed.min_gap = 0.0
         server.mode = mode
         assert await source.poll(f1) == 0
         asked = server.requests

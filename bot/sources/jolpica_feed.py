@@ -1,0 +1,76 @@
+"""Jolpica-F1 polled: a round's race results or qualifying, into one event's session.
+
+Jolpica publishes a round's results after the race, and revises them after penalties: the
+first answer with results finishes the session (the finish or pole post, once); a later,
+different answer replaces the source's own facts, and the posts are corrected. Requests
+stay inside Jolpica's 4 per second and 500 per hour.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.domain import Source
+from bot.sources import jolpica
+from bot.sources.event_file import DEFAULT_PRIORITY
+from bot.sources.fields import FileError
+from bot.sources.polling import FeedError, HttpFeed, RateLimit, guarded_poll
+from bot.sources.target import TargetError, find_target
+
+JOLPICA_LIMITS = ((4, 1.0), (500, 3600.0))
+MAX_DAYS_APART = 3  # a "last" round more days than this from the event is another race
+
+
+@dataclass
+class JolpicaSource:
+    name: str
+    base_url: str  # e.g. https://api.jolpi.ca/ergast/f1
+    season: str  # a year, or "current"
+    round: str  # a round number, or "last"
+    event: str  # the event it feeds, as /events names it
+    session_kind: str = "race"  # race or qualifying
+    interval: float = 600.0
+    live_interval: float = 60.0
+    feed: HttpFeed = field(default_factory=lambda: HttpFeed(RateLimit(*JOLPICA_LIMITS)))
+
+    @property
+    def url(self) -> str:
+        """The round's results (or qualifying) document."""
+        what = "qualifying" if self.session_kind == "qualifying" else "results"
+        return f"{self.base_url.rstrip('/')}/{self.season}/{self.round}/{what}.json?limit=100"
+
+    def describe(self) -> str:
+        """What it reads and what it feeds, for `pitboard sources`."""
+        return f"Jolpica {self.season} round {self.round} → {self.event} ({self.session_kind})"
+
+    async def poll(self, app, force: bool = False) -> int:
+        """Read the round and store what changed; returns the facts stored."""
+        return await guarded_poll(app.db, self.name, lambda state: self._read(app, state), force=force)
+
+    async def _read(self, app, state) -> int:
+        data, changed = await self.feed.get(self.url, state)
+        if not changed:
+            return 0
+        try:
+            day = jolpica.race_day(data)
+        except FileError as err:
+            raise FeedError(f"{self.name}: {self.url} {err.problem}") from None
+        if day is None:
+            return 0  # the round has no results yet
+        try:
+            target = find_target(app.queries, self.event, self.session_kind)
+        except TargetError as err:
+            raise FeedError(f"{self.name}: {err}") from None
+        if abs((day - target.event.date).days) > MAX_DAYS_APART:
+            raise FeedError(f"{self.name}: Jolpica's round {self.season}/{self.round} was raced on {day}, "
+                            f"not at {target.event.name} ({target.event.date}); fix season or round")
+        source = Source(f"jolpica-{self.season}-{self.round}-{self.session_kind}", "feed",
+                        f"Jolpica {self.season} round {self.round}", self.url, None, DEFAULT_PRIORITY["feed"])
+        read = jolpica.qualifying if self.session_kind == "qualifying" else jolpica.results
+        try:
+            results = read(data, self.url, target.session.id, source.id)
+        except (FileError, KeyError, TypeError, ValueError):
+            raise FeedError(f"{self.name}: {self.url} answered results in a shape Pitboard cannot read") from None
+        if not results:
+            return 0
+        outcome = app.add_source_facts(target.bundle(source, "finished", results))
+        return outcome.results

@@ -1,0 +1,109 @@
+"""RSS and Atom feeds of race reports, polled: each new article goes through the report
+extractor, and its facts land as a report (below timing and event files).
+
+An article is known by its id (or link) and is never read twice, even after a restart.
+A feed entry carrying the whole article is read as is; a teaser is followed to its link.
+Articles with nothing to announce (previews, news) are read and set aside; an article that
+cannot be fetched now is tried again at the next poll, one that is gone (404, 410) is not.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+
+from bot.reports.ingest import ReportError, analyse, report_from_bytes, to_bundle
+from bot.sources.polling import FeedError, HttpFeed, RateLimit, guarded_poll, mark_seen, seen
+
+log = logging.getLogger(__name__)
+FEED_LIMIT = (10, 10.0)  # a news site: at most one request a second on average
+FULL_ARTICLE_WORDS = 150  # an entry shorter than this is a teaser: fetch the article
+ANNOUNCEABLE = {"pole", "grid", "result", "class_result", "crash", "safety_car", "vsc", "red_flag", "quote"}
+GONE = (404, 410)
+
+
+@dataclass
+class RssSource:
+    name: str
+    url: str
+    interval: float = 900.0
+    live_interval: float = 300.0
+    feed: HttpFeed = field(default_factory=lambda: HttpFeed(RateLimit(FEED_LIMIT)))
+
+    def describe(self) -> str:
+        """What it reads, for `pitboard sources`."""
+        return f"RSS/Atom reports {self.url}"
+
+    async def poll(self, app, force: bool = False) -> int:
+        """Read the articles the feed lists that were never read before; returns the facts stored."""
+        return await guarded_poll(app.db, self.name, lambda state: self._read(app, state), force=force)
+
+    async def _read(self, app, state) -> int:
+        import feedparser  # only when a feed is configured
+
+        raw, changed = await self.feed.get(self.url, state, as_json=False)
+        if not changed:
+            return 0
+        parsed = feedparser.parse(raw)
+        if not parsed.entries and (parsed.bozo or not parsed.version):
+            raise FeedError(f"{self.url} answered something that is not an RSS or Atom feed")
+        stored, problems = 0, []
+        for entry in reversed(parsed.entries):  # feeds list the newest first; read in order
+            item = _item_id(entry)
+            if seen(app.db, self.name, item):
+                continue
+            try:
+                report = await self._report(entry, state)
+            except FeedError as err:
+                problems.append(err.reason)
+                if err.status not in GONE:
+                    continue  # tried again at the next poll
+                report = None
+            except ReportError as err:
+                log.info("source %s: %s", self.name, err)
+                report = None
+            if report is not None:
+                stored += self._store(app, report)
+            mark_seen(app.db, self.name, item)
+        if problems:
+            state.last_error = "; ".join(problems)[:500]
+        return stored
+
+    async def _report(self, entry, state):
+        """The article as a Report: from the entry when it holds the whole text, else its link."""
+        link = entry.get("link") if re.match(r"https?://", entry.get("link") or "") else None
+        body = "".join(c.get("value", "") for c in entry.get("content", [])) or entry.get("summary", "")
+        title = entry.get("title", "")
+        if len(re.sub(r"<[^>]+>", " ", body).split()) >= FULL_ARTICLE_WORDS or not link:
+            # The title is the report's heading: it names the event and the year.
+            html = f"<html><body><article><h1>{_escape(title)}</h1>{body}</article></body></html>"
+            return report_from_bytes(html.encode(), link or f"{self.url} ({title[:60]})", link)
+        raw, _ = await self.feed.get(link, state, as_json=False, remember=False)
+        return report_from_bytes(raw, link, link)
+
+    def _store(self, app, report) -> int:
+        extraction = analyse(report, app.queries)
+        if not {f.kind for f in extraction.facts} & ANNOUNCEABLE:
+            log.info("source %s: %s has nothing to announce; set aside", self.name, report.where)
+            return 0
+        try:
+            bundle = to_bundle(report, extraction, app.queries)
+        except ReportError as err:
+            log.info("source %s: %s", self.name, err)
+            return 0
+        outcome = app.add_source_facts(bundle)
+        return outcome.results + outcome.incidents + outcome.quotes
+
+
+def _item_id(entry) -> str:
+    """The entry's own id, else its link, else a digest of its title and text."""
+    known = entry.get("id") or entry.get("link")
+    if known:
+        return str(known)[:500]
+    text = f"{entry.get('title', '')}\n{entry.get('summary', '')}"
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
