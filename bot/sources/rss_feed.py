@@ -42,14 +42,16 @@ class RssSource:
     async def _read(self, app, state) -> int:
         import feedparser  # only when a feed is configured
 
-        raw, changed = await self.feed.get(self.url, state, as_json=False)
-        if not changed:
-            return 0
+        # Parsed even when unchanged (a 304): an article that failed last time is due again.
+        raw, _ = await self.feed.get(self.url, state, as_json=False)
         parsed = feedparser.parse(raw)
-        if not parsed.entries and (parsed.bozo or not parsed.version):
-            raise FeedError(f"{self.url} answered something that is not an RSS or Atom feed")
+        # A feed cut short still lists its whole entries before the cut; they are read, and
+        # the rest come with the next poll. One with no whole entry at all is garbage.
+        whole = [e for e in parsed.entries if e.get("id") or e.get("link") or e.get("title")]
+        if not whole and (parsed.bozo or not parsed.version):
+            raise FeedError(f"{self.url} answered something that is not an RSS or Atom feed (or a truncated one)")
         stored, problems = 0, []
-        for entry in reversed(parsed.entries):  # feeds list the newest first; read in order
+        for entry in reversed(whole):  # feeds list the newest first; read in order
             item = _item_id(entry)
             if seen(app.db, self.name, item):
                 continue

@@ -168,3 +168,50 @@ def test_timing_imports_an_al_kamel_classification_into_a_known_event(cli, app):
     periods = cli("safetycar", "lemans", "--json").json()
     assert [(p["kind"], p["start_lap"], p["end_lap"]) for p in periods["incidents"] if p["kind"] != "crash"] == [
         ("safety_car", 3, 5), ("full_course_yellow", 6, 6)]
+
+
+def test_a_watched_al_kamel_folder_feeds_results_and_sources_lists_every_kind(cli, tmp_path, monkeypatch, db_path):
+    from sqlite_utils import Database
+
+    folder = tmp_path / "timing"
+    folder.mkdir()
+    config = tmp_path / "pitboard.toml"
+    config.write_text("""[[sources]]
+name = "lemans-timing"
+kind = "alkamel"
+path = "timing"
+event = "lemans"
+
+[[sources]]
+name = "reports"
+kind = "rss"
+url = "http://127.0.0.1:9/feed.xml"
+
+[[sources]]
+name = "f1"
+kind = "jolpica"
+event = "lemans"
+round = 5
+""", encoding="utf-8")
+    monkeypatch.setenv("PITBOARD_CONFIG", str(config))
+    assert cli("poll", "lemans-timing").out.strip() == "lemans-timing: 0 facts stored."
+    (folder / "race_classification.csv").write_bytes((FIXTURES / "alkamel" / "classification.csv").read_bytes())
+    (folder / "weather.csv").write_text("TIME_UTC;AIR_TEMP;TRACK_TEMP;HUMIDITY\n10:00;21;30;55\n", encoding="utf-8")
+    polled = cli("poll", "lemans-timing")
+    assert polled.code == 0 and polled.out.startswith("lemans-timing: ") and "0 facts" not in polled.out
+    shown = cli("results", "lemans", "--json").json()
+    overall = [r for r in shown["results"] if r["classification"] == "overall"]
+    assert overall[0]["drivers"] == ["Anna Martin", "Bruno de Luca"] and overall[0]["number"] == "12"
+    text = cli("results", "lemans").out
+    assert "Anna Martin" in text and "Carl Olsen" in text
+    assert cli("poll", "lemans-timing").out.strip() == "lemans-timing: 0 facts stored."  # read once
+    listed = cli("sources").out.splitlines()
+    assert [line.split()[0] for line in listed] == ["lemans-timing", "reports", "f1"]
+    assert "Al Kamel" in listed[0] and "last error: none" in listed[0] and "last poll never" not in listed[0]
+    assert "RSS/Atom" in listed[1] and "Jolpica current round 5" in listed[2] and "last poll never" in listed[2]
+    (folder / "broken_classification.csv").write_text("POSITION;NUMBER\n1;12\n", encoding="utf-8")
+    facts = "SELECT count(*), group_concat(driver) FROM results"
+    before = Database(db_path).execute(facts).fetchone()
+    broken = cli("poll", "lemans-timing")
+    assert broken.code == 1 and "broken_classification.csv" in broken.err and "Fix the file" in broken.err
+    assert Database(db_path).execute(facts).fetchone() == before

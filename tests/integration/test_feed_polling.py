@@ -13,9 +13,10 @@ from bot.app import build_app
 from bot.config import Config
 from bot.domain import Event, EventBundle, Series, Session, Source
 from bot.platforms.fake import FakePlatform
+from bot.render.text import render_text
 from bot.sources.openf1_feed import OpenF1Source
-from bot.sources.polling import load_state
-from tests.conftest import dump
+from bot.sources.polling import HttpFeed, load_state
+from tests.conftest import ROOT, dump
 
 
 def rc(lap, text, flag=None, minute=0):
@@ -24,10 +25,12 @@ def rc(lap, text, flag=None, minute=0):
 
 
 class FakeOpenF1:
-    """Serves /v1/race_control and /v1/session_result with ETags; `mode` makes it misbehave."""
+    """Serves /v1/race_control, /v1/drivers, /v1/session_result and /v1/starting_grid with
+    ETags; `mode` makes it misbehave."""
 
     def __init__(self):
         self.race_control, self.results, self.mode, self.requests = [], [], None, 0
+        self.drivers, self.grid, self.asked = [], [], []
 
     async def handle(self, request):
         self.requests += 1
@@ -39,7 +42,10 @@ class FakeOpenF1:
             return web.Response(text="<html>maintenance</html>", content_type="text/html")
         if self.mode == "truncated":
             return web.Response(text='[{"lap_number": 3, "mess', content_type="application/json")
-        body = json.dumps(self.race_control if request.path.endswith("race_control") else self.results)
+        what = request.match_info["what"]
+        self.asked.append(what)
+        body = json.dumps({"race_control": self.race_control, "drivers": self.drivers, "session_result": self.results,
+                           "starting_grid": self.grid}[what])
         etag = f'"{hash(body) & 0xffffffff:x}"'
         if request.headers.get("If-None-Match") == etag:
             return web.Response(status=304)
@@ -229,3 +235,70 @@ def test_sources_and_poll_on_the_command_line(tmp_path, capsys, monkeypatch):
     assert codes == [0, 1, 0]
     assert "f: 1 facts stored." in captured.out and "No source 'nope'" in captured.err
     assert "last error: none" in captured.out and "1 items" in captured.out
+
+
+def test_driver_names_come_from_the_drivers_feed_and_qualifying_posts_the_pole_from_the_grid(f1):
+    server, fake = FakeOpenF1(), FakePlatform()
+    server.drivers = [{"driver_number": 12, "first_name": "Kimi", "last_name": "Antonelli", "full_name": "Kimi ANTONELLI"},
+                      {"driver_number": 63, "full_name": "George RUSSELL"}]
+    server.race_control = [rc(None, "CHEQUERED FLAG", "CHEQUERED", 60)]
+    server.grid = [{"position": 2, "driver_number": 63, "lap_duration": 88.9},
+                   {"position": 1, "driver_number": 12, "lap_duration": 88.7}]
+
+    async def go():
+        base = await server.start()
+        source = OpenF1Source("openf1-suzuka-q", base, 9001, "suzuka 2026", "qualifying")
+        await source.poll(f1)
+        await Dispatcher(f1.db, {"fake": fake}).run_until_idle(poll=0.01)
+        await server.stop()
+
+    asyncio.run(go())
+    assert set(server.asked) == {"race_control", "drivers", "session_result", "starting_grid"}
+    posts = fake.posts_to("fans")
+    assert [p.title for p in posts] == ["Pole position: Kimi Antonelli"]
+    text = render_text(posts[0])
+    assert "Japanese Grand Prix" in text and "1:28.700" in text and "George Russell" in text
+
+
+SHARED = ROOT.parent / "shared" / "data" / "openf1"
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="the shared OpenF1 files are not here")
+def test_the_real_suzuka_race_control_replayed_message_by_message_posts_each_update_once_in_order(f1):
+    """The 2026 Japanese GP's 49 race-control messages appear on the server a few at a time,
+    as they did during the race; the result appears with the chequered flag."""
+    messages = sorted(json.loads((SHARED / "openf1_2026_suzuka_race_race_control.json").read_text()),
+                      key=lambda m: m["date"])
+    result = json.loads((SHARED / "openf1_2026_suzuka_race_session_result.json").read_text())
+    server, fake = FakeOpenF1(), FakePlatform()
+    seen_after = []
+
+    async def go():
+        base = await server.start()
+        # Polled back to back, faster than a live race: without OpenF1's request limit.
+        source = OpenF1Source("openf1-suzuka", base, 11253, "suzuka 2026", feed=HttpFeed())
+        dispatcher = Dispatcher(f1.db, {"fake": fake})
+        for i in range(0, len(messages), 3):
+            server.race_control = messages[: i + 3]
+            if any(m.get("flag") == "CHEQUERED" for m in server.race_control):
+                server.results = result
+            await source.poll(f1)
+            await dispatcher.run_until_idle(poll=0.01)
+            seen_after.append((server.race_control[-1].get("lap_number"), len(fake.posts_to("fans"))))
+        for _ in range(3):  # the feed goes quiet: more polls change nothing
+            await source.poll(f1)
+            await dispatcher.run_until_idle(poll=0.01)
+        await server.stop()
+
+    asyncio.run(go())
+    titles = [p.title for p in fake.posts_to("fans")]
+    assert titles == ["Safety car — Japanese Grand Prix 2026", "Safety car in — Japanese Grand Prix 2026",
+                      "#12 wins — Japanese Grand Prix 2026"]
+    # Each post went out at the poll that first saw its message: the safety car by lap 22,
+    # its return by lap 27, the finish with the flag on lap 53.
+    first_post = next(lap for lap, count in seen_after if count >= 1)
+    second_post = next(lap for lap, count in seen_after if count >= 2)
+    assert 22 <= first_post < 27 and 27 <= second_post < 53
+    incidents = f1.queries.incidents("japanese-grand-prix-2026/race")
+    assert [(i.kind, i.start_lap, i.end_lap) for i in incidents] == [("safety_car", 22, 27)]
+    assert f1.queries.sessions("japanese-grand-prix-2026")[0].status == "finished"

@@ -82,3 +82,70 @@ def test_each_mistake_in_a_preset_gets_one_sentence_naming_it(tmp_path, text, sa
     message = str(err.value)
     assert says in message and str(tmp_path / "pitboard.toml") in message
     assert "\n" not in message
+
+
+def test_sources_of_every_kind_are_read_with_their_defaults(tmp_path):
+    from bot.config import JOLPICA_URL, SourceSpec
+
+    config = _load(tmp_path, """
+[[sources]]
+name = "f1-live"
+kind = "openf1"
+url = "http://127.0.0.1:9/v1"
+session_key = 9158
+event = "suzuka 2026"
+
+[[sources]]
+name = "f1-results"
+kind = "jolpica"
+event = "suzuka 2026"
+season = 2026
+round = 3
+session = "qualifying"
+
+[[sources]]
+name = "timing"
+kind = "alkamel"
+path = "timing/lemans"
+event = "lemans"
+live_interval = 10
+
+[[sources]]
+name = "reports"
+kind = "rss"
+url = "https://example.org/feed.xml"
+interval = 1800
+""")
+    live, results, timing, reports = config.sources
+    assert live == SourceSpec("f1-live", "openf1", "http://127.0.0.1:9/v1", "suzuka 2026", 9158, "race", 60.0, 5.0)
+    assert (results.url, results.season, results.round, results.session, results.interval) == \
+        (JOLPICA_URL, "2026", "3", "qualifying", 600.0)
+    assert timing.path == (tmp_path / "timing" / "lemans").resolve() and timing.url is None
+    assert (timing.interval, timing.live_interval) == (60.0, 10.0)
+    assert (reports.url, reports.event, reports.interval, reports.live_interval) == \
+        ("https://example.org/feed.xml", None, 1800.0, 300.0)
+
+
+@pytest.mark.parametrize("text, says", [
+    ('[[sources]]\nname = "x"\nkind = "ftp"\n', "kind must be one of openf1, jolpica, alkamel, rss"),
+    ('[[sources]]\nname = "x"\nkind = "rss"\n', "a rss source needs 'url'"),
+    ('[[sources]]\nname = "x"\nkind = "rss"\nurl = "feed.xml"\n', "url must be an address"),
+    ('[[sources]]\nname = "x"\nkind = "rss"\nurl = "http://a/f"\nevent = "lemans"\n', "unknown key 'event' for a rss source"),
+    ('[[sources]]\nname = "x"\nkind = "openf1"\nurl = "http://a/v1"\nevent = "e"\n', "needs 'session_key'"),
+    ('[[sources]]\nname = "x"\nkind = "openf1"\nurl = "http://a/v1"\nevent = "e"\nsession_key = "9"\n',
+     "session_key must be the feed's session number"),
+    ('[[sources]]\nname = "x"\nkind = "jolpica"\nevent = "e"\nround = "first"\n', 'round must be a number or "last"'),
+    ('[[sources]]\nname = "x"\nkind = "jolpica"\nevent = "e"\nseason = 0\n', 'season must be a number or "current"'),
+    ('[[sources]]\nname = "x"\nkind = "jolpica"\nevent = "e"\nsession = "practice"\n', "session must be race or qualifying"),
+    ('[[sources]]\nname = "x"\nkind = "alkamel"\nevent = "e"\n', "reads a path (a folder or a file) or a url"),
+    ('[[sources]]\nname = "x"\nkind = "alkamel"\nevent = "e"\npath = "a"\nurl = "http://a/c.csv"\n', "give one of them"),
+    ('[[sources]]\nname = "x"\nkind = "alkamel"\nevent = "e"\npath = "a"\ninterval = 0\n', "interval must be seconds"),
+    ('[[sources]]\nname = ""\nkind = "rss"\nurl = "http://a/f"\n', "name must be text in quotes"),
+    ('[[sources]]\nname = "x"\nkind = "rss"\nurl = "http://a/f"\n[[sources]]\nname = "x"\nkind = "rss"\nurl = "http://b/f"\n',
+     "two sources are named 'x'"),
+])
+def test_each_mistake_in_a_source_gets_one_sentence_naming_it(tmp_path, text, says):
+    with pytest.raises(ConfigError) as err:
+        _load(tmp_path, text)
+    message = str(err.value)
+    assert says in message and str(tmp_path / "pitboard.toml") in message and "\n" not in message

@@ -1,0 +1,192 @@
+"""RSS and Atom feeds of race reports, served from 127.0.0.1: each article read once, its
+facts stored as a report; teasers followed to their link; previews set aside; an article
+that fails now is tried again, one that is gone is not; a feed that is not a feed changes
+nothing. The reports are the team's own fixtures."""
+import asyncio
+import html
+
+import pytest
+from aiohttp import web
+
+from bot.announce.dispatcher import Dispatcher
+from bot.app import build_app
+from bot.config import Config
+from bot.platforms.fake import FakePlatform
+from bot.sources.polling import load_state
+from bot.sources.rss_feed import RssSource
+from tests.conftest import ROOT, dump
+
+REPORTS = ROOT / "tests" / "fixtures" / "reports"
+
+
+def article_html(name: str) -> str:
+    """A fixture report as a news site's page: heading, paragraphs, a menu around them."""
+    lines = [line for line in (REPORTS / name).read_text(encoding="utf-8").split("\n\n") if line.strip()]
+    dateline, heading, body = lines[0], lines[1], lines[2:]
+    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in [dateline, *body])
+    return (f"<html><head><title>{html.escape(heading)}</title></head><body><nav><a href='/'>Home</a> "
+            f"<a href='/news'>News</a></nav><article><h1>{html.escape(heading)}</h1>{paragraphs}</article>"
+            f"<footer>© the site</footer></body></html>")
+
+
+def heading_and_body(name: str) -> tuple[str, str]:
+    lines = [line for line in (REPORTS / name).read_text(encoding="utf-8").split("\n\n") if line.strip()]
+    return lines[1], "".join(f"<p>{html.escape(p)}</p>" for p in [lines[0], *lines[2:]])
+
+
+class NewsSite:
+    """A site with an Atom (or RSS 2.0) feed and article pages; counts what is asked."""
+
+    def __init__(self):
+        self.entries: list[dict] = []  # id, title, link, summary, content
+        self.pages: dict[str, str] = {}
+        self.status: dict[str, int] = {}  # path -> forced status
+        self.format, self.feed_body = "atom", None
+        self.asked: list[str] = []
+
+    def feed(self) -> str:
+        if self.feed_body is not None:
+            return self.feed_body
+        esc = html.escape
+        if self.format == "rss":
+            items = "".join(
+                f"<item><guid>{esc(e['id'])}</guid><title>{esc(e['title'])}</title><link>{esc(e['link'])}</link>"
+                f"<description>{esc(e.get('summary', ''))}</description>"
+                + (f"<content:encoded>{esc(e['content'])}</content:encoded>" if e.get("content") else "") + "</item>"
+                for e in reversed(self.entries))
+            return ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+                    'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Racing news</title>'
+                    f'<link>{self.base}/</link><description>Reports</description>{items}</channel></rss>')
+        entries = "".join(
+            f"<entry><id>{esc(e['id'])}</id><title>{esc(e['title'])}</title><link href=\"{esc(e['link'])}\"/>"
+            f"<updated>2025-01-01T00:00:00Z</updated><summary type=\"html\">{esc(e.get('summary', ''))}</summary>"
+            + (f"<content type=\"html\">{esc(e['content'])}</content>" if e.get("content") else "") + "</entry>"
+            for e in reversed(self.entries))
+        return ('<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+                f'<title>Racing news</title><id>{self.base}/</id><updated>2025-01-01T00:00:00Z</updated>{entries}</feed>')
+
+    async def handle(self, request):
+        self.asked.append(request.path)
+        if request.path in self.status:
+            return web.Response(status=self.status[request.path], text="no")
+        if request.path == "/feed.xml":
+            body = self.feed()
+            etag = f'"{hash(body) & 0xffffffff:x}"'
+            if request.headers.get("If-None-Match") == etag:
+                return web.Response(status=304)
+            return web.Response(text=body, content_type="application/atom+xml", headers={"ETag": etag})
+        if request.path in self.pages:
+            return web.Response(text=self.pages[request.path], content_type="text/html")
+        return web.Response(status=404, text="not found")
+
+    async def start(self):
+        app = web.Application()
+        app.router.add_get("/{tail:.*}", self.handle)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
+        return self.base
+
+    async def stop(self):
+        await self.runner.cleanup()
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = build_app(Config(db_path=tmp_path / "news.db", seed_events=False))
+    app.channels.subscribe(app.channels.ensure("fake", "fans").id, "all", "")
+    yield app
+    app.close()
+
+
+def report_sources(app) -> list[str]:
+    return [row[0] for row in app.db.execute("SELECT id FROM sources WHERE kind = 'report' ORDER BY id")]
+
+
+def quotes_in(app, event_id) -> int:
+    return len(app.queries.quotes(event_id))
+
+
+@pytest.mark.parametrize("fmt", ["atom", "rss"])
+def test_each_article_is_read_once_teasers_are_followed_and_failures_retried(app, fmt):
+    site, fake = NewsSite(), FakePlatform()
+    site.format = fmt
+
+    async def go():
+        base = await site.start()
+        monza_title, monza_body = heading_and_body("en_gt_monza.txt")
+        preview_title, _ = heading_and_body("en_preview.txt")
+        site.pages["/articles/nogaro"] = article_html("fr_gt4_nogaro.txt")
+        site.pages["/articles/flaky"] = article_html("en_reverse_grid.txt")
+        site.pages["/articles/preview"] = article_html("en_preview.txt")
+        site.status["/articles/flaky"] = 500
+        site.entries = [
+            {"id": "tag:news,1", "title": monza_title, "link": f"{base}/articles/monza", "content": monza_body},
+            {"id": "tag:news,2", "title": "GT4 France : Girard s'impose", "link": f"{base}/articles/nogaro",
+             "summary": "Victoire à Nogaro. Lire la suite…"},
+            {"id": "tag:news,3", "title": preview_title, "link": f"{base}/articles/preview", "summary": "Who will win?"},
+            {"id": "tag:news,4", "title": "Gone", "link": f"{base}/articles/gone", "summary": "Removed."},
+            {"id": "tag:news,5", "title": "Reverse grid race", "link": f"{base}/articles/flaky", "summary": "Teaser."},
+        ]
+        source = RssSource("news", f"{base}/feed.xml")
+        dispatcher = Dispatcher(app.db, {"fake": fake})
+        first = await source.poll(app)
+        await dispatcher.run_until_idle(poll=0.01)
+        after_first = (report_sources(app), load_state(app.db, "news").last_error, len(fake.sent))
+
+        del site.status["/articles/flaky"]  # the site is back
+        second = await source.poll(app)
+        await dispatcher.run_until_idle(poll=0.01)
+        after_second = (report_sources(app), len(fake.sent))
+
+        restarted = RssSource("news", f"{base}/feed.xml")  # a restart: nothing in memory
+        third = await restarted.poll(app)
+        await dispatcher.run_until_idle(poll=0.01)
+        await site.stop()
+        return first, second, third, after_first, after_second
+
+    first, second, third, after_first, after_second = asyncio.run(go())
+    sources_1, error_1, sent_1 = after_first
+    assert first > 0 and len(sources_1) == 2  # Monza from the entry, Nogaro from its page; preview set aside
+    assert "404" in error_1 and "/articles/gone" in error_1 and "500" in error_1
+    assert app.queries.find_event("monza 2023").event_id and app.queries.find_event("nogaro 2024").event_id
+    assert quotes_in(app, app.queries.find_event("monza 2023").event_id) >= 3
+    assert not app.queries.find_event("spa 2025").event_id  # the preview made no event
+    assert sent_1 > 0
+    sources_2, sent_2 = after_second
+    assert second > 0 and len(sources_2) == 3  # the flaky article, now readable
+    assert third == 0 and report_sources(app) == sources_2 and len(fake.sent) == sent_2
+    # Every teaser's page was asked for once, except the flaky one (twice); the article
+    # whole in its entry was never fetched; the gone one was not asked again.
+    pages = [p for p in site.asked if p.startswith("/articles/")]
+    assert sorted(pages) == ["/articles/flaky", "/articles/flaky", "/articles/gone", "/articles/nogaro",
+                             "/articles/preview"]
+    assert load_state(app.db, "news").last_error is None
+
+
+@pytest.mark.parametrize("body, status", [("<html><body>Maintenance</body></html>", 200), (None, 503),
+                                          ('<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><entry>', 200)])
+def test_a_feed_that_is_not_a_feed_changes_nothing_and_backs_off(app, body, status):
+    site = NewsSite()
+    before = dump(app.db)
+
+    async def go():
+        base = await site.start()
+        if status != 200:
+            site.status["/feed.xml"] = status
+        site.feed_body = body
+        source = RssSource("news", f"{base}/feed.xml")
+        stored = await source.poll(app)
+        asked = len(site.asked)
+        await source.poll(app)  # backing off: not asked again
+        await site.stop()
+        return stored, asked, len(site.asked)
+
+    stored, asked, asked_after = asyncio.run(go())
+    state = load_state(app.db, "news")
+    assert stored == 0 and asked == asked_after == 1
+    assert state.failures == 1 and ("not an RSS or Atom feed" in state.last_error or "503" in state.last_error)
+    after = {k: v for k, v in dump(app.db).items() if k != "source_state"}
+    assert after == {k: v for k, v in before.items() if k != "source_state"}
