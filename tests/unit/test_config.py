@@ -149,3 +149,13 @@ def test_each_mistake_in_a_source_gets_one_sentence_naming_it(tmp_path, text, sa
         _load(tmp_path, text)
     message = str(err.value)
     assert says in message and str(tmp_path / "pitboard.toml") in message and "\n" not in message
+
+
+def test_the_example_sources_load_once_uncommented(tmp_path):
+    """The commented [[sources]] in the example file are valid as written."""
+    example = (ROOT / "config" / "pitboard.example.toml").read_text(encoding="utf-8")
+    lines = [line[2:] for line in example[example.index("# [[sources]]"):].splitlines()
+             if line.startswith("# [[") or ("=" in line and line.startswith("# "))]
+    config = _load(tmp_path, "\n".join(lines) + "\n")
+    assert [(s.name, s.kind) for s in config.sources] == [
+        ("openf1-suzuka", "openf1"), ("jolpica-suzuka", "jolpica"), ("lemans-timing", "alkamel"), ("reports", "rss")]
