@@ -109,12 +109,20 @@ def test_a_race_played_by_the_server_posts_safety_car_in_and_finish_once_each(f1
                            "gap_to_leader": 2.6}]
         await step()
         await step()
+        # A penalty after the flag: the stewards drop #12 behind #63; the result is revised.
+        server.results = [{**server.results[1], "position": 1, "gap_to_leader": 0},
+                          {**server.results[0], "position": 2, "gap_to_leader": 5.0}]
+        await step()
+        await step()
         await server.runner.cleanup()
 
     asyncio.run(go())
     titles = [m.title for m in fake.posts_to("fans")]
     assert titles == ["Safety car — Japanese Grand Prix 2026", "Safety car in — Japanese Grand Prix 2026",
                       "#12 wins — Japanese Grand Prix 2026"]
+    # The revision corrects the finish post in place: one edit, no second finish post.
+    assert [e.message.title for e in fake.edits] == ["Corrected: #63 wins — Japanese Grand Prix 2026"]
+    assert fake.edits[0].message_id == fake.sent[2].message_id
     assert f1.queries.sessions("japanese-grand-prix-2026")[0].status == "finished"
     assert load_state(f1.db, "openf1-suzuka").last_error is None
 
