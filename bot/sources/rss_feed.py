@@ -2,6 +2,8 @@
 extractor, and its facts land as a report (below timing and event files).
 
 An article is known by its id (or link) and is never read twice, even after a restart.
+Articles dated more than a week back (a feed's backlog, the first time it is polled) are
+set aside unread: their races are over, and posting them now would be old news.
 A feed entry carrying the whole article is read as is; a teaser is followed to its link.
 Articles with nothing to announce (previews, news) are read and set aside; an article that
 cannot be fetched now is tried again at the next poll, one that is gone (404, 410) is not.
@@ -11,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from calendar import timegm
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 
 from bot.reports.ingest import ReportError, analyse, report_from_bytes, to_bundle
 from bot.sources.polling import FeedError, HttpFeed, RateLimit, guarded_poll, mark_seen, seen
@@ -21,6 +25,7 @@ FEED_LIMIT = (10, 10.0)  # a news site: at most one request a second on average
 FULL_ARTICLE_WORDS = 150  # an entry shorter than this is a teaser: fetch the article
 ANNOUNCEABLE = {"pole", "grid", "result", "class_result", "crash", "safety_car", "vsc", "red_flag", "quote"}
 GONE = (404, 410)
+BACKLOG = timedelta(days=7)
 
 
 @dataclass
@@ -54,6 +59,9 @@ class RssSource:
         for entry in reversed(whole):  # feeds list the newest first; read in order
             item = _item_id(entry)
             if seen(app.db, self.name, item):
+                continue
+            if _published(entry) < datetime.now(timezone.utc) - BACKLOG:
+                mark_seen(app.db, self.name, item)
                 continue
             try:
                 report = await self._report(entry, state)
@@ -105,6 +113,12 @@ def _item_id(entry) -> str:
         return str(known)[:500]
     text = f"{entry.get('title', '')}\n{entry.get('summary', '')}"
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _published(entry) -> datetime:
+    """When the entry was published (or last updated); now when the feed does not say."""
+    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+    return datetime.fromtimestamp(timegm(stamp), timezone.utc) if stamp else datetime.now(timezone.utc)
 
 
 def _escape(text: str) -> str:

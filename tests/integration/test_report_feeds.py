@@ -4,6 +4,8 @@ that fails now is tried again, one that is gone is not; a feed that is not a fee
 nothing. The reports are the team's own fixtures."""
 import asyncio
 import html
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 
 import pytest
 from aiohttp import web
@@ -17,6 +19,8 @@ from bot.sources.rss_feed import RssSource
 from tests.conftest import ROOT, dump
 
 REPORTS = ROOT / "tests" / "fixtures" / "reports"
+NOW = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+NOW_RFC822 = format_datetime(datetime.now(timezone.utc))
 
 
 def article_html(name: str) -> str:
@@ -51,7 +55,7 @@ class NewsSite:
         if self.format == "rss":
             items = "".join(
                 f"<item><guid>{esc(e['id'])}</guid><title>{esc(e['title'])}</title><link>{esc(e['link'])}</link>"
-                f"<description>{esc(e.get('summary', ''))}</description>"
+                f"<pubDate>{e.get('pubdate', NOW_RFC822)}</pubDate><description>{esc(e.get('summary', ''))}</description>"
                 + (f"<content:encoded>{esc(e['content'])}</content:encoded>" if e.get("content") else "") + "</item>"
                 for e in reversed(self.entries))
             return ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
@@ -59,7 +63,7 @@ class NewsSite:
                     f'<link>{self.base}/</link><description>Reports</description>{items}</channel></rss>')
         entries = "".join(
             f"<entry><id>{esc(e['id'])}</id><title>{esc(e['title'])}</title><link href=\"{esc(e['link'])}\"/>"
-            f"<updated>2025-01-01T00:00:00Z</updated><summary type=\"html\">{esc(e.get('summary', ''))}</summary>"
+            f"<updated>{e.get('updated', NOW)}</updated><summary type=\"html\">{esc(e.get('summary', ''))}</summary>"
             + (f"<content type=\"html\">{esc(e['content'])}</content>" if e.get("content") else "") + "</entry>"
             for e in reversed(self.entries))
         return ('<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
@@ -190,3 +194,24 @@ def test_a_feed_that_is_not_a_feed_changes_nothing_and_backs_off(app, body, stat
     assert state.failures == 1 and ("not an RSS or Atom feed" in state.last_error or "503" in state.last_error)
     after = {k: v for k, v in dump(app.db).items() if k != "source_state"}
     assert after == {k: v for k, v in before.items() if k != "source_state"}
+
+
+def test_a_feeds_backlog_older_than_a_week_is_set_aside_unread(app):
+    site = NewsSite()
+
+    async def go():
+        base = await site.start()
+        site.pages["/articles/old"] = article_html("en_gt_monza.txt")
+        site.pages["/articles/new"] = article_html("fr_gt4_nogaro.txt")
+        old = (datetime.now(timezone.utc) - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        site.entries = [{"id": "old", "title": "Last month", "link": f"{base}/articles/old", "summary": "x",
+                         "updated": old},
+                        {"id": "new", "title": "Today", "link": f"{base}/articles/new", "summary": "x"}]
+        source = RssSource("news", f"{base}/feed.xml")
+        await source.poll(app)
+        await source.poll(app)
+        await site.stop()
+
+    asyncio.run(go())
+    assert [p for p in site.asked if p.startswith("/articles/")] == ["/articles/new"]
+    assert app.queries.find_event("nogaro 2024").event_id and not app.queries.find_event("monza 2023").event_id
