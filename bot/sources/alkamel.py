@@ -27,7 +27,14 @@ def rows(text: str, name: str) -> list[dict[str, str]]:
     reader = csv.DictReader(io.StringIO(text), delimiter=";")
     if not reader.fieldnames or len(reader.fieldnames) < 3:
         raise FileError(name, "", "is not a `;`-separated Al Kamel file")
-    return [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
+    table = []
+    for row in reader:
+        # A row with fewer fields than the header is a file caught while being written: read
+        # as it is, it would post a winner with no name. (The header's trailing `;` may go unmatched.)
+        if any(v is None for k, v in row.items() if k and k.strip()):
+            raise FileError(name, f"line {reader.line_num}", "has fewer fields than the header: the file is cut short")
+        table.append({(k or "").strip(): (v or "").strip() for k, v in row.items()})
+    return table
 
 
 def _ms(value: str) -> int | None:

@@ -32,7 +32,8 @@ def results(data: dict, name: str, session_id: str, source_id: str) -> list[Resu
     out = []
     for row in _race(data, name).get("Results", []):
         status_text = row.get("status", "")
-        finished = status_text == "Finished" or status_text.startswith("+")
+        # Lapped finishers: "+1 Lap" in Ergast's answers, "Lapped" in Jolpica's since 2025.
+        finished = status_text in ("Finished", "Lapped") or status_text.startswith("+")
         status = "classified" if finished else "dsq" if "disqualified" in status_text.lower() else "dnf"
         out.append(Result(
             session_id, OVERALL, int(row["position"]) if finished else None, (_name(row),), status=status,

@@ -31,6 +31,10 @@ class JolpicaSource:
     interval: float = 600.0
     live_interval: float = 60.0
     feed: HttpFeed = field(default_factory=lambda: HttpFeed(RateLimit(*JOLPICA_LIMITS)))
+    # Whether the answer held by `feed` was read but not stored (no such event yet, another
+    # race's day): a 304 for it must not count as "nothing new", or the error would clear
+    # itself and the results would never be stored once the event is imported.
+    _unstored: bool = field(default=False, init=False, repr=False)
 
     @property
     def url(self) -> str:
@@ -48,8 +52,14 @@ class JolpicaSource:
 
     async def _read(self, app, state) -> int:
         data, changed = await self.feed.get(self.url, state)
-        if not changed:
+        if not changed and not self._unstored:
             return 0
+        self._unstored = True
+        stored = self._store(app, data)  # raises FeedError if the answer cannot be stored
+        self._unstored = False
+        return stored
+
+    def _store(self, app, data) -> int:
         try:
             day = jolpica.race_day(data)
         except FileError as err:
