@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from itertools import groupby
 
 from bot.domain import OVERALL, Incident, Result
@@ -91,9 +92,27 @@ def _class_gap(car: dict, leader: dict) -> str | None:
     return car["gap"]
 
 
+@dataclass(frozen=True)
+class LapAnalysis:
+    incidents: tuple[Incident, ...]  # the neutralisation periods
+    laps: int  # rows with a lap number: none means the file holds no laps at all
+    chequered: bool  # the finish flag (FF) shows: the race is over
+
+
+def lap_analysis(text: str, name: str, session_id: str, source_id: str) -> LapAnalysis:
+    """Everything a lap analysis says, from one reading of the file."""
+    table = rows(text, name)
+    return LapAnalysis(tuple(_neutralisations(table, session_id, source_id)),
+                       sum(1 for row in table if _int(row.get("LAP_NUMBER", "")) is not None),
+                       any(row.get("FLAG_AT_FL", "").upper() == "FF" for row in table))
+
+
 def neutralisations(text: str, name: str, session_id: str, source_id: str) -> list[Incident]:
     """Safety-car, full-course-yellow and red-flag periods, by lap, from the leader's laps."""
-    table = rows(text, name)
+    return _neutralisations(rows(text, name), session_id, source_id)
+
+
+def _neutralisations(table: list[dict[str, str]], session_id: str, source_id: str) -> list[Incident]:
     if not table or "FLAG_AT_FL" not in table[0]:
         return []  # older lap analysis files have no flag column: nothing to say
     laps: dict[str, list[tuple[int, str]]] = {}
@@ -124,12 +143,6 @@ def neutralisations(text: str, name: str, session_id: str, source_id: str) -> li
         incidents.append(Incident(session_id, len(incidents) + 1, kind, start_lap=run[0][0], end_lap=end,
                                   source_id=source_id, ended=True))
     return incidents
-
-
-def chequered(text: str, name: str) -> bool:
-    """Whether the lap analysis shows the finish flag (FF): the race is over."""
-    table = rows(text, name)
-    return bool(table) and any(row.get("FLAG_AT_FL", "").strip().upper() == "FF" for row in table)
 
 
 def kind_of(text: str) -> str | None:

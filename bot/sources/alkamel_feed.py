@@ -50,9 +50,10 @@ class AlKamelSource:
         if self.path.is_file():
             paths = [self.path]
         elif self.path.is_dir():
-            # Oldest first: a later file (the official classification) has the last word.
+            # Oldest first: a later file (the official classification) has the last word;
+            # written in the same second, the official one still comes after the provisional.
             paths = sorted((p for p in self.path.iterdir() if p.suffix.lower() == ".csv" and p.is_file()),
-                           key=lambda p: (p.stat().st_mtime, p.name))
+                           key=lambda p: (p.stat().st_mtime, _official(p.name), p.name))
         else:
             raise FeedError(f"{self.name}: {self.path} is neither a file nor a folder; fix the path")
         files = []
@@ -97,3 +98,9 @@ class AlKamelSource:
         if problems:
             state.last_error = "; ".join(problems)[:500]
         return stored
+
+
+def _official(name: str) -> bool:
+    """Whether the file name says it is official (and not "unofficial")."""
+    lowered = name.lower()
+    return "official" in lowered.replace("unofficial", "")

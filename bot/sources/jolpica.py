@@ -64,6 +64,8 @@ def race_day(data: object) -> date | None:
     races = data["MRData"]["RaceTable"].get("Races") or []
     if not races:
         return None
+    if not isinstance(races, list) or not isinstance(races[0], dict):
+        raise FileError("answer", "MRData.RaceTable.Races", "is not a list of races")
     try:
         return date.fromisoformat(str(races[0].get("date")))
     except ValueError:

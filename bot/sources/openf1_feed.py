@@ -31,6 +31,9 @@ class OpenF1Source:
     interval: float = 60.0
     live_interval: float = 5.0
     feed: HttpFeed = field(default_factory=lambda: HttpFeed(RateLimit(OPENF1_LIMIT)))
+    # The documents held by `feed` were read but not stored (the event was not imported
+    # yet): unchanged documents are then still news, or they would never be stored.
+    _unstored: bool = field(default=False, init=False, repr=False)
 
     def describe(self) -> str:
         """What it reads and what it feeds, for `pitboard sources`."""
@@ -55,8 +58,9 @@ class OpenF1Source:
         grid, grid_changed = ([], False)
         if self.session_kind == "qualifying":
             grid, grid_changed = await self._list("starting_grid", state)
-        if not (changed or drivers_changed or result_changed or grid_changed):
+        if not (changed or drivers_changed or result_changed or grid_changed or self._unstored):
             return 0  # nothing changed since the last poll
+        self._unstored = True
         try:
             target = find_target(app.queries, self.event, self.session_kind)
         except TargetError as err:
@@ -74,4 +78,5 @@ class OpenF1Source:
                 openf1.session_result(result, sid, source.id, names)
         outcome = app.add_source_facts(target.bundle(source, "finished" if rc.finished else "live", results,
                                                      rc.incidents))
+        self._unstored = False
         return outcome.results + outcome.incidents

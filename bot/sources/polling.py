@@ -113,8 +113,10 @@ class HttpFeed:
                 response = await client.get(url, headers=headers)
         except httpx.HTTPError as err:
             raise FeedError(f"{type(err).__name__} fetching {url}") from None
-        if response.status_code == 304 and url in self._bodies:
-            return self._bodies[url][1], False
+        if response.status_code == 304:
+            if url in self._bodies:
+                return self._bodies[url][1], False
+            raise FeedError(f"{url} answered 304 Not Modified to a request that was not conditional")
         if response.status_code == 429:
             retry = response.headers.get("Retry-After", "")
             raise FeedError(f"429 Too Many Requests from {url}", float(retry) if retry.isdigit() else None, 429)
@@ -155,7 +157,10 @@ async def guarded_poll(db, name: str, work, now: float | None = None, force: boo
     now = time.time() if now is None else now
     if now < state.next_poll and not force:
         return 0
-    state.last_error = None  # `work` may set it: a bad file is worth telling, not retrying
+    # A problem with an item (a malformed file) stands until a poll reads something new or
+    # finds another; a failed request is over once a poll succeeds.
+    standing = state.last_error if not state.failures else None
+    state.last_error = None  # `work` sets it for a problem that retrying will not fix
     try:
         items = await work(state)
     except FeedError as err:
@@ -165,6 +170,10 @@ async def guarded_poll(db, name: str, work, now: float | None = None, force: boo
         log.warning("source %s: %s; next try in %.0f s", name, err.reason, wait)
         save_state(db, state)
         return 0
+    if state.last_error:
+        log.warning("source %s: %s", name, state.last_error)
+    elif not items:
+        state.last_error = standing
     state.items += items
     state.failures, state.next_poll = 0, 0.0
     state.last_poll = datetime.now(timezone.utc).isoformat()

@@ -31,18 +31,18 @@ def timing_facts(target: Target, raw: bytes, name: str, source_id: str | None = 
                     DEFAULT_PRIORITY["timing"])
     header = text.lstrip("\ufeff").split("\n", 1)[0]
     session_id = target.session.id
-    laps = False
     if "FLAG_AT_FL" in header:
-        results, incidents = [], alkamel.neutralisations(text, name, session_id, source.id)
-        status = "finished" if alkamel.chequered(text, name) else "live"
+        analysis = alkamel.lap_analysis(text, name, session_id, source.id)
+        results, incidents = [], list(analysis.incidents)
+        status = "finished" if analysis.chequered else "live"
         # Laps under green flags only (early in a race, or a clean one) are news of nothing,
         # not a broken file: still the session's status. Only a lap analysis without laps is.
-        laps = any(row.get("LAP_NUMBER", "").isdigit() for row in alkamel.rows(text, name))
+        empty = not analysis.laps
     else:
         results, incidents = alkamel.classification(text, name, session_id, source.id), []
-        status = "finished"
-    if not results and not incidents and not laps:
-        raise FileError(name, "", "holds no classification and no flags; nothing to import")
+        status, empty = "finished", not results
+    if empty:
+        raise FileError(name, "", "holds no classification and no laps; nothing to import")
     return target.bundle(source, status, results, incidents)
 
 

@@ -40,6 +40,8 @@ class FakeOpenF1:
             return web.Response(status=500, text="boom")
         if self.mode == "garbage":
             return web.Response(text="<html>maintenance</html>", content_type="text/html")
+        if self.mode == "304":  # a broken cache in front of the API
+            return web.Response(status=304)
         if self.mode == "truncated":
             return web.Response(text='[{"lap_number": 3, "mess', content_type="application/json")
         what = request.match_info["what"]
@@ -65,17 +67,23 @@ class FakeOpenF1:
         return self.base_url
 
 
-def f1_app(db_path):
+def f1_app(db_path, with_event: bool = True):
     """A store that knows the Japanese Grand Prix 2026 (race not started) and a channel
     following everything."""
     app = build_app(Config(db_path=db_path, seed_events=False))
+    app.channels.subscribe(app.channels.ensure("fake", "fans").id, "all", "")
+    if with_event:
+        add_calendar(app)
+    return app
+
+
+def add_calendar(app):
+    """The event file's facts: the Japanese Grand Prix 2026, its race not started."""
     series = Series("f1", "Formula 1")
     event = Event("japanese-grand-prix-2026", "f1", "Japanese Grand Prix", date(2026, 3, 29), "Asia/Tokyo",
                   aliases=("suzuka 2026",))
     race = Session("japanese-grand-prix-2026/race", event.id, "race", "Race", status="scheduled")
     app.store([EventBundle(series, event, (Source("f1-calendar", "event_file", "Calendar"),), (race,))], "calendar")
-    app.channels.subscribe(app.channels.ensure("fake", "fans").id, "all", "")
-    return app
 
 
 @pytest.fixture
@@ -128,7 +136,8 @@ def test_a_race_played_by_the_server_posts_safety_car_in_and_finish_once_each(f1
 
 
 @pytest.mark.parametrize("mode, says, wait", [("429", "429", 7.0), ("500", "500", 2.0),
-                                              ("garbage", "not JSON", 2.0), ("truncated", "not JSON", 2.0)])
+                                              ("garbage", "not JSON", 2.0), ("truncated", "not JSON", 2.0),
+                                              ("304", "304 Not Modified", 2.0)])
 def test_a_misbehaving_server_changes_nothing_and_the_source_backs_off(f1, mode, says, wait):
     server = FakeOpenF1()
     before = dump(f1.db)
@@ -310,3 +319,27 @@ def test_the_real_suzuka_race_control_replayed_message_by_message_posts_each_upd
     incidents = f1.queries.incidents("japanese-grand-prix-2026/race")
     assert [(i.kind, i.start_lap, i.end_lap) for i in incidents] == [("safety_car", 22, 27)]
     assert f1.queries.sessions("japanese-grand-prix-2026")[0].status == "finished"
+
+
+def test_a_feed_read_before_its_event_was_imported_is_stored_once_the_event_is(tmp_path):
+    app, server, fake = f1_app(tmp_path / "late.db", with_event=False), FakeOpenF1(), FakePlatform()
+    server.race_control = [rc(22, "SAFETY CAR DEPLOYED", None, 30)]
+
+    async def go():
+        base = await server.start()
+        source = OpenF1Source("openf1-suzuka", base, 9000, "suzuka 2026")
+        await source.poll(app)
+        missing = load_state(app.db, "openf1-suzuka")
+        add_calendar(app)
+        source_state = app.db["source_state"]
+        source_state.update("openf1-suzuka", {"next_poll": 0})  # the backoff is over
+        stored = await source.poll(app)  # every document unchanged (304): still news
+        await Dispatcher(app.db, {"fake": fake}).run_until_idle(poll=0.01)
+        await server.stop()
+        return missing, stored
+
+    missing, stored = asyncio.run(go())
+    assert "no event 'suzuka 2026' is known" in missing.last_error and missing.failures == 1
+    assert stored == 1 and [m.title for m in fake.posts_to("fans")] == ["Safety car — Japanese Grand Prix 2026"]
+    assert load_state(app.db, "openf1-suzuka").last_error is None
+    app.close()

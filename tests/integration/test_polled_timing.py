@@ -528,7 +528,7 @@ def test_alkamel_a_malformed_file_is_named_changes_nothing_and_is_not_read_again
         first = load_state(spa.db, "spa-timing")
         assert facts(spa.db) == before
         assert await poll_and_send(source, spa, dispatcher) == 0  # the same bytes: not read again,
-        second = load_state(spa.db, "spa-timing")  # so no error again
+        second = load_state(spa.db, "spa-timing")  # but the problem still stands
         assert facts(spa.db) == before and fake.sent == []
         # Fixed in place (the timing screen publishes it again): read again, and stored.
         drop(folder, "spa_2026_race_classification_provisional.csv", bad.name)
@@ -538,7 +538,8 @@ def test_alkamel_a_malformed_file_is_named_changes_nothing_and_is_not_read_again
     first, second, stored = asyncio.run(go())
     assert "05_Classification_Race_Broken.CSV" in first.last_error
     assert first.failures == 0  # retrying the same bytes would not help: it is told, not retried
-    assert second.last_error is None
+    assert second.last_error == first.last_error and second.failures == 0
+    assert load_state(spa.db, "spa-timing").last_error is None  # a good file read: the problem is over
     assert seen_items(spa, "spa-timing") == [bad.name, bad.name]
     assert stored > 0 and status(spa, SPA, "race") == "finished"
     assert titles(fake) == ["Ada Nord / Ben Oster / Cai Prado wins — 6 Hours of Spa 2026"]
