@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sqlite3
 import sys
@@ -259,6 +260,7 @@ def _sources(app: App, args: argparse.Namespace) -> int:
     source = next((s for s in sources if s.name == args.name), None)
     if source is None:
         return _fail(f"No source {args.name!r} in the config file; `pitboard sources` lists them.")
+    logging.getLogger("bot.sources").setLevel(logging.ERROR)  # the outcome is printed below, once
     stored = asyncio.run(source.poll(app, force=True))
     state = load_state(app.db, source.name)
     if state.failures:

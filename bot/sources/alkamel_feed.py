@@ -55,13 +55,13 @@ class AlKamelSource:
             paths = sorted((p for p in self.path.iterdir() if p.suffix.lower() == ".csv" and p.is_file()),
                            key=lambda p: (p.stat().st_mtime, _official(p.name), p.name))
         else:
-            raise FeedError(f"{self.name}: {self.path} is neither a file nor a folder; fix the path")
+            raise FeedError(f"{self.path} is neither a file nor a folder; fix the path")
         files = []
         for p in paths:
             try:
                 files.append((p.name, p.read_bytes()[:MAX_BYTES]))
             except OSError as err:
-                raise FeedError(f"{self.name}: {p} cannot be read ({err.strerror or err})") from None
+                raise FeedError(f"{p} cannot be read ({err.strerror or err})") from None
         return files
 
     async def _read(self, app, state) -> int:
@@ -79,7 +79,7 @@ class AlKamelSource:
         try:
             target = find_target(app.queries, self.event, self.session_kind)
         except TargetError as err:
-            raise FeedError(f"{self.name}: {err}") from None
+            raise FeedError(str(err).rstrip(".")) from None
         stored, problems = 0, []
         for name, raw, item in fresh:
             kind = alkamel.kind_of(raw[:4096].decode("utf-8", errors="replace"))

@@ -63,15 +63,15 @@ class JolpicaSource:
         try:
             day = jolpica.race_day(data)
         except FileError as err:
-            raise FeedError(f"{self.name}: {self.url} {err.problem}") from None
+            raise FeedError(f"{self.url} {err.problem}") from None
         if day is None:
             return 0  # the round has no results yet
         try:
             target = find_target(app.queries, self.event, self.session_kind)
         except TargetError as err:
-            raise FeedError(f"{self.name}: {err}") from None
+            raise FeedError(str(err).rstrip(".")) from None
         if abs((day - target.event.date).days) > MAX_DAYS_APART:
-            raise FeedError(f"{self.name}: Jolpica's round {self.season}/{self.round} was raced on {day}, "
+            raise FeedError(f"Jolpica's round {self.season}/{self.round} was raced on {day}, "
                             f"not at {target.event.name} ({target.event.date}); fix season or round")
         source = Source(f"jolpica-{self.season}-{self.round}-{self.session_kind}", "feed",
                         f"Jolpica {self.season} round {self.round}", self.url, None, DEFAULT_PRIORITY["feed"])
@@ -79,7 +79,7 @@ class JolpicaSource:
         try:
             results = read(data, self.url, target.session.id, source.id)
         except (FileError, KeyError, TypeError, ValueError):
-            raise FeedError(f"{self.name}: {self.url} answered results in a shape Pitboard cannot read") from None
+            raise FeedError(f"{self.url} answered results in a shape Pitboard cannot read") from None
         if not results:
             return 0
         outcome = app.add_source_facts(target.bundle(source, "finished", results))

@@ -47,7 +47,7 @@ class OpenF1Source:
         base = self.base_url.rstrip("/")
         data, changed = await self.feed.get(f"{base}/{what}?session_key={self.session_key}", state)
         if data is not None and not isinstance(data, list):
-            raise FeedError(f"{self.name}: /{what} should be a list of records, not {type(data).__name__}")
+            raise FeedError(f"/{what} should be a list of records, not {type(data).__name__}")
         return data or [], changed
 
     async def _read(self, app, state) -> int:
@@ -64,7 +64,7 @@ class OpenF1Source:
         try:
             target = find_target(app.queries, self.event, self.session_kind)
         except TargetError as err:
-            raise FeedError(f"{self.name}: {err}") from None
+            raise FeedError(str(err).rstrip(".")) from None
         base = self.base_url.rstrip("/")
         source = Source(f"openf1-{self.session_key}", "feed", f"OpenF1 session {self.session_key}",
                         f"{base}/race_control?session_key={self.session_key}", None, DEFAULT_PRIORITY["feed"])
