@@ -261,7 +261,14 @@ def _sources(app: App, args: argparse.Namespace) -> int:
     if source is None:
         return _fail(f"No source {args.name!r} in the config file; `pitboard sources` lists them.")
     logging.getLogger("bot.sources").setLevel(logging.ERROR)  # the outcome is printed below, once
-    stored = asyncio.run(source.poll(app, force=True))
+    async def poll_once() -> int:
+        """One poll, its connections closed after."""
+        try:
+            return await source.poll(app, force=True)
+        finally:
+            await source.aclose()
+
+    stored = asyncio.run(poll_once())
     state = load_state(app.db, source.name)
     if state.failures:
         return _fail(f"{source.name}: {state.last_error}; `pitboard run` will try again later.")

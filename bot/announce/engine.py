@@ -118,3 +118,6 @@ class Engine:
         await self.dispatcher.drain()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        for source, _, _ in self.polls:
+            if hasattr(source, "aclose"):  # polled HTTP sources hold open connections
+                await source.aclose()

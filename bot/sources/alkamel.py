@@ -56,7 +56,9 @@ def classification(text: str, name: str, session_id: str, source_id: str) -> lis
         raise FileError(name, "POSITION", "is missing: this is not a classification file")
     cars = []
     for line, row in enumerate(table, 2):
-        drivers = tuple(tidy(row[k]) for k in sorted(row) if k.startswith("DRIVER_") and k[7:].isdigit() and row[k])
+        # DRIVER_1 … DRIVER_10 in number order (as text, DRIVER_10 would come second).
+        drivers = tuple(tidy(row[k]) for k in sorted((k for k in row if k.startswith("DRIVER_") and k[7:].isdigit()),
+                                                     key=lambda k: int(k[7:])) if row[k])
         status = STATUS.get(row.get("STATUS", "").lower(), "classified" if row.get("STATUS", "") == "" else "dnf")
         gap = row.get("GAP_FIRST") or None
         cars.append(dict(

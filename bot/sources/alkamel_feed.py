@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bot.sources import alkamel
 from bot.sources.fields import FileError
-from bot.sources.polling import FeedError, HttpFeed, RateLimit, guarded_poll, mark_seen, seen
+from bot.sources.polling import FeedError, HttpFeed, Polled, RateLimit, mark_seen, seen
 from bot.sources.target import TargetError, find_target
 from bot.sources.timing_import import MAX_BYTES, timing_facts
 
@@ -26,7 +26,7 @@ URL_LIMIT = (1, 1.0)  # timing screens are not APIs: one request a second at mos
 
 
 @dataclass
-class AlKamelSource:
+class AlKamelSource(Polled):
     name: str
     event: str  # the event it feeds, as /events names it
     session_kind: str = "race"
@@ -40,9 +40,6 @@ class AlKamelSource:
         """What it reads and what it feeds, for `pitboard sources`."""
         return f"Al Kamel {self.path or self.url} → {self.event} ({self.session_kind})"
 
-    async def poll(self, app, force: bool = False) -> int:
-        """Read the files that are new or changed since the last poll; returns the facts stored."""
-        return await guarded_poll(app.db, self.name, lambda state: self._read(app, state), force=force)
 
     def _files(self) -> list[tuple[str, bytes]]:
         if self.path is None:

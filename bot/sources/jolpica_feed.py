@@ -13,7 +13,7 @@ from bot.domain import Source
 from bot.sources import jolpica
 from bot.sources.event_file import DEFAULT_PRIORITY
 from bot.sources.fields import FileError
-from bot.sources.polling import FeedError, HttpFeed, RateLimit, guarded_poll
+from bot.sources.polling import FeedError, HttpFeed, Polled, shared_limit
 from bot.sources.target import TargetError, find_target
 
 JOLPICA_LIMITS = ((4, 1.0), (500, 3600.0))
@@ -21,7 +21,7 @@ MAX_DAYS_APART = 3  # a "last" round more days than this from the event is anoth
 
 
 @dataclass
-class JolpicaSource:
+class JolpicaSource(Polled):
     name: str
     base_url: str  # e.g. https://api.jolpi.ca/ergast/f1
     season: str  # a year, or "current"
@@ -30,7 +30,7 @@ class JolpicaSource:
     session_kind: str = "race"  # race or qualifying
     interval: float = 600.0
     live_interval: float = 60.0
-    feed: HttpFeed = field(default_factory=lambda: HttpFeed(RateLimit(*JOLPICA_LIMITS)))
+    feed: HttpFeed = field(default_factory=lambda: HttpFeed(shared_limit("jolpica", *JOLPICA_LIMITS, spacing=0.25)))
     # Whether the answer held by `feed` was read but not stored (no such event yet, another
     # race's day): a 304 for it must not count as "nothing new", or the error would clear
     # itself and the results would never be stored once the event is imported.
@@ -46,9 +46,6 @@ class JolpicaSource:
         """What it reads and what it feeds, for `pitboard sources`."""
         return f"Jolpica {self.season} round {self.round} → {self.event} ({self.session_kind})"
 
-    async def poll(self, app, force: bool = False) -> int:
-        """Read the round and store what changed; returns the facts stored."""
-        return await guarded_poll(app.db, self.name, lambda state: self._read(app, state), force=force)
 
     async def _read(self, app, state) -> int:
         data, changed = await self.feed.get(self.url, state)

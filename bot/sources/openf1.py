@@ -46,7 +46,9 @@ def race_control(messages: list[dict], session_id: str, source_id: str) -> RaceC
             open_periods["red_flag"] = lap or 0
         elif flag == "GREEN" and "red_flag" in open_periods:
             close("red_flag", lap)
-        if flag == "CHEQUERED" or text == "SESSION FINISHED":
+        # In qualifying the flag falls after Q1 and Q2 too; only the last part ends it.
+        phase = m.get("qualifying_phase")
+        if (flag == "CHEQUERED" and (not isinstance(phase, int) or phase >= 3)) or text == "SESSION FINISHED":
             finished = True
     for kind in list(open_periods):  # still out when the feed stops: the period has no end yet
         incidents.append(Incident(session_id, len(incidents) + 1, kind, start_lap=open_periods.pop(kind),
@@ -65,15 +67,23 @@ def session_result(rows: list[dict], session_id: str, source_id: str,
     for row in sorted((r for r in rows if isinstance(r, dict)),
                       key=lambda r: (r.get("position") is None, r.get("position") or 0)):
         status = "dsq" if row.get("dsq") else "dns" if row.get("dns") else "dnf" if row.get("dnf") else "classified"
-        gap = row.get("gap_to_leader")
-        gap_text = None if gap in (None, 0) else gap if isinstance(gap, str) else f"+{gap:.3f}"
-        duration = row.get("duration")
+        # Qualifying gives [Q1, Q2, Q3] for both: the last part the car ran is its result.
+        gap, duration = _last_part(row.get("gap_to_leader")), _last_part(row.get("duration"))
+        gap_text = None if gap in (None, 0) else gap if isinstance(gap, str) else f"+{gap:.3f}" \
+            if isinstance(gap, (int, float)) else None
         results.append(Result(
             session_id, OVERALL, row.get("position") if status == "classified" else None,
             _driver(row.get("driver_number"), names), status=status, number=str(row.get("driver_number")),
             laps=row.get("number_of_laps"), total_time_ms=round(duration * 1000) if isinstance(duration, (int, float)) else None,
             gap=gap_text, source_id=source_id))
     return results
+
+
+def _last_part(value):
+    """A value, or the last non-null item of a per-part list (qualifying's Q1, Q2, Q3)."""
+    if isinstance(value, list):
+        return next((v for v in reversed(value) if v is not None), None)
+    return value
 
 
 def starting_grid(rows: list[dict], session_id: str, source_id: str, names: dict[int, str] | None = None) -> list[Result]:

@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from bot.domain import Source
 from bot.sources import openf1
 from bot.sources.event_file import DEFAULT_PRIORITY
-from bot.sources.polling import FeedError, HttpFeed, RateLimit, guarded_poll
+from bot.sources.polling import FeedError, HttpFeed, Polled, shared_limit
 from bot.sources.target import TargetError, find_target
 
 OPENF1_LIMIT = (30, 10.0)  # 30 requests per 10 seconds
+OPENF1_SPACING = 10.0 / 30  # paced evenly, so a poll never waits for the window to clear
 
 
 @dataclass
-class OpenF1Source:
+class OpenF1Source(Polled):
     name: str
     base_url: str  # e.g. https://api.openf1.org/v1
     session_key: int
@@ -30,7 +31,7 @@ class OpenF1Source:
     session_kind: str = "race"
     interval: float = 60.0
     live_interval: float = 5.0
-    feed: HttpFeed = field(default_factory=lambda: HttpFeed(RateLimit(OPENF1_LIMIT)))
+    feed: HttpFeed = field(default_factory=lambda: HttpFeed(shared_limit("openf1", OPENF1_LIMIT, spacing=OPENF1_SPACING)))
     # The documents held by `feed` were read but not stored (the event was not imported
     # yet): unchanged documents are then still news, or they would never be stored.
     _unstored: bool = field(default=False, init=False, repr=False)
@@ -39,9 +40,6 @@ class OpenF1Source:
         """What it reads and what it feeds, for `pitboard sources`."""
         return f"OpenF1 {self.base_url} session {self.session_key} → {self.event} ({self.session_kind})"
 
-    async def poll(self, app, force: bool = False) -> int:
-        """Read the session's feeds and store what changed; returns the facts stored."""
-        return await guarded_poll(app.db, self.name, lambda state: self._read(app, state), force=force)
 
     async def _list(self, what: str, state) -> tuple[list, bool]:
         base = self.base_url.rstrip("/")
@@ -52,15 +50,20 @@ class OpenF1Source:
 
     async def _read(self, app, state) -> int:
         # Everything is read before anything is stored: a failure halfway stores nothing.
+        # A changed document is news until it is stored: marked at once, so a failure on a
+        # later request (answered 304 next time) does not lose it.
         control, changed = await self._list("race_control", state)
-        drivers, drivers_changed = await self._list("drivers", state)
-        result, result_changed = await self._list("session_result", state)
-        grid, grid_changed = ([], False)
+        self._unstored |= changed
+        drivers, changed = await self._list("drivers", state)
+        self._unstored |= changed
+        result, changed = await self._list("session_result", state)
+        self._unstored |= changed
+        grid: list = []
         if self.session_kind == "qualifying":
-            grid, grid_changed = await self._list("starting_grid", state)
-        if not (changed or drivers_changed or result_changed or grid_changed or self._unstored):
-            return 0  # nothing changed since the last poll
-        self._unstored = True
+            grid, changed = await self._list("starting_grid", state)
+            self._unstored |= changed
+        if not self._unstored:
+            return 0  # nothing changed since the last stored poll
         try:
             target = find_target(app.queries, self.event, self.session_kind)
         except TargetError as err:

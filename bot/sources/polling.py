@@ -1,9 +1,10 @@
 """Polling a feed over HTTP, politely and safely.
 
-Each source keeps its state in the database (ETags, when it may poll next, items read, the
-last error): conditional requests spare the server, a per-source spacing keeps within its
-rate limit, and a 429, a 5xx, a timeout or an answer that is not valid JSON leaves the store
-as it was and backs off (honouring Retry-After) before the next try.
+Each source keeps its state in the database (when it may poll next, items read, the last
+error): conditional requests (ETag, Last-Modified) spare the server, one rate limit per API
+keeps within its budget, and a 429, a 5xx, a timeout, an answer that is not valid JSON (or
+anything else a hostile answer breaks) leaves the store as it was and backs off (honouring
+Retry-After, up to an hour) before the next try.
 """
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0
+MAX_RETRY_AFTER = 3600.0  # a server asking for more is not believed: an hour at most
 MAX_BODY = 20_000_000
 
 
@@ -32,8 +35,9 @@ class FeedError(Exception):
 
 @dataclass
 class SourceState:
+    """What a polled source remembers between polls and restarts."""
+
     name: str
-    etags: dict
     items: int = 0
     failures: int = 0
     next_poll: float = 0.0
@@ -43,35 +47,40 @@ class SourceState:
 
 def load_state(db, name: str) -> SourceState:
     """The source's state, or a fresh one."""
-    row = db.execute("SELECT etags, items, failures, next_poll, last_error, last_poll FROM source_state WHERE name = ?",
+    # (The table's etags column is unused: validators live with the bodies they validate,
+    # in memory, since a 304 is only useful with the body at hand.)
+    row = db.execute("SELECT items, failures, next_poll, last_error, last_poll FROM source_state WHERE name = ?",
                      [name]).fetchone()
     if row is None:
-        return SourceState(name, {})
-    return SourceState(name, json.loads(row[0] or "{}"), row[1] or 0, row[2] or 0, row[3] or 0.0, row[4], row[5])
+        return SourceState(name)
+    return SourceState(name, row[0] or 0, row[1] or 0, row[2] or 0.0, row[3], row[4])
 
 
 def save_state(db, state: SourceState) -> None:
     """Remember the state for the next poll (and the next start)."""
-    db["source_state"].upsert({"name": state.name, "etags": json.dumps(state.etags), "items": state.items,
+    db["source_state"].upsert({"name": state.name, "items": state.items,
                                "failures": state.failures, "next_poll": state.next_poll,
                                "last_error": state.last_error, "last_poll": state.last_poll}, pk="name")
 
 
 class RateLimit:
-    """At most `count` requests in any `seconds`, for each (count, seconds) window.
+    """At most `count` requests in any `seconds`, for each (count, seconds) window, and at
+    least `spacing` seconds between two requests.
 
+    Spacing paces a burst so that a short window is never used up (a poll making three
+    requests every second stays inside 30 per 10 s instead of stalling for 5 s after 30).
     A short wait is slept through; a long one (an hourly budget spent) is not: it becomes a
     FeedError with the time to wait, so the source backs off instead of holding a worker."""
 
     MAX_SLEEP = 5.0
 
-    def __init__(self, *windows: tuple[int, float]):
-        self.windows = windows
+    def __init__(self, *windows: tuple[int, float], spacing: float = 0.0):
+        self.windows, self.spacing = windows, spacing
         self._sent: deque[float] = deque(maxlen=max((c for c, _ in windows), default=1))
 
     def wait_needed(self, now: float) -> float:
-        """Seconds until one more request fits every window."""
-        wait = 0.0
+        """Seconds until one more request fits every window and the spacing."""
+        wait = max(0.0, self._sent[-1] + self.spacing - now) if self._sent and self.spacing else 0.0
         for count, seconds in self.windows:
             recent = [t for t in self._sent if t > now - seconds]
             if len(recent) >= count:
@@ -97,6 +106,24 @@ class HttpFeed:
         self.limit = limit or RateLimit()
         self.timeout = timeout
         self._bodies: dict[str, tuple[dict, object]] = {}  # url -> (validators, document)
+        # One client for every request: its connections are reused (no new TLS handshake per
+        # request), and building one costs ~20 ms on the event loop. A client belongs to one
+        # event loop, so a feed used from another loop (a test, the CLI) gets its own.
+        self._client: httpx.AsyncClient | None = None
+        self._client_loop = None
+
+    def _client_now(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._client_loop is not loop or self._client.is_closed:
+            self._client = httpx.AsyncClient(timeout=self.timeout, follow_redirects=True)
+            self._client_loop = loop
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the connections (at shutdown)."""
+        if self._client is not None and self._client_loop is asyncio.get_running_loop():
+            await self._client.aclose()
+        self._client = None
 
     async def get(self, url: str, state: SourceState, as_json: bool = True, remember: bool = True) -> tuple[object, bool]:
         """The document at `url` (parsed JSON, or bytes), and whether it changed since the last
@@ -108,33 +135,90 @@ class HttpFeed:
             headers["If-None-Match"] = validators["etag"]
         if "last-modified" in validators:
             headers["If-Modified-Since"] = validators["last-modified"]
+        shown = shown_url(url)
         try:
-            async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=True) as client:
-                response = await client.get(url, headers=headers)
+            # The client's timeout is per read: a server dripping a byte at a time would
+            # hold the source for ever; the whole request gets one deadline.
+            status, found, body, retry = await asyncio.wait_for(self._fetch(url, headers), self.timeout * 3)
+        except asyncio.TimeoutError:
+            raise FeedError(f"{shown} took more than {self.timeout * 3:.0f} s to answer") from None
         except httpx.HTTPError as err:
-            raise FeedError(f"{type(err).__name__} fetching {url}") from None
-        if response.status_code == 304:
+            raise FeedError(f"{type(err).__name__} fetching {shown}") from None
+        if status == 304:
             if url in self._bodies:
                 return self._bodies[url][1], False
-            raise FeedError(f"{url} answered 304 Not Modified to a request that was not conditional")
-        if response.status_code == 429:
-            retry = response.headers.get("Retry-After", "")
-            raise FeedError(f"429 Too Many Requests from {url}", float(retry) if retry.isdigit() else None, 429)
-        if response.status_code >= 400:
-            raise FeedError(f"{response.status_code} from {url}", status=response.status_code)
-        if len(response.content) > MAX_BODY:
-            raise FeedError(f"{url} answered more than {MAX_BODY // 1_000_000} MB")
-        data: object = response.content
+            raise FeedError(f"{shown} answered 304 Not Modified to a request that was not conditional")
+        if status == 429:
+            raise FeedError(f"429 Too Many Requests from {shown}", retry, 429)
+        if status >= 400:
+            raise FeedError(f"{status} from {shown}", status=status)
+        if body is None:
+            raise FeedError(f"{shown} answered more than {MAX_BODY // 1_000_000} MB")
+        data: object = body
         if as_json:
             try:
-                data = response.json()
-            except ValueError:
-                raise FeedError(f"{url} answered something that is not JSON (truncated or garbage)") from None
-        found = {k.lower(): v for k, v in response.headers.items() if k.lower() in ("etag", "last-modified")}
+                data = json.loads(body)
+            except (ValueError, RecursionError):
+                raise FeedError(f"{shown} answered something that is not JSON (truncated or garbage)") from None
         if found and remember:
             self._bodies[url] = (found, data)
-            state.etags[url] = found.get("etag") or found["last-modified"]  # shown by `pitboard sources`
         return data, True
+
+    async def _fetch(self, url: str, headers: dict) -> tuple[int, dict, bytes | None, float | None]:
+        """Status, validators, body (None when over MAX_BODY: counted as it arrives, so a
+        small compressed answer cannot grow into gigabytes) and Retry-After."""
+        async with self._client_now().stream("GET", url, headers=headers) as response:
+            found = {k.lower(): v for k, v in response.headers.items() if k.lower() in ("etag", "last-modified")}
+            retry = response.headers.get("Retry-After", "")
+            retry_after = min(float(retry), MAX_RETRY_AFTER) if retry.isdigit() else None
+            if response.status_code == 304 or response.status_code >= 400:
+                return response.status_code, found, b"", retry_after
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_BODY:
+                    return response.status_code, found, None, retry_after
+            return response.status_code, found, bytes(body), retry_after
+
+
+def shown_url(url: str) -> str:
+    """The URL as errors and logs show it: without a password or a query (which may hold a key)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+_SHARED_LIMITS: dict[str, RateLimit] = {}
+
+
+def shared_limit(api: str, *windows: tuple[int, float], spacing: float = 0.0) -> RateLimit:
+    """One rate limit per API for the whole process: two sources on the same API (a race
+    and a qualifying session) share its budget rather than each spending it in full."""
+    if api not in _SHARED_LIMITS:
+        _SHARED_LIMITS[api] = RateLimit(*windows, spacing=spacing)
+    return _SHARED_LIMITS[api]
+
+
+class Polled:
+    """What every polled source shares: a guarded poll around its own `_read(app, state)`,
+    and an HTTP feed to close at the end. Subclasses are dataclasses with `name` and `feed`."""
+
+    name: str
+    feed: HttpFeed
+
+    async def poll(self, app, force: bool = False) -> int:
+        """Poll now unless the source is backing off (or `force`); store what is new and
+        return how many facts were stored."""
+        return await guarded_poll(app.db, self.name, lambda state: self._read(app, state), force=force)
+
+    async def _read(self, app, state: SourceState) -> int:
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        """Close the source's connections."""
+        await self.feed.aclose()
 
 
 def seen(db, source: str, item: str) -> bool:
@@ -163,7 +247,10 @@ async def guarded_poll(db, name: str, work, now: float | None = None, force: boo
     state.last_error = None  # `work` sets it for a problem that retrying will not fix
     try:
         items = await work(state)
-    except FeedError as err:
+    except Exception as err:  # noqa: BLE001 - whatever a hostile answer breaks, the source backs off
+        if not isinstance(err, FeedError):
+            log.exception("source %s: unexpected failure", name)
+            err = FeedError(f"could not read what the source answered ({type(err).__name__}); see the log")
         state.failures += 1
         wait = err.retry_after if err.retry_after is not None else min(MAX_BACKOFF, 2.0 ** state.failures)
         state.next_poll, state.last_error = now + wait, err.reason

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from bot.reports.ingest import ReportError, analyse, report_from_bytes, to_bundle
-from bot.sources.polling import FeedError, HttpFeed, RateLimit, guarded_poll, mark_seen, seen
+from bot.sources.polling import FeedError, HttpFeed, Polled, RateLimit, mark_seen, seen
 
 log = logging.getLogger(__name__)
 FEED_LIMIT = (10, 10.0)  # a news site: at most one request a second on average
@@ -29,7 +29,7 @@ BACKLOG = timedelta(days=7)
 
 
 @dataclass
-class RssSource:
+class RssSource(Polled):
     name: str
     url: str
     interval: float = 900.0
@@ -40,9 +40,6 @@ class RssSource:
         """What it reads, for `pitboard sources`."""
         return f"RSS/Atom reports {self.url}"
 
-    async def poll(self, app, force: bool = False) -> int:
-        """Read the articles the feed lists that were never read before; returns the facts stored."""
-        return await guarded_poll(app.db, self.name, lambda state: self._read(app, state), force=force)
 
     async def _read(self, app, state) -> int:
         import feedparser  # only when a feed is configured

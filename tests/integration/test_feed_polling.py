@@ -31,6 +31,7 @@ class FakeOpenF1:
     def __init__(self):
         self.race_control, self.results, self.mode, self.requests = [], [], None, 0
         self.drivers, self.grid, self.asked = [], [], []
+        self.fail_once: set[str] = set()  # documents that answer 502 once
 
     async def handle(self, request):
         self.requests += 1
@@ -46,6 +47,9 @@ class FakeOpenF1:
             return web.Response(text='[{"lap_number": 3, "mess', content_type="application/json")
         what = request.match_info["what"]
         self.asked.append(what)
+        if what in self.fail_once:
+            self.fail_once.discard(what)
+            return web.Response(status=502, text="bad gateway")
         body = json.dumps({"race_control": self.race_control, "drivers": self.drivers, "session_result": self.results,
                            "starting_grid": self.grid}[what])
         etag = f'"{hash(body) & 0xffffffff:x}"'
@@ -343,3 +347,31 @@ def test_a_feed_read_before_its_event_was_imported_is_stored_once_the_event_is(t
     assert stored == 1 and [m.title for m in fake.posts_to("fans")] == ["Safety car — Japanese Grand Prix 2026"]
     assert load_state(app.db, "openf1-suzuka").last_error is None
     app.close()
+
+
+def test_a_poll_failing_halfway_loses_nothing_the_next_poll_stores_the_chequered_flag(f1):
+    server, fake = FakeOpenF1(), FakePlatform()
+    server.race_control = [rc(22, "SAFETY CAR DEPLOYED", None, 30)]
+
+    async def go():
+        base = await server.start()
+        source = OpenF1Source("openf1-suzuka", base, 9000, "suzuka 2026", feed=HttpFeed())
+        dispatcher = Dispatcher(f1.db, {"fake": fake})
+        await source.poll(f1)
+        # The flag falls; race control is read (and its new ETag kept), then /drivers fails.
+        server.race_control += [rc(27, "SAFETY CAR IN THIS LAP", None, 40), rc(53, "CHEQUERED FLAG", "CHEQUERED", 90)]
+        server.results = [{"position": 1, "driver_number": 12, "number_of_laps": 53, "duration": 5283.4}]
+        server.fail_once.add("drivers")
+        assert await source.poll(f1) == 0
+        failed = load_state(f1.db, "openf1-suzuka")
+        f1.db["source_state"].update("openf1-suzuka", {"next_poll": 0})  # the backoff is over
+        await source.poll(f1)  # race control answers 304 now: its news must still be stored
+        await dispatcher.run_until_idle(poll=0.01)
+        await server.stop()
+        return failed
+
+    failed = asyncio.run(go())
+    assert "502" in failed.last_error
+    assert [m.title for m in fake.posts_to("fans")] == [
+        "Safety car — Japanese Grand Prix 2026", "Safety car in — Japanese Grand Prix 2026",
+        "#12 wins — Japanese Grand Prix 2026"]

@@ -70,3 +70,14 @@ def test_the_real_jolpica_saudi_arabia_round():
     quali = json.loads((SHARED / "jolpica" / "jolpica_2022_r02_saudi_arabia_qualifying.json").read_text())
     pole = jolpica.qualifying(quali, "q.json", "q", "j")[0]
     assert (pole.driver, pole.best_lap_ms) == ("Sergio Pérez", 88_200)
+
+
+def test_qualifying_ends_with_its_last_part_and_per_part_results_are_read():
+    q1_over = {"date": "2026-03-28T06:20:00+00:00", "flag": "CHEQUERED", "qualifying_phase": 1, "message": "CHEQUERED FLAG"}
+    q3_over = {"date": "2026-03-28T07:00:00+00:00", "flag": "CHEQUERED", "qualifying_phase": 3, "message": "CHEQUERED FLAG"}
+    assert not openf1.race_control([q1_over], "q", "openf1").finished
+    assert openf1.race_control([q1_over, q3_over], "q", "openf1").finished
+    rows = [{"position": 1, "driver_number": 1, "gap_to_leader": [0, 0, 0], "duration": [90.1, 89.5, 88.9]},
+            {"position": 15, "driver_number": 7, "gap_to_leader": [0.5, 1.1, None], "duration": [90.5, 90.6, None]}]
+    results = openf1.session_result(rows, "q", "openf1")
+    assert [(r.position, r.gap, r.total_time_ms) for r in results] == [(1, None, 88_900), (15, "+1.100", 90_600)]
