@@ -4,14 +4,19 @@ Timing screens publish the lap analysis while the race runs and the classificati
 end (provisional, then official). Each new or changed file is read once (its digest is
 remembered in the store): a lap analysis gives the neutralisation periods, and its finish
 flag ends the session; a classification appearing ends the session too and makes the finish
-post; a later classification replaces it, and the post is corrected. Files of other kinds
-in the folder (weather, pit stops) are skipped; a file Pitboard cannot read is named in the
-source's last error and changes nothing.
+post; a later classification replaces it, and the post is corrected. An hourly
+classification ("…Hour 3") is the order so far, not the finish. Files of other kinds or
+other sessions in the folder (weather, pit stops, qualifying) are skipped; a file is read
+once it has rested two seconds (it may still be being written); a file Pitboard cannot read
+is named in the source's last error and changes nothing.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +28,7 @@ from bot.sources.timing_import import MAX_BYTES, timing_facts
 
 log = logging.getLogger(__name__)
 URL_LIMIT = (1, 1.0)  # timing screens are not APIs: one request a second at most
+SETTLE = 2.0  # seconds a file must rest before it is read: the timing screen may be writing it
 
 
 @dataclass
@@ -35,34 +41,46 @@ class AlKamelSource(Polled):
     interval: float = 60.0
     live_interval: float = 15.0
     feed: HttpFeed = field(default_factory=lambda: HttpFeed(RateLimit(URL_LIMIT)))
+    # (mtime, size) of each file version handled: unchanged files are not read again.
+    _stamps: dict = field(default_factory=dict, init=False, repr=False)
+    _pending: dict = field(default_factory=dict, init=False, repr=False)
 
     def describe(self) -> str:
         """What it reads and what it feeds, for `pitboard sources`."""
         return f"Al Kamel {self.path or self.url} → {self.event} ({self.session_kind})"
 
 
-    def _files(self) -> list[tuple[str, bytes]]:
+    async def _files(self) -> list[tuple[str, bytes]]:
+        """The files not seen in this version yet, resting long enough to be whole."""
         if self.path is None:
             return []
         if self.path.is_file():
             paths = [self.path]
         elif self.path.is_dir():
-            # Oldest first: a later file (the official classification) has the last word;
-            # written in the same second, the official one still comes after the provisional.
-            paths = sorted((p for p in self.path.iterdir() if p.suffix.lower() == ".csv" and p.is_file()),
-                           key=lambda p: (p.stat().st_mtime, _official(p.name), p.name))
+            paths = [p for p in self.path.iterdir() if p.suffix.lower() == ".csv" and p.is_file()]
         else:
             raise FeedError(f"{self.path} is neither a file nor a folder; fix the path")
-        files = []
-        for p in paths:
+        now, files = time.time(), []
+        # Oldest first: a later file (the official classification) has the last word;
+        # written in the same second, the official one still comes after the provisional.
+        for p in sorted(paths, key=lambda p: (p.stat().st_mtime, _official(p.name), p.name)):
+            stat = p.stat()
+            stamp = (stat.st_mtime, stat.st_size)
+            if self._stamps.get(p) == stamp:
+                continue  # this version was handled by an earlier poll
+            if now - stat.st_mtime < SETTLE:
+                continue  # still being written, perhaps: a file cut at a line end looks whole
             try:
-                files.append((p.name, p.read_bytes()[:MAX_BYTES]))
+                raw = await asyncio.to_thread(_read_bytes, p)  # up to 50 MB: off the event loop
             except OSError as err:
                 raise FeedError(f"{p} cannot be read ({err.strerror or err})") from None
+            files.append((p.name, raw))
+            self._pending[p.name] = (p, stamp)
         return files
 
     async def _read(self, app, state) -> int:
-        files = self._files()
+        self._pending = {}
+        files = await self._files()
         if self.url:
             raw, _ = await self.feed.get(self.url, state, as_json=False)
             files.append((self.url.rsplit("/", 1)[-1].split("?")[0] or self.url, raw))
@@ -71,6 +89,8 @@ class AlKamelSource(Polled):
             item = f"{name}:{hashlib.sha256(raw).hexdigest()}"
             if not seen(app.db, self.name, item):
                 fresh.append((name, raw, item))
+            else:
+                self._handled(name)
         if not fresh:
             return 0
         try:
@@ -80,21 +100,53 @@ class AlKamelSource(Polled):
         stored, problems = 0, []
         for name, raw, item in fresh:
             kind = alkamel.kind_of(raw[:4096].decode("utf-8", errors="replace"))
-            if kind is not None:
+            named = _session_named(name)
+            if kind is None or (named and named != self.session_kind):
+                log.debug("source %s: %s is not this session's classification or lap analysis; skipped",
+                          self.name, name)
+            else:
                 try:
                     # One source per kind of file: the next classification replaces the last.
-                    bundle = timing_facts(target, raw, name, f"alkamel-{self.name}-{kind}")
-                except FileError as err:
-                    problems.append(str(err))
+                    # An hourly classification is the order so far, not the finish.
+                    bundle = timing_facts(target, raw, name, f"alkamel-{self.name}-{kind}", interim=_interim(name))
+                except Exception as err:  # noqa: BLE001 - one bad file is named; the others are read
+                    problems.append(str(err) if isinstance(err, FileError) else
+                                    f"{name}: could not be read ({type(err).__name__}); fix the file")
                 else:
                     outcome = app.add_source_facts(bundle)
                     stored += outcome.results + outcome.incidents
-            else:
-                log.debug("source %s: %s is not a classification or a lap analysis; skipped", self.name, name)
             mark_seen(app.db, self.name, item)  # a bad file is not read again until it changes
+            self._handled(name)
         if problems:
             state.last_error = "; ".join(problems)[:500]
         return stored
+
+    def _handled(self, name: str) -> None:
+        if name in self._pending:
+            path, stamp = self._pending.pop(name)
+            self._stamps[path] = stamp
+
+
+def _read_bytes(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(MAX_BYTES)
+
+
+def _session_named(name: str) -> str | None:
+    """The session a timing file's name gives ("…_Classification_Qualifying.CSV"), if any."""
+    lowered = name.lower()
+    if "qualif" in lowered:
+        return "qualifying"
+    if re.search(r"practice|free|warm|\bfp\d", lowered):
+        return "practice"
+    if "race" in lowered:
+        return "race"
+    return None
+
+
+def _interim(name: str) -> bool:
+    """Whether the file is an interim one: the classification after hour N of the race."""
+    return re.search(r"hour\s*\d+", name, re.I) is not None
 
 
 def _official(name: str) -> bool:

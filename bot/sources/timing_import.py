@@ -22,25 +22,29 @@ class TimingError(ValueError):
     """A wrong --event or --session, told as one sentence."""
 
 
-def timing_facts(target: Target, raw: bytes, name: str, source_id: str | None = None) -> EventBundle:
+def timing_facts(target: Target, raw: bytes, name: str, source_id: str | None = None,
+                 interim: bool = False) -> EventBundle:
     """The facts of one Al Kamel file's bytes for `target`. A classification says the
-    session is over; a lap analysis says it is under way, or over once it shows the finish flag."""
+    session is over (unless `interim`: the order after hour N); a lap analysis says it is
+    under way, or over once it shows the finish flag."""
     text = raw[:MAX_BYTES].decode("utf-8", errors="replace")
     digest = hashlib.sha256(raw).hexdigest()[:12]
     source = Source(source_id or f"timing-{Path(name).stem}-{digest}"[:80], "timing", f"Al Kamel {name}", None, None,
                     DEFAULT_PRIORITY["timing"])
-    header = text.lstrip("\ufeff").split("\n", 1)[0]
     session_id = target.session.id
-    if "FLAG_AT_FL" in header:
+    kind = alkamel.kind_of(text)
+    if kind == "laps":
         analysis = alkamel.lap_analysis(text, name, session_id, source.id)
         results, incidents = [], list(analysis.incidents)
         status = "finished" if analysis.chequered else "live"
         # Laps under green flags only (early in a race, or a clean one) are news of nothing,
         # not a broken file: still the session's status. Only a lap analysis without laps is.
         empty = not analysis.laps
-    else:
+    elif kind == "classification":
         results, incidents = alkamel.classification(text, name, session_id, source.id), []
-        status, empty = "finished", not results
+        status, empty = "live" if interim else "finished", not results
+    else:
+        raise FileError(name, "", "is neither a classification (POSITION, NUMBER …) nor a lap analysis (FLAG_AT_FL)")
     if empty:
         raise FileError(name, "", "holds no classification and no laps; nothing to import")
     return target.bundle(source, status, results, incidents)

@@ -197,6 +197,7 @@ round = 5
     assert cli("poll", "lemans-timing").out.strip() == "lemans-timing: 0 facts stored."
     (folder / "race_classification.csv").write_bytes((FIXTURES / "alkamel" / "classification.csv").read_bytes())
     (folder / "weather.csv").write_text("TIME_UTC;AIR_TEMP;TRACK_TEMP;HUMIDITY\n10:00;21;30;55\n", encoding="utf-8")
+    rest(folder)
     polled = cli("poll", "lemans-timing")
     assert polled.code == 0 and polled.out.startswith("lemans-timing: ") and "0 facts" not in polled.out
     shown = cli("results", "lemans", "--json").json()
@@ -210,8 +211,19 @@ round = 5
     assert "Al Kamel" in listed[0] and "last error: none" in listed[0] and "last poll never" not in listed[0]
     assert "RSS/Atom" in listed[1] and "Jolpica current round 5" in listed[2] and "last poll never" in listed[2]
     (folder / "broken_classification.csv").write_text("POSITION;NUMBER\n1;12\n", encoding="utf-8")
+    rest(folder)
     facts = "SELECT count(*), group_concat(driver) FROM results"
     before = Database(db_path).execute(facts).fetchone()
     broken = cli("poll", "lemans-timing")
     assert broken.code == 1 and "broken_classification.csv" in broken.err and "Fix the file" in broken.err
     assert Database(db_path).execute(facts).fetchone() == before
+
+
+def rest(folder):
+    """Date the folder's files a few seconds back: a watched folder reads only files that
+    have stopped changing."""
+    import os
+    import time
+
+    for path in folder.iterdir():
+        os.utime(path, (time.time() - 10, time.time() - 10))

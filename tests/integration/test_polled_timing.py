@@ -2,6 +2,7 @@
 finish (or pole) post each, a revised result corrects that post instead of repeating it, and
 an answer or a file Pitboard cannot use changes nothing and says why."""
 import asyncio
+import os
 import json
 import shutil
 import time
@@ -419,7 +420,14 @@ def drop(folder: Path, fixture: str, name: str | None = None) -> Path:
     """Put one of our timing files in the watched folder, as the timing screen would."""
     target = folder / (name or fixture)
     target.write_bytes((ALKAMEL / fixture).read_bytes())
-    return target
+    return rested(target)
+
+
+def rested(path: Path) -> Path:
+    """Date the file a few seconds back: the source reads only files that have stopped changing."""
+    stamp = time.time() - 10
+    os.utime(path, (stamp, stamp))
+    return path
 
 
 def seen_items(app, name: str) -> list[str]:
@@ -490,6 +498,7 @@ def test_alkamel_a_lap_analysis_without_neutralisations_is_no_error(spa, tmp_pat
     lines = (ALKAMEL / "spa_2026_race_lap_analysis.csv").read_text(encoding="utf-8").splitlines()
     green = [line for line in lines if line.rstrip().endswith(";GF;") or "FLAG_AT_FL" in line]
     (folder / "23_Analysis_Race_Hour 1.CSV").write_text("\n".join(green) + "\n", encoding="utf-8")
+    rested(folder / "23_Analysis_Race_Hour 1.CSV")
     before = facts(spa.db)
 
     async def go():
@@ -518,6 +527,7 @@ def test_alkamel_a_malformed_file_is_named_changes_nothing_and_is_not_read_again
     folder.mkdir()
     bad = folder / "05_Classification_Race_Broken.CSV"
     bad.write_text(content, encoding="utf-8")
+    rested(bad)
     before = facts(spa.db)
     source = AlKamelSource("spa-timing", "spa 2026", path=folder)
     fake = FakePlatform()
@@ -642,7 +652,7 @@ def test_alkamel_a_path_that_does_not_exist_is_a_clear_error(spa, tmp_path):
 def test_alkamel_the_real_spa_2016_classification_gives_every_class_winner(tmp_path):
     folder = tmp_path / "timing"
     folder.mkdir()
-    shutil.copy(SHARED / "alkamel" / "wec_2016_spa_race_classification.csv", folder)
+    rested(Path(shutil.copy(SHARED / "alkamel" / "wec_2016_spa_race_classification.csv", folder)))
     series = Series("wec", "FIA World Endurance Championship")
     event = Event("wec-spa-2016", "wec", "6 Hours of Spa-Francorchamps", date(2016, 5, 7), "Europe/Brussels",
                   aliases=("spa 2016",))
@@ -664,3 +674,35 @@ def test_alkamel_the_real_spa_2016_classification_gives_every_class_winner(tmp_p
         assert status(app, "wec-spa-2016", "race") == "finished"
     finally:
         app.close()
+
+
+def test_alkamel_an_hourly_classification_is_the_order_so_far_and_other_sessions_are_skipped(spa, tmp_path):
+    folder = tmp_path / "timing"
+    folder.mkdir()
+    fake = FakePlatform()
+    source = AlKamelSource("spa-timing", "spa 2026", path=folder)
+
+    async def go():
+        dispatcher = Dispatcher(spa.db, {"fake": fake})
+        drop(folder, "spa_2026_race_classification_provisional.csv", "03_Classification_Race_Hour 3.CSV")
+        drop(folder, "spa_2026_race_classification_official.csv", "01_Classification_Qualifying.CSV")
+        hourly = await poll_and_send(source, spa, dispatcher)
+        after_hour = (status(spa, SPA, "race"), titles(fake), load_state(spa.db, "spa-timing").last_error,
+                      [r.number for r in spa.queries.results(f"{SPA}/race", "LMGT3")])
+        # The final classification arrives while the timing screen is still writing it:
+        # not read until it has rested, then read once.
+        final = folder / "05_Classification_Race_Official.CSV"
+        final.write_bytes((ALKAMEL / "spa_2026_race_classification_official.csv").read_bytes())
+        early = await poll_and_send(source, spa, dispatcher)
+        rested(final)
+        late = await poll_and_send(source, spa, dispatcher)
+        return hourly, after_hour, early, late
+
+    hourly, after_hour, early, late = asyncio.run(go())
+    # The order after hour 3, and no finish post. The qualifying file (the official order's
+    # content) was left alone: LMGT3 still reads as the hourly file has it.
+    assert hourly > 0 and after_hour == ("live", [], None, ["92", "91"])
+    assert early == 0 and late > 0
+    assert status(spa, SPA, "race") == "finished" and len(titles(fake)) == 1 and "wins" in titles(fake)[0]
+    assert "01_Classification_Qualifying.CSV" in seen_items(spa, "spa-timing")
+    assert [r.number for r in spa.queries.results(f"{SPA}/race", "LMGT3")] == ["91", "92"]
