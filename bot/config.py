@@ -5,6 +5,7 @@ Secrets (platform tokens) are read from the environment only, never from this fi
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -73,6 +74,7 @@ SOURCE_KINDS = {
     "rss": ({"url"}, set(), 900.0, 300.0),
 }
 JOLPICA_URL = "https://api.jolpi.ca/ergast/f1"
+RESERVED_SOURCE = "event-folder"  # the watched folder of event files, polled by every `pitboard run`
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,12 @@ def _source(data: dict, where: str, base: Path) -> SourceSpec:
             raise ConfigError(f"{where}: {key} must be text in quotes; fix it.")
     if not (isinstance(data.get("name"), str) and data["name"].strip()):
         raise ConfigError(f"{where}: name must be text in quotes; fix it.")
+    if data["name"].strip() == RESERVED_SOURCE:
+        raise ConfigError(f"{where}: the name {RESERVED_SOURCE!r} is the event folder's own; choose another.")
+    if "event" in data and not re.search(r"(?:19|20)\d\d", data["event"]):
+        # A name alone follows the newest event of that name: next year's, once its
+        # calendar is imported, would get this year's race.
+        raise ConfigError(f"{where}: event must name the year too, e.g. \"{data['event'].strip()} 2026\"; fix it.")
     spec: dict = {"interval": interval, "live_interval": live_interval}
     if "url" in data:
         spec["url"] = _url(data["url"], f"{where}: url")

@@ -67,6 +67,8 @@ class JolpicaSource(Polled):
             target = find_target(app.queries, self.event, self.session_kind)
         except TargetError as err:
             raise FeedError(str(err).rstrip(".")) from None
+        if self.round == "last" and (target.event.date - day).days > MAX_DAYS_APART:
+            return 0  # "last" is still the round before: this event's results are not out yet
         if abs((day - target.event.date).days) > MAX_DAYS_APART:
             raise FeedError(f"Jolpica's round {self.season}/{self.round} was raced on {day}, "
                             f"not at {target.event.name} ({target.event.date}); fix season or round")

@@ -5,27 +5,32 @@ An article is known by its id (or link) and is never read twice, even after a re
 Articles dated more than a week back (a feed's backlog, the first time it is polled) are
 set aside unread: their races are over, and posting them now would be old news.
 A feed entry carrying the whole article is read as is; a teaser is followed to its link.
-Articles with nothing to announce (previews, news) are read and set aside; an article that
-cannot be fetched now is tried again at the next poll, one that is gone (404, 410) is not.
+Articles with nothing to announce (previews, news), or about an event the store does not
+know, are read and set aside: a feed never invents an event. An article that cannot be
+fetched now (a timeout, a 5xx, a 429) is tried again at the next poll; one refused for good
+(404, 410, any other 4xx) is not.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import html
 import logging
 import re
 from calendar import timegm
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from bot.reports.ingest import ReportError, analyse, report_from_bytes, to_bundle
-from bot.sources.polling import FeedError, HttpFeed, Polled, RateLimit, mark_seen, seen
+from bot.reports.ingest import ReportError, analyse, find_event, report_from_bytes, to_bundle
+from bot.sources.polling import FeedError, HttpFeed, Polled, RateLimit, mark_seen, seen, shown_url
 
 log = logging.getLogger(__name__)
 FEED_LIMIT = (10, 10.0)  # a news site: at most one request a second on average
 FULL_ARTICLE_WORDS = 150  # an entry shorter than this is a teaser: fetch the article
 ANNOUNCEABLE = {"pole", "grid", "result", "class_result", "crash", "safety_car", "vsc", "red_flag", "quote"}
-GONE = (404, 410)
 BACKLOG = timedelta(days=7)
+FORGET_AFTER = timedelta(days=90)
+MAX_ENTRIES = 100  # the newest entries of a feed; a feed of thousands is an archive, not news
 
 
 @dataclass
@@ -35,6 +40,7 @@ class RssSource(Polled):
     interval: float = 900.0
     live_interval: float = 300.0
     feed: HttpFeed = field(default_factory=lambda: HttpFeed(RateLimit(FEED_LIMIT)))
+    _retry: bool = field(default=True, init=False, repr=False)  # an article is due again (or never polled)
 
     def describe(self) -> str:
         """What it reads, for `pitboard sources`."""
@@ -44,16 +50,19 @@ class RssSource(Polled):
     async def _read(self, app, state) -> int:
         import feedparser  # only when a feed is configured
 
-        # Parsed even when unchanged (a 304): an article that failed last time is due again.
-        raw, _ = await self.feed.get(self.url, state, as_json=False)
-        parsed = feedparser.parse(raw)
+        raw, changed = await self.feed.get(self.url, state, as_json=False)
+        if not changed and not self._retry:
+            return 0  # the same feed, and no article waiting to be tried again
+        # Parsing a big feed takes a while: off the event loop, where the platforms live.
+        parsed = await asyncio.to_thread(feedparser.parse, raw)
         # A feed cut short still lists its whole entries before the cut; they are read, and
         # the rest come with the next poll. One with no whole entry at all is garbage.
         whole = [e for e in parsed.entries if e.get("id") or e.get("link") or e.get("title")]
         if not whole and (parsed.bozo or not parsed.version):
-            raise FeedError(f"{self.url} answered something that is not an RSS or Atom feed (or a truncated one)")
-        stored, problems = 0, []
-        for entry in reversed(whole):  # feeds list the newest first; read in order
+            raise FeedError(f"{shown_url(self.url)} answered something that is not an RSS or Atom feed "
+                            "(or a truncated one)")
+        stored, problems, self._retry = 0, [], False
+        for entry in reversed(whole[:MAX_ENTRIES]):  # feeds list the newest first; read in order
             item = _item_id(entry)
             if seen(app.db, self.name, item):
                 continue
@@ -62,17 +71,23 @@ class RssSource(Polled):
                 continue
             try:
                 report = await self._report(entry, state)
+                if report is not None:
+                    stored += self._store(app, report)
             except FeedError as err:
                 problems.append(err.reason)
-                if err.status not in GONE:
+                if err.status is None or err.status in (408, 429) or err.status >= 500:
+                    self._retry = True
                     continue  # tried again at the next poll
-                report = None
             except ReportError as err:
                 log.info("source %s: %s", self.name, err)
-                report = None
-            if report is not None:
-                stored += self._store(app, report)
+            except Exception as err:  # noqa: BLE001 - one poisoned article is named; the others are read
+                log.exception("source %s: article %s", self.name, item)
+                problems.append(f"article {item[:80]} could not be read ({type(err).__name__})")
             mark_seen(app.db, self.name, item)
+        # Items are remembered well past the backlog window, then forgotten: an entry that
+        # old is set aside by its date anyway.
+        app.db.execute("DELETE FROM source_items WHERE source = ? AND seen_at < ?",
+                       [self.name, (datetime.now(timezone.utc) - FORGET_AFTER).isoformat()])
         if problems:
             state.last_error = "; ".join(problems)[:500]
         return stored
@@ -84,8 +99,8 @@ class RssSource(Polled):
         title = entry.get("title", "")
         if len(re.sub(r"<[^>]+>", " ", body).split()) >= FULL_ARTICLE_WORDS or not link:
             # The title is the report's heading: it names the event and the year.
-            html = f"<html><body><article><h1>{_escape(title)}</h1>{body}</article></body></html>"
-            return report_from_bytes(html.encode(), link or f"{self.url} ({title[:60]})", link)
+            page = f"<html><body><article><h1>{html.escape(title)}</h1>{body}</article></body></html>"
+            return report_from_bytes(page.encode(), link or f"{shown_url(self.url)} ({title[:60]})", link)
         raw, _ = await self.feed.get(link, state, as_json=False, remember=False)
         return report_from_bytes(raw, link, link)
 
@@ -93,6 +108,11 @@ class RssSource(Polled):
         extraction = analyse(report, app.queries)
         if not {f.kind for f in extraction.facts} & ANNOUNCEABLE:
             log.info("source %s: %s has nothing to announce; set aside", self.name, report.where)
+            return 0
+        if find_event(app.queries, extraction) is None:
+            # A feed's article about an event the store does not know is set aside: news
+            # sites write about much else, and a feed must not invent events to post about.
+            log.info("source %s: %s is about no event in the store; set aside", self.name, report.where)
             return 0
         try:
             bundle = to_bundle(report, extraction, app.queries)
@@ -117,6 +137,3 @@ def _published(entry) -> datetime:
     stamp = entry.get("published_parsed") or entry.get("updated_parsed")
     return datetime.fromtimestamp(timegm(stamp), timezone.utc) if stamp else datetime.now(timezone.utc)
 
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

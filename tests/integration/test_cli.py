@@ -180,7 +180,7 @@ def test_a_watched_al_kamel_folder_feeds_results_and_sources_lists_every_kind(cl
 name = "lemans-timing"
 kind = "alkamel"
 path = "timing"
-event = "lemans"
+event = "lemans 2017"
 
 [[sources]]
 name = "reports"
@@ -190,7 +190,7 @@ url = "http://127.0.0.1:9/feed.xml"
 [[sources]]
 name = "f1"
 kind = "jolpica"
-event = "lemans"
+event = "lemans 2017"
 round = 5
 """, encoding="utf-8")
     monkeypatch.setenv("PITBOARD_CONFIG", str(config))

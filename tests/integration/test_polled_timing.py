@@ -254,32 +254,37 @@ def test_jolpica_qualifying_makes_one_pole_post_naming_the_pole_sitter(f1):
     assert grid[3].best_lap_ms == 89_350  # out in Q2: the best of Q1 and Q2
 
 
-def test_jolpica_a_last_round_raced_on_another_day_stores_nothing_and_says_when(f1):
+@pytest.mark.parametrize("season, round_, day, wrong", [
+    ("current", "last", "2025-12-07", False),  # before the race "last" is the round before: not out yet
+    ("2026", "5", "2026-05-03", True),  # a round raced on another day: the config is wrong
+])
+def test_jolpica_a_round_raced_on_another_day_stores_nothing(f1, season, round_, day, wrong):
     server, fake = FakeJolpica(), FakePlatform()
     before = facts(f1.db)
-    abu_dhabi = jolpica_answer("results")
-    race = abu_dhabi["MRData"]["RaceTable"]["Races"][0]
-    race.update(season="2025", round="24", raceName="Abu Dhabi Grand Prix", date="2025-12-07")
-    server.answers["current", "last", "results"] = abu_dhabi
+    other = jolpica_answer("results")
+    other["MRData"]["RaceTable"]["Races"][0].update(season=day[:4], round="24", raceName="Other Grand Prix", date=day)
+    server.answers[season, round_, "results"] = other
 
     async def go():
         base = await server.start()
-        source = JolpicaSource("jolpica-last", base, "current", "last", "suzuka 2026")
+        source = JolpicaSource("jolpica-x", base, season, round_, "suzuka 2026")
         dispatcher = Dispatcher(f1.db, {"fake": fake})
         assert await poll_and_send(source, f1, dispatcher) == 0
-        first = load_state(f1.db, "jolpica-last")
-        # Asked again (`pitboard poll`), the answer is the same (a 304): still the wrong race.
+        first = load_state(f1.db, "jolpica-x")
+        # Asked again (`pitboard poll`), the answer is the same (a 304): still not this race.
         assert await poll_and_send(source, f1, dispatcher, force=True) == 0
         await server.stop()
         return first
 
     first = asyncio.run(go())
-    assert "2025-12-07" in first.last_error and "Japanese Grand Prix" in first.last_error
-    assert first.failures == 1
-    again = load_state(f1.db, "jolpica-last")
-    assert again.last_error is not None and "2025-12-07" in again.last_error
+    again = load_state(f1.db, "jolpica-x")
+    if wrong:
+        assert day in first.last_error and "Japanese Grand Prix" in first.last_error and first.failures == 1
+        assert again.last_error is not None and day in again.last_error
+    else:
+        assert first.last_error is None and again.last_error is None and first.failures == 0
     assert facts(f1.db) == before and fake.sent == []
-    assert server.asked[0] == "/ergast/f1/current/last/results.json?limit=100"
+    assert server.asked[0] == f"/ergast/f1/{season}/{round_}/results.json?limit=100"
 
 
 def test_jolpica_results_read_before_the_event_was_known_are_stored_once_it_is(tmp_path):

@@ -107,7 +107,7 @@ session = "qualifying"
 name = "timing"
 kind = "alkamel"
 path = "timing/lemans"
-event = "lemans"
+event = "lemans 2017"
 live_interval = 10
 
 [[sources]]
@@ -131,15 +131,15 @@ interval = 1800
     ('[[sources]]\nname = "x"\nkind = "rss"\n', "a rss source needs 'url'"),
     ('[[sources]]\nname = "x"\nkind = "rss"\nurl = "feed.xml"\n', "url must be an address"),
     ('[[sources]]\nname = "x"\nkind = "rss"\nurl = "http://a/f"\nevent = "lemans"\n', "unknown key 'event' for a rss source"),
-    ('[[sources]]\nname = "x"\nkind = "openf1"\nurl = "http://a/v1"\nevent = "e"\n', "needs 'session_key'"),
-    ('[[sources]]\nname = "x"\nkind = "openf1"\nurl = "http://a/v1"\nevent = "e"\nsession_key = "9"\n',
+    ('[[sources]]\nname = "x"\nkind = "openf1"\nurl = "http://a/v1"\nevent = "e 2026"\n', "needs 'session_key'"),
+    ('[[sources]]\nname = "x"\nkind = "openf1"\nurl = "http://a/v1"\nevent = "e 2026"\nsession_key = "9"\n',
      "session_key must be the feed's session number"),
-    ('[[sources]]\nname = "x"\nkind = "jolpica"\nevent = "e"\nround = "first"\n', 'round must be a number or "last"'),
-    ('[[sources]]\nname = "x"\nkind = "jolpica"\nevent = "e"\nseason = 0\n', 'season must be a number or "current"'),
-    ('[[sources]]\nname = "x"\nkind = "jolpica"\nevent = "e"\nsession = "practice"\n', "session must be race or qualifying"),
-    ('[[sources]]\nname = "x"\nkind = "alkamel"\nevent = "e"\n', "reads a path (a folder or a file) or a url"),
-    ('[[sources]]\nname = "x"\nkind = "alkamel"\nevent = "e"\npath = "a"\nurl = "http://a/c.csv"\n', "give one of them"),
-    ('[[sources]]\nname = "x"\nkind = "alkamel"\nevent = "e"\npath = "a"\ninterval = 0\n', "interval must be seconds"),
+    ('[[sources]]\nname = "x"\nkind = "jolpica"\nevent = "e 2026"\nround = "first"\n', 'round must be a number or "last"'),
+    ('[[sources]]\nname = "x"\nkind = "jolpica"\nevent = "e 2026"\nseason = 0\n', 'season must be a number or "current"'),
+    ('[[sources]]\nname = "x"\nkind = "jolpica"\nevent = "e 2026"\nsession = "practice"\n', "session must be race or qualifying"),
+    ('[[sources]]\nname = "x"\nkind = "alkamel"\nevent = "e 2026"\n', "reads a path (a folder or a file) or a url"),
+    ('[[sources]]\nname = "x"\nkind = "alkamel"\nevent = "e 2026"\npath = "a"\nurl = "http://a/c.csv"\n', "give one of them"),
+    ('[[sources]]\nname = "x"\nkind = "alkamel"\nevent = "e 2026"\npath = "a"\ninterval = 0\n', "interval must be seconds"),
     ('[[sources]]\nname = ""\nkind = "rss"\nurl = "http://a/f"\n', "name must be text in quotes"),
     ('[[sources]]\nname = "x"\nkind = "rss"\nurl = "http://a/f"\n[[sources]]\nname = "x"\nkind = "rss"\nurl = "http://b/f"\n',
      "two sources are named 'x'"),
