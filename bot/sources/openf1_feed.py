@@ -2,7 +2,8 @@
 event's session.
 
 Each poll reads `/race_control`, `/drivers` and `/session_result` for the session key (for a
-qualifying session `/starting_grid` too, which holds the pole), turns them into facts with
+qualifying session `/starting_grid` too, which holds the pole; `/sessions` once, to check
+the key names a session on the event's days), turns them into facts with
 bot.sources.openf1, and stores them as the feed's source (priority 80). The chequered flag
 (or SESSION FINISHED) marks the session finished, which makes the finish post once; the
 safety car's deployment and return each make theirs. Requests stay inside OpenF1's 30 per
@@ -11,6 +12,7 @@ safety car's deployment and return each make theirs. Requests stay inside OpenF1
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from bot.domain import Source
 from bot.sources import openf1
@@ -18,6 +20,7 @@ from bot.sources.event_file import DEFAULT_PRIORITY
 from bot.sources.polling import FeedError, HttpFeed, Polled, shared_limit
 from bot.sources.target import TargetError, find_target
 
+MAX_DAYS_APART = 3  # a session more days than this from the event is another meeting's
 OPENF1_LIMIT = (30, 10.0)  # 30 requests per 10 seconds
 OPENF1_SPACING = 10.0 / 30  # paced evenly, so a poll never waits for the window to clear
 
@@ -35,6 +38,8 @@ class OpenF1Source(Polled):
     # The documents held by `feed` were read but not stored (the event was not imported
     # yet): unchanged documents are then still news, or they would never be stored.
     _unstored: bool = field(default=False, init=False, repr=False)
+    _checked: bool = field(default=False, init=False, repr=False)
+    _session_day: str | None = field(default=None, init=False, repr=False)
 
     def describe(self) -> str:
         """What it reads and what it feeds, for `pitboard sources`."""
@@ -47,6 +52,14 @@ class OpenF1Source(Polled):
         if data is not None and not isinstance(data, list):
             raise FeedError(f"/{what} should be a list of records, not {type(data).__name__}")
         return data or [], changed
+
+    async def _check_session(self, state) -> None:
+        """The session key names a session on the event's days (a wrong key in the config would
+        post another race's safety cars); asked once, `/sessions` seldom changes."""
+        sessions, _ = await self._list("sessions", state)
+        day = next((str(s.get("date_start") or "")[:10] for s in sessions if isinstance(s, dict)), "")
+        self._session_day = day or None
+        self._checked = True
 
     async def _read(self, app, state) -> int:
         # Everything is read before anything is stored: a failure halfway stores nothing.
@@ -64,10 +77,15 @@ class OpenF1Source(Polled):
             self._unstored |= changed
         if not self._unstored:
             return 0  # nothing changed since the last stored poll
+        if not self._checked:
+            await self._check_session(state)
         try:
             target = find_target(app.queries, self.event, self.session_kind)
         except TargetError as err:
             raise FeedError(str(err).rstrip(".")) from None
+        if self._session_day and _days_apart(self._session_day, target.event.date) > MAX_DAYS_APART:
+            raise FeedError(f"OpenF1 session {self.session_key} was held on {self._session_day}, not at "
+                            f"{target.event.name} ({target.event.date}); fix session_key")
         base = self.base_url.rstrip("/")
         source = Source(f"openf1-{self.session_key}", "feed", f"OpenF1 session {self.session_key}",
                         f"{base}/race_control?session_key={self.session_key}", None, DEFAULT_PRIORITY["feed"])
@@ -83,3 +101,11 @@ class OpenF1Source(Polled):
                                                      rc.incidents))
         self._unstored = False
         return outcome.results + outcome.incidents
+
+
+def _days_apart(iso_day: str, day: date) -> int:
+    """Days between an ISO date ("2026-03-29") and `day`; 0 when the text is not a date."""
+    try:
+        return abs((date.fromisoformat(iso_day) - day).days)
+    except ValueError:
+        return 0

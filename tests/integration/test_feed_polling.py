@@ -32,6 +32,7 @@ class FakeOpenF1:
         self.race_control, self.results, self.mode, self.requests = [], [], None, 0
         self.drivers, self.grid, self.asked = [], [], []
         self.fail_once: set[str] = set()  # documents that answer 502 once
+        self.sessions = [{"session_key": 9000, "session_type": "Race", "date_start": "2026-03-29T05:00:00+00:00"}]
 
     async def handle(self, request):
         self.requests += 1
@@ -51,7 +52,7 @@ class FakeOpenF1:
             self.fail_once.discard(what)
             return web.Response(status=502, text="bad gateway")
         body = json.dumps({"race_control": self.race_control, "drivers": self.drivers, "session_result": self.results,
-                           "starting_grid": self.grid}[what])
+                           "starting_grid": self.grid, "sessions": self.sessions}[what])
         etag = f'"{hash(body) & 0xffffffff:x}"'
         if request.headers.get("If-None-Match") == etag:
             return web.Response(status=304)
@@ -274,7 +275,7 @@ def test_driver_names_come_from_the_drivers_feed_and_qualifying_posts_the_pole_f
         await server.stop()
 
     asyncio.run(go())
-    assert set(server.asked) == {"race_control", "drivers", "session_result", "starting_grid"}
+    assert set(server.asked) == {"race_control", "drivers", "session_result", "starting_grid", "sessions"}
     posts = fake.posts_to("fans")
     assert [p.title for p in posts] == ["Pole position: Kimi Antonelli"]
     text = render_text(posts[0])
@@ -375,3 +376,20 @@ def test_a_poll_failing_halfway_loses_nothing_the_next_poll_stores_the_chequered
     assert [m.title for m in fake.posts_to("fans")] == [
         "Safety car — Japanese Grand Prix 2026", "Safety car in — Japanese Grand Prix 2026",
         "#12 wins — Japanese Grand Prix 2026"]
+
+
+def test_a_session_key_of_another_meeting_stores_nothing_and_says_so(f1):
+    server = FakeOpenF1()
+    server.sessions = [{"session_key": 9000, "session_type": "Race", "date_start": "2026-05-03T19:00:00+00:00"}]
+    server.race_control = [rc(22, "SAFETY CAR DEPLOYED", None, 30)]
+    before = {k: v for k, v in dump(f1.db).items() if k != "source_state"}
+
+    async def go():
+        base = await server.start()
+        await OpenF1Source("openf1-suzuka", base, 9000, "suzuka 2026").poll(f1)
+        await server.stop()
+
+    asyncio.run(go())
+    state = load_state(f1.db, "openf1-suzuka")
+    assert "held on 2026-05-03" in state.last_error and "fix session_key" in state.last_error
+    assert {k: v for k, v in dump(f1.db).items() if k != "source_state"} == before
