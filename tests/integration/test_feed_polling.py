@@ -17,6 +17,7 @@ from bot.render.text import render_text
 from bot.sources.openf1_feed import OpenF1Source
 from bot.sources.polling import HttpFeed, load_state
 from tests.conftest import ROOT, dump
+from tests.loopback import Loopback
 
 
 def rc(lap, text, flag=None, minute=0):
@@ -24,7 +25,7 @@ def rc(lap, text, flag=None, minute=0):
             "category": "Other", "session_key": 9000}
 
 
-class FakeOpenF1:
+class FakeOpenF1(Loopback):
     """Serves /v1/race_control, /v1/drivers, /v1/session_result and /v1/starting_grid with
     ETags; `mode` makes it misbehave."""
 
@@ -58,17 +59,8 @@ class FakeOpenF1:
             return web.Response(status=304)
         return web.Response(text=body, content_type="application/json", headers={"ETag": etag})
 
-    async def stop(self):
-        await self.runner.cleanup()
-
     async def start(self):
-        app = web.Application()
-        app.router.add_get("/v1/{what}", self.handle)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.base_url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/v1"
+        self.base_url = await super().start([web.get("/v1/{what}", self.handle)]) + "/v1"
         return self.base_url
 
 

@@ -22,6 +22,7 @@ from bot.sources.alkamel_feed import AlKamelSource
 from bot.sources.jolpica_feed import JOLPICA_LIMITS, JolpicaSource
 from bot.sources.polling import FeedError, HttpFeed, RateLimit, load_state
 from tests.conftest import FIXTURES, dump
+from tests.loopback import Loopback
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="the shared feed files are not here")
@@ -38,23 +39,6 @@ def facts(db) -> dict:
 
 def titles(fake: FakePlatform) -> list[str]:
     return [m.title for m in fake.posts_to("fans")]
-
-
-class Loopback:
-    """An aiohttp server on 127.0.0.1 (a free port) for one test."""
-
-    async def start(self, routes) -> str:
-        app = web.Application()
-        app.router.add_routes(routes)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
-        return self.base
-
-    async def stop(self):
-        await self.runner.cleanup()
 
 
 # Jolpica ------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from bot.platforms.fake import FakePlatform
 from bot.sources.polling import load_state
 from bot.sources.rss_feed import RssSource
 from tests.conftest import ROOT, dump
+from tests.loopback import Loopback
 
 REPORTS = ROOT / "tests" / "fixtures" / "reports"
 NOW = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -39,7 +40,7 @@ def heading_and_body(name: str) -> tuple[str, str]:
     return lines[1], "".join(f"<p>{html.escape(p)}</p>" for p in [lines[0], *lines[2:]])
 
 
-class NewsSite:
+class NewsSite(Loopback):
     """A site with an Atom (or RSS 2.0) feed and article pages; counts what is asked."""
 
     def __init__(self):
@@ -85,17 +86,7 @@ class NewsSite:
         return web.Response(status=404, text="not found")
 
     async def start(self):
-        app = web.Application()
-        app.router.add_get("/{tail:.*}", self.handle)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
-        return self.base
-
-    async def stop(self):
-        await self.runner.cleanup()
+        return await super().start([web.get("/{tail:.*}", self.handle)])
 
 
 CALENDAR = [("gt-sprint", "European GT Sprint", "European GT Sprint Monza", date(2023, 4, 23)),
