@@ -29,12 +29,15 @@ class App:
     registry: Registry
     announcer: Announcer
     channels: Channels
+    reports: ReportDesk | None = None
     seeded: bool = False  # the bundled events were loaded into a new database just now
 
     def context(self, lang: str | None = None, tz: str | None = None, is_admin: bool = False,
-                now: datetime | None = None, channel: Channel | None = None) -> Context:
+                now: datetime | None = None, channel: Channel | None = None, is_operator: bool = False,
+                user: str | None = None) -> Context:
         """A command context for one reader; in a channel, its language and zone apply
-        unless the reader asks for others."""
+        unless the reader asks for others. `user` is "platform:id" in a chat (None at the
+        terminal, which is an operator)."""
         lang = lang or (channel.lang if channel else None) or self.config.lang
         tz = tz or (channel.timezone if channel else None) or self.config.timezone
         return Context(
@@ -42,10 +45,23 @@ class App:
             lang=Lang(lang, tz),
             now=now or datetime.now(timezone.utc),
             is_admin=is_admin,
+            is_operator=is_operator,
+            user=user,
             channel=channel,
             channels=self.channels,
-            reports=ReportDesk(self),
+            reports=self.reports,
         )
+
+    def terminal(self, lang: str | None = None, tz: str | None = None, channel: Channel | None = None) -> Context:
+        """The context of the person at the terminal: they run the bot, so they are an
+        operator and the admin of the console channel."""
+        return self.context(lang=lang, tz=tz, is_admin=True, channel=channel, is_operator=True)
+
+    def is_operator(self, platform: str, user_id: object, default: frozenset[str] = frozenset()) -> bool:
+        """Whether this platform user may publish facts: named in the config, else in the
+        platform's `default` (Discord: the application's owner or team)."""
+        named = self.config.operators_of(platform)
+        return str(user_id) in (default if named is None else named)
 
     def ask(self, line: str, ctx: Context) -> Message:
         """Answer a typed command line such as `/results lemans`."""
@@ -54,6 +70,14 @@ class App:
         except UserError as err:
             return error_message(err.text, ctx.lang.code)
         return self.registry.run(ctx, call.name, call.args)
+
+    async def ask_async(self, line: str, ctx: Context) -> Message:
+        """`ask` on the event loop (the platforms): waits without blocking other chats."""
+        try:
+            call = parse_line(line, self.registry, ctx.lang)
+        except UserError as err:
+            return error_message(err.text, ctx.lang.code)
+        return await self.registry.run_async(ctx, call.name, call.args)
 
     def import_files(self, paths) -> list[ImportOutcome]:
         """Validate and store event files, with what they announce, in one transaction."""
@@ -81,7 +105,9 @@ class App:
         return outcome
 
     def close(self) -> None:
-        """Release the database."""
+        """Release the database and the report workers."""
+        if self.reports is not None:
+            self.reports.close()
         self.db.close()
 
 
@@ -91,6 +117,7 @@ def build_app(config: Config) -> App:
     queries = Queries(db)
     app = App(config=config, db=db, queries=queries, registry=build_registry(),
               announcer=Announcer(db, queries), channels=Channels(db))
+    app.reports = ReportDesk(app)
     if created and config.seed_events:
         files = bundled_files(config.events_dir)
         if files:

@@ -181,7 +181,7 @@ def _dispatch(app: App, args: argparse.Namespace) -> int:
         channel = _channel_of(app, args, create=bool(cmd and cmd.admin_only))
     except UserError as err:
         return _fail(err.text)
-    ctx = app.context(lang=args.lang, is_admin=True, channel=channel)
+    ctx = app.terminal(lang=args.lang, channel=channel)
     if args.subcommand == "console":
         from bot.platforms.console import run_console  # the console is a platform: load it only here
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain import role_id
 from bot.i18n import LANGUAGES
 from bot.updates import UPDATE_KINDS
 
@@ -95,6 +96,14 @@ class Config:
     # Discord's REST base and gateway (a proxy, or a test's fake).
     discord_api_base_url: str | None = None
     discord_gateway_url: str | None = None
+    # Who may change the facts every channel sees (publish a report): platform user ids.
+    # None for a platform: its default (Discord: the application's owner or team;
+    # Telegram: nobody). The terminal is always an operator.
+    operators: tuple[tuple[str, tuple[str, ...] | None], ...] = ()
+
+    def operators_of(self, platform: str) -> tuple[str, ...] | None:
+        """The operator user ids named for `platform`, or None when the config names none."""
+        return dict(self.operators).get(platform)
 
 
 def load_config(env: dict | None = None, path: str | Path | None = None) -> Config:
@@ -120,7 +129,34 @@ def load_config(env: dict | None = None, path: str | Path | None = None) -> Conf
         config = replace(config, discord_api_base_url=_url(env["DISCORD_API_BASE_URL"], "DISCORD_API_BASE_URL"))
     if env.get("DISCORD_GATEWAY_URL"):
         config = replace(config, discord_gateway_url=_url(env["DISCORD_GATEWAY_URL"], "DISCORD_GATEWAY_URL", ws=True))
+    if env.get("PITBOARD_OPERATORS") is not None:
+        config = replace(config, operators=_operators_env(env["PITBOARD_OPERATORS"]))
     return config
+
+
+def _user_ids(values: object, where: str) -> tuple[str, ...]:
+    """A list of platform user ids (numbers, or digits in quotes)."""
+    if not isinstance(values, list):
+        raise ConfigError(f"{where} must be a list of user ids, e.g. [123456789]; fix it.")
+    ids = []
+    for value in values:
+        text = str(value).strip() if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+        if not text.isdigit() or len(text) > 20:
+            raise ConfigError(f"{where}: {value!r} is not a user id (digits only, e.g. 123456789); fix it.")
+        ids.append(text)
+    return tuple(dict.fromkeys(ids))
+
+
+def _operators_env(value: str) -> tuple[tuple[str, tuple[str, ...] | None], ...]:
+    """PITBOARD_OPERATORS="telegram:123,discord:456": operators named in the environment."""
+    found: dict[str, list[str]] = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        platform, _, user = item.partition(":")
+        if platform not in ("telegram", "discord") or not user.strip().isdigit():
+            raise ConfigError(f"PITBOARD_OPERATORS: {item!r} should look like telegram:123456789 or "
+                              "discord:123456789; fix it.")
+        found.setdefault(platform, []).append(user.strip())
+    return tuple((platform, tuple(dict.fromkeys(ids))) for platform, ids in found.items())
 
 
 def _url(value: object, where: str, ws: bool = False) -> str:
@@ -192,6 +228,13 @@ def _apply_file(config: Config, path: Path) -> Config:
             raise ConfigError(f"{path}: reports.auto_publish_confidence must be a number above 0 and at most 1, "
                               "or false; fix it.")
         config = replace(config, report_auto_confidence=None if level is False else float(level))
+    operators = _table(data, "operators", path)
+    unknown = sorted(set(operators) - {"telegram", "discord"})
+    if unknown:
+        raise ConfigError(f"{path}: operators.{unknown[0]} is not a platform; name telegram or discord user ids.")
+    if operators:
+        config = replace(config, operators=tuple((platform, _user_ids(ids, f"{path}: operators.{platform}"))
+                                                 for platform, ids in operators.items()))
     presets = data.get("channels", [])
     if not isinstance(presets, list) or not all(isinstance(p, dict) for p in presets):
         raise ConfigError(f"{path}: channels must be written as [[channels]] tables; fix it or remove it.")
@@ -293,6 +336,7 @@ def _preset(data: dict, where: str) -> ChannelPreset:
     kinds = data.get("kinds", [])
     if not isinstance(kinds, list) or any(k not in UPDATE_KINDS for k in kinds):
         raise ConfigError(f"{where}: kinds must be a list drawn from {', '.join(UPDATE_KINDS)}; fix it.")
+    kinds = list(dict.fromkeys(kinds))
     settings = []
     for key, (setting, kind, bounds) in _PRESET_SETTINGS.items():
         if key not in data:
@@ -310,7 +354,10 @@ def _preset(data: dict, where: str) -> ChannelPreset:
             except (ZoneInfoNotFoundError, ValueError):
                 raise ConfigError(f"{where}: timezone {value!r} is not a time zone such as Europe/Paris; fix it.") from None
         if key == "role":
-            value = value.lstrip("@") or None
+            value = role_id(value)
+            if value is None:
+                raise ConfigError(f"{where}: role must be a Discord role mention such as \"<@&123456789>\" or its id; "
+                                  "fix it.")
         settings.append((setting, value))
     name = data.get("name")
     if name is not None and not isinstance(name, str):

@@ -20,6 +20,7 @@ from bot.runner import ensure_console_channel
 from bot.sources.event_file import load_event_file
 from bot.sources.fields import FileError
 from bot.sources.replay import replay_stages
+from bot.store.lease import LeaseHeld, LeaseUnavailable, acquire_lease
 
 DEMO_EVENT = "2017-porsche-carrera-cup-le-mans.toml"
 # The demo stops by itself even if a post could not be sent.
@@ -29,19 +30,28 @@ DEADLINE = 50.0
 def run_demo(config: Config, step: float = 1.5) -> int:
     """Replay the bundled race into data/demo.db and print the posts; returns the exit status."""
     db_path = config.db_path.parent / "demo.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     try:
-        bundle = load_event_file(config.events_dir / DEMO_EVENT)
-    except FileError as err:
-        print(f"The demo needs the bundled event: {err}", file=sys.stderr)
+        # Before the old file is deleted: a demo still running keeps its database.
+        lease = acquire_lease(db_path, "pitboard demo")
+    except (LeaseHeld, LeaseUnavailable) as err:
+        print(err, file=sys.stderr)
         return 1
-    app = build_app(replace(config, db_path=db_path, seed_events=False))
     try:
-        ensure_console_channel(app)
-        asyncio.run(_replay(app, bundle, max(0.0, step)))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        try:
+            bundle = load_event_file(config.events_dir / DEMO_EVENT)
+        except FileError as err:
+            print(f"The demo needs the bundled event: {err}", file=sys.stderr)
+            return 1
+        app = build_app(replace(config, db_path=db_path, seed_events=False))
+        try:
+            ensure_console_channel(app)
+            asyncio.run(_replay(app, bundle, max(0.0, step)))
+        finally:
+            app.close()
     finally:
-        app.close()
+        lease.release()
     print(f"Demo database: {db_path} (open it with `pitboard --db {db_path} results lemans`).")
     return 0
 

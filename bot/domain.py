@@ -5,6 +5,7 @@ persists them and the commands read them back.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -16,6 +17,15 @@ INCIDENT_KINDS = ("safety_car", "virtual_safety_car", "full_course_yellow", "red
 NEUTRALISATIONS = ("safety_car", "virtual_safety_car", "full_course_yellow", "red_flag")
 SOURCE_KINDS = ("event_file", "report", "timing", "feed", "admin")
 OVERALL = ""  # the classification key of the overall order; a class name otherwise
+# A role to mention in posts: Discord's `<@&id>` as it pastes, or the id alone.
+_ROLE = re.compile(r"^<@&(\d{1,20})>$|^@?(\d{1,20})$")
+
+
+def role_id(text: str) -> str | None:
+    """The role id `text` names (`<@&123>`, `@123` or `123`), or None when it names no role:
+    a free text would be shown in every post (and could be 5,000 characters long)."""
+    found = _ROLE.match(text.strip())
+    return (found.group(1) or found.group(2)) if found else None
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,8 @@ class Source:
     url: str | None = None
     language: str | None = None
     priority: int = 0
+    # Who made these facts public ("telegram:123", "terminal"), when a person did.
+    published_by: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 `run` starts the engine and every platform whose token is in the environment; with none,
 the console channel posts to the terminal and answers commands typed there. SIGINT and
-SIGTERM let the sends in flight finish before it exits.
+SIGTERM let the sends in flight finish before it exits. Both take the database's lease
+first (bot.store.lease): a second sender on the same database would send every post again.
 """
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from bot.announce.engine import Engine
 from bot.announce.presets import apply_presets
 from bot.app import App
 from bot.platforms.console import ConsolePlatform
+from bot.redaction import redact_urls
 from bot.render.text import render_text
 from bot.sources.folder import EventFolder
+from bot.store.lease import LeaseHeld, LeaseUnavailable, acquire_lease
 
 log = logging.getLogger(__name__)
 TOKENS = {"discord": "DISCORD_BOT_TOKEN", "telegram": "TELEGRAM_BOT_TOKEN"}
@@ -70,11 +73,28 @@ def ensure_console_channel(app: App):
 
 
 def run_bot(app: App, env: dict | None = None) -> int:
-    """Run until SIGINT or SIGTERM; returns the exit status."""
+    """Run until SIGINT or SIGTERM; returns the exit status. Exits with 1, having started
+    nothing, if another process is already sending from the same database."""
     env = os.environ if env is None else env
-    configure_logging([env[var] for var in TOKENS.values() if env.get(var)])
-    secrets = [env[var] for var in TOKENS.values() if env.get(var)]
-    return asyncio.run(_run(app, platforms_for(app, env), secrets))
+    lease = _lease(app, "pitboard run")
+    if lease is None:
+        return 1
+    try:
+        configure_logging([env[var] for var in TOKENS.values() if env.get(var)])
+        secrets = [env[var] for var in TOKENS.values() if env.get(var)]
+        return asyncio.run(_run(app, platforms_for(app, env), secrets))
+    finally:
+        lease.release()
+
+
+def _lease(app: App, command: str):
+    """The database's lease for `command`, or None after saying on stderr who holds it
+    (two senders on one database would each send every post)."""
+    try:
+        return acquire_lease(app.config.db_path, command)
+    except (LeaseHeld, LeaseUnavailable) as err:
+        print(err, file=sys.stderr)
+        return None
 
 
 class _Redacting(logging.Formatter):
@@ -86,8 +106,9 @@ class _Redacting(logging.Formatter):
         self.secrets = [s for s in secrets if s]
 
     def format(self, record: logging.LogRecord) -> str:
-        """The record as text, secrets replaced by `[redacted]`."""
-        return redact(super().format(record), self.secrets)
+        """The record as text, secrets replaced by `[redacted]` and URLs shown without
+        their credentials (a source's password or API key)."""
+        return redact_urls(redact(super().format(record), self.secrets))
 
 
 def redact(text: str, secrets) -> str:
@@ -159,12 +180,21 @@ def _read_console(app: App, channel, loop: asyncio.AbstractEventLoop, stop: asyn
     """Answer lines typed in the terminal. A daemon thread reads stdin, so a blocked read
     never keeps the process alive after a signal; answers run on the loop."""
 
-    def answer(line: str) -> None:
-        """Answer one typed line in the console channel (on the loop)."""
-        ctx = app.context(is_admin=True, channel=app.channels.get(channel.id))
-        reply = app.ask(line if line.startswith("/") else "/" + line, ctx)
+    async def answer(line: str) -> None:
+        """Answer one typed line in the console channel (on the loop, which a command
+        that waits, such as reading a report's link, does not hold up)."""
+        ctx = app.terminal(channel=app.channels.get(channel.id))
+        reply = await app.ask_async(line if line.startswith("/") else "/" + line, ctx)
         sys.stdout.write(render_text(reply) + "\n\n")
         sys.stdout.flush()
+
+    def start(line: str) -> None:
+        """Start answering a line, keeping the task referenced until it is done."""
+        task = loop.create_task(answer(line))
+        answering.add(task)
+        task.add_done_callback(answering.discard)
+
+    answering: set = set()
 
     def read() -> None:
         """Hand each typed line to the loop; /quit stops the bot."""
@@ -174,20 +204,28 @@ def _read_console(app: App, channel, loop: asyncio.AbstractEventLoop, stop: asyn
                 loop.call_soon_threadsafe(stop.set)
                 return
             if line:
-                loop.call_soon_threadsafe(answer, line)
+                loop.call_soon_threadsafe(start, line)
 
     threading.Thread(target=read, name="console-input", daemon=True).start()
 
 
 def send_pending(app: App) -> int:
-    """Send every due delivery to console channels, then exit (used by scripts and tests)."""
+    """Send every due delivery to console channels, then exit (used by scripts and tests).
+    Exits with 1, having sent nothing, if another process is sending from the same database."""
     from bot.announce.dispatcher import Dispatcher
 
     async def go() -> None:
         """Send rounds until one finds nothing due."""
         dispatcher = Dispatcher(app.db, {"console": ConsolePlatform(sys.stdout)})
+        dispatcher.recover()  # we hold the lease: what is left `sending` was a crashed run's
         while await dispatcher.run_once():
             pass
 
-    asyncio.run(go())
+    lease = _lease(app, "pitboard dispatch")
+    if lease is None:
+        return 1
+    try:
+        asyncio.run(go())
+    finally:
+        lease.release()
     return 0

@@ -80,11 +80,13 @@ class Dispatcher:
         # with the same settings (a 10,000-channel fan-out renders a handful of messages).
         self._posts: dict[int, Post] = {}
         self._rendered: dict[tuple, Message] = {}
-        self.recover()
+        # No recovery here: only the holder of the database's lease may reset `sending`
+        # rows (another process's may be in flight), so it calls recover() itself.
 
     def recover(self) -> int:
         """After a crash: deliveries left `sending` may or may not have gone out; send them
-        again (at most one duplicate each) rather than lose them."""
+        again (at most one duplicate each) rather than lose them. Call it only while holding
+        the database's lease (bot.store.lease), once, before the first round."""
         return self.db.execute("UPDATE deliveries SET status = 'pending' WHERE status = 'sending'").rowcount
 
     def pending(self) -> int:
@@ -124,7 +126,11 @@ class Dispatcher:
                 if self.stopping or limiter.chat_wait(row.address, self.pace(), group) > 0:
                     self._in_flight[row.platform].release()
                     continue
-            self._mark_sending(row)
+            if not self._mark_sending(row):
+                # Someone else claimed it since _due() read it: theirs to send, not ours,
+                # and nothing went to the platform, so the rate limiter counts nothing.
+                self._in_flight[row.platform].release()
+                continue
             # Counted after the state write, right before the send, so the count is as
             # close as it can be to when the platform sees the request.
             started = self.pace()
@@ -166,8 +172,12 @@ class Dispatcher:
             if await self.run_once() == 0:
                 await asyncio.sleep(poll)
 
-    def _mark_sending(self, row: Due) -> None:
-        self.db.execute("UPDATE deliveries SET status = 'sending', attempts = attempts + 1 WHERE id = ?", [row.id])
+    def _mark_sending(self, row: Due) -> bool:
+        """Claim the delivery; False if it is no longer pending (claimed by another sender)."""
+        return self.db.execute(
+            "UPDATE deliveries SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'pending'",
+            [row.id],
+        ).rowcount == 1
 
     async def _deliver(self, row: Due, started: float) -> None:
         platform = self.platforms[row.platform]

@@ -37,7 +37,11 @@ class Engine:
         app.announcer.listeners.append(self.wake)
 
     def start(self) -> None:
-        """Add the standing jobs, rebuild the per-session ones from the database, start."""
+        """Put back the sends a crash left in flight, add the standing jobs, rebuild the
+        per-session ones from the database, start. The caller holds the database's lease
+        (bot.store.lease), or the database is its own, as in the in-process tests."""
+        # Only the lease holder may do this: another sender's `sending` rows are in flight.
+        self.dispatcher.recover()
         now = datetime.now(timezone.utc)
         self.scheduler.add_job(self._dispatch, "interval", seconds=DISPATCH_EVERY, id="dispatch",
                                max_instances=1, coalesce=True, next_run_time=now)

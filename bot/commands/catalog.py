@@ -52,8 +52,8 @@ def build_registry() -> Registry:
                    greedy=True)
     registry.add(subscribe, target, Param("kinds", f"Only these kinds of post, comma-separated: {', '.join(UPDATE_KINDS)}",
                                           complete="kinds"),
-                 example="/subscribe porsche-carrera-cup-france", admin_only=True)
-    registry.add(unsubscribe, target, example="/unsubscribe porsche-carrera-cup-france", admin_only=True)
+                 example="/subscribe porsche-carrera-cup-france", role="admin")
+    registry.add(unsubscribe, target, example="/unsubscribe porsche-carrera-cup-france", role="admin")
     registry.add(
         settings,
         Param("language", "Language of posts and answers", choices=LANGUAGES, aliases={"english": "en", "francais": "fr", "français": "fr"}, dest="lang"),
@@ -65,12 +65,12 @@ def build_registry() -> Registry:
               maximum=120),
         Param("digest", "A daily digest of the last day's posts and the next sessions", choices=("on", "off")),
         example="/settings language:fr spoiler_delay:10",
-        admin_only=True,
+        role="admin",
     )
     registry.add(ingest, Param("report", "A link to the report, or its text", required=True, greedy=True),
-                 example="/ingest https://example.org/race-report", admin_only=True)
+                 example="/ingest https://example.org/race-report", role="admin")
     registry.add(confirm, Param("token", "The token shown under the facts", required=True),
-                 example="/confirm 3f9a0c1d2e4b5a6c", admin_only=True)
+                 example="/confirm 3f9a0c1d2e4b5a6c", role="operator")
     registry.add(make_help(registry), Param("command", "A command to explain", complete="commands"),
                  example="/help results", name="help")
 

@@ -22,9 +22,10 @@ def make_help(registry: Registry):
                 blocks.append(Fields(tuple(items)))
             data = {"name": cmd.name, "help": cmd.help, "usage": cmd.usage(), "params": [p.name for p in cmd.params]}
             return Message(title=f"/{cmd.name}", blocks=tuple(blocks), lang=lang.code, data=data)
-        visible = [c for c in registry if ctx.is_admin or not c.admin_only]
+        visible = [c for c in registry if c.role == "everyone" or (c.role == "admin" and ctx.is_admin)
+                   or (c.role == "operator" and ctx.is_operator)]
         items = tuple(
-            (c.usage(), lang.command_help(c.name, c.summary) + (f" ({lang.t('help.admin')})" if c.admin_only else ""))
+            (c.usage(), lang.command_help(c.name, c.summary) + (f" ({lang.t('help.' + c.role)})" if c.admin_only else ""))
             for c in visible
         )
         data = [{"name": c.name, "help": c.help, "usage": c.usage()} for c in visible]

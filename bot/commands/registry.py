@@ -6,6 +6,7 @@ commands, `/command args` parsing or CLI subcommands; handlers return a Message.
 """
 from __future__ import annotations
 
+import asyncio
 import inspect
 import re
 from collections.abc import Callable
@@ -55,7 +56,9 @@ class Context:
     queries: Queries
     lang: Lang
     now: datetime
-    is_admin: bool = False
+    is_admin: bool = False  # may change this channel's settings and subscriptions
+    is_operator: bool = False  # may change the facts every channel sees (publish a report)
+    user: str | None = None  # "telegram:123", "discord:456"; None at the terminal
     channel: Channel | None = None  # where the command was typed, when in a channel
     channels: Channels | None = None  # for the admin commands that change what a channel follows
     reports: Any = None  # the report desk (bot.reports.review.ReportDesk), for /ingest and /confirm
@@ -74,6 +77,7 @@ def menu_text(text: str, limit: int) -> str:
     return first[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
+ROLES = ("everyone", "admin", "operator")
 Handler = Callable[..., Message]
 Completer = Callable[[Context, str, dict], list[str]]
 
@@ -85,7 +89,12 @@ class Command:
     params: tuple[Param, ...]
     handler: Handler
     example: str
-    admin_only: bool = False
+    role: str = "everyone"  # who may run it: everyone, admin (of the channel) or operator
+
+    @property
+    def admin_only(self) -> bool:
+        """Whether only some people may run it (a channel's admins, or operators)."""
+        return self.role != "everyone"
 
     def param(self, name: str) -> Param | None:
         """The parameter called `name`, if any."""
@@ -110,12 +119,15 @@ class Registry:
         self._commands: dict[str, Command] = {}
         self._completers: dict[str, Completer] = {}
 
-    def add(self, handler: Handler, *params: Param, example: str, admin_only: bool = False, name: str = "") -> None:
-        """Register `handler` as a command; its docstring becomes the help."""
+    def add(self, handler: Handler, *params: Param, example: str, role: str = "everyone", name: str = "") -> None:
+        """Register `handler` as a command; its docstring becomes the help. `role` says
+        who may run it: everyone, a channel's admins ("admin") or operators ("operator")."""
         help_text = inspect.getdoc(handler)
         if not help_text:
             raise ValueError(f"command {handler.__name__} needs a docstring: it is the user's help")
-        cmd = Command(name or handler.__name__, help_text, params, handler, example, admin_only)
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        cmd = Command(name or handler.__name__, help_text, params, handler, example, role)
         self._commands[cmd.name] = cmd
 
     def completer(self, name: str, source: Completer) -> None:
@@ -130,21 +142,32 @@ class Registry:
         return self._commands.get(name.lstrip("/").split("@", 1)[0].lower())
 
     def run(self, ctx: Context, name: str, args: dict[str, object]) -> Message:
-        """Check and convert `args`, run the command and return its Message.
+        """Check and convert `args`, run the command and return its Message (from code with
+        no event loop running: the terminal). Every problem the user can cause comes back
+        as an error Message, never a traceback."""
+        answer = self._start(ctx, name, args)
+        return asyncio.run(_finish(answer, ctx.lang)) if inspect.isawaitable(answer) else answer
 
-        Every problem the user can cause comes back as an error Message, never a traceback.
-        """
+    async def run_async(self, ctx: Context, name: str, args: dict[str, object]) -> Message:
+        """`run` for the platforms, on the event loop: a command that waits on the network
+        (reading a report's link) lets every other chat be answered meanwhile."""
+        answer = self._start(ctx, name, args)
+        return await _finish(answer, ctx.lang) if inspect.isawaitable(answer) else answer
+
+    def _start(self, ctx: Context, name: str, args: dict[str, object]):
         lang = ctx.lang
         cmd = self.get(name)
         if cmd is None:
             return error_message(lang.t("err.unknown_command", name=name.lstrip("/")), lang.code)
-        if cmd.admin_only and not ctx.is_admin:
+        if cmd.role == "operator" and not ctx.is_operator:
+            return error_message(lang.t("err.operators_only", command=cmd.name), lang.code)
+        if cmd.role == "admin" and not ctx.is_admin:
             return error_message(lang.t("err.not_allowed", command=cmd.name), lang.code)
         try:
             values = self._convert(cmd, ctx, _split_event_words(cmd, ctx, args))
             return cmd.handler(ctx, **values)
         except UserError as err:
-            return error_message(err.text, lang.code, {"error": err.text, **(err.data or {})})
+            return _refusal(err, lang)
 
     def _convert(self, cmd: Command, ctx: Context, args: dict[str, object]) -> dict[str, object]:
         lang = ctx.lang
@@ -191,6 +214,18 @@ class Registry:
             return [c for c in p.choices if c.startswith(prefix.lower())][:25]
         source = self._completers.get(p.complete or "")
         return source(ctx, prefix, args or {})[:25] if source else []
+
+
+def _refusal(err: UserError, lang: Lang) -> Message:
+    return error_message(err.text, lang.code, {"error": err.text, **(err.data or {})})
+
+
+async def _finish(answer, lang: Lang) -> Message:
+    """The Message an async handler gives, its UserError told as a refusal."""
+    try:
+        return await answer
+    except UserError as err:
+        return _refusal(err, lang)
 
 
 def _split_event_words(cmd: Command, ctx: Context, args: dict[str, object]) -> dict[str, object]:

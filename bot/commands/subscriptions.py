@@ -8,6 +8,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.commands.registry import Context, UserError
+from bot.domain import role_id
 from bot.lookup import normalise
 from bot.messages import Fields, Message, Text
 from bot.updates import UPDATE_KINDS
@@ -54,7 +55,7 @@ def subscribe(ctx: Context, target: str, kinds: str | None = None) -> Message:
     channel = _channel(ctx)
     lang = ctx.lang
     kind, target_id, label = resolve_target(ctx, target)
-    chosen = tuple(k.strip().lower() for k in (kinds or "").replace(" ", ",").split(",") if k.strip())
+    chosen = tuple(dict.fromkeys(k.strip().lower() for k in (kinds or "").replace(" ", ",").split(",") if k.strip()))
     for k in chosen:
         if k not in UPDATE_KINDS:
             raise UserError(lang.t("cmd.bad_kind", kind=k, kinds=", ".join(UPDATE_KINDS)))
@@ -97,7 +98,12 @@ def settings(ctx: Context, lang: str | None = None, timezone: str | None = None,
     if spoiler is not None:
         changes["spoiler_mode"] = int(spoiler == "on")
     if role is not None:
-        changes["mention_role"] = None if role.lower() in ("none", "off", "aucun") else role.lstrip("@")
+        if role.strip().lower() in ("none", "off", "aucun"):
+            changes["mention_role"] = None
+        elif (found := role_id(role)) is not None:
+            changes["mention_role"] = found
+        else:
+            raise UserError(ctx.lang.t("cmd.bad_role", value=role[:40] + ("…" if len(role) > 40 else "")))
     if reminders is not None:
         changes["reminders_min"] = reminders
     if digest is not None:
@@ -111,7 +117,7 @@ def settings(ctx: Context, lang: str | None = None, timezone: str | None = None,
         (t("set.timezone"), channel.timezone or t("set.event_zone")),
         (t("set.spoiler_delay"), str(channel.spoiler_delay_min)),
         (t("set.spoiler"), t("set.on") if channel.spoiler_mode else t("set.off")),
-        (t("set.role"), f"@{channel.mention_role}" if channel.mention_role else t("set.none")),
+        (t("set.role"), f"<@&{channel.mention_role}>" if channel.mention_role else t("set.none")),
         (t("set.reminders"), str(channel.reminders_min) if channel.reminders_min else t("set.off")),
         (t("set.digest"), t("set.on") if channel.digest else t("set.off")),
         (t("set.follows"), follows or t("cmd.nothing_followed")),

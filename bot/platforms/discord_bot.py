@@ -72,7 +72,7 @@ class DiscordPlatform:
         # A rate limit longer than this is handed back to the dispatcher (which keeps the
         # post and retries later) instead of holding a send for minutes.
         self.client = discord.Client(intents=discord.Intents(guilds=True), max_ratelimit_timeout=10.0)
-        self.commands = DiscordCommands(app)
+        self.commands = DiscordCommands(app, self.client)
         self.client.event(self.commands.on_interaction)
         self._task: asyncio.Task | None = None
         self._kinds: dict[str, int] = {}
@@ -88,6 +88,10 @@ class DiscordPlatform:
         if self.gateway_url:
             DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.gateway_url)
         await asyncio.wait_for(self.client.login(self.token), READY_TIMEOUT)
+        info = await asyncio.wait_for(self.client.application_info(), READY_TIMEOUT)
+        # Whoever owns the application runs the bot: an operator unless the config names others.
+        owners = {info.owner.id} | ({m.id for m in info.team.members} if info.team else set())
+        self.commands.owners = frozenset(str(o) for o in owners)
         await asyncio.wait_for(sync_if_changed(self.app, self.client), READY_TIMEOUT)
         self._task = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
         self._task.add_done_callback(_report)

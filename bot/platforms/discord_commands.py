@@ -8,17 +8,19 @@ creates per day), and admin rights are checked again on every call.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
 from datetime import datetime, timezone
 
+import aiohttp
 import discord
 
 from bot.app import App
 from bot.commands.registry import Command, Param, menu_text
 from bot.i18n import LANGUAGES, Lang
-from bot.messages import Message
+from bot.messages import Message, error_message
 from bot.render.discord_embeds import DiscordPost, render_discord
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,8 @@ MANAGE_CHANNELS = 1 << 4
 STATE_KEY = "discord.command_tree"
 CONFIRM = "pitboard:confirm:"  # custom id prefix of the Publish button
 NO_MENTIONS = discord.AllowedMentions.none()
+MAX_REPORT_BYTES = 5_000_000
+DOWNLOAD_DEADLINE = 30.0
 
 
 def _describe(text: str) -> str:
@@ -109,8 +113,12 @@ async def sync_if_changed(app: App, client: discord.Client) -> bool:
 class DiscordCommands:
     """Answers slash commands and autocomplete through the core."""
 
-    def __init__(self, app: App):
+    def __init__(self, app: App, client: discord.Client):
         self.app = app
+        self.client = client
+        # The application's owner (or its team's members): operators unless the config
+        # names Discord operators itself. Filled in when the platform logs in.
+        self.owners: frozenset[str] = frozenset()
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Every interaction the gateway delivers: commands and autocomplete. Whatever
@@ -135,25 +143,29 @@ class DiscordCommands:
             except discord.HTTPException as err:
                 log.warning("Discord: could not tell the user either: %s", err)
 
-    def _args(self, interaction: discord.Interaction) -> tuple[Command | None, dict]:
+    def _args(self, interaction: discord.Interaction) -> tuple[Command | None, dict, dict | None]:
+        """The command, its arguments, and the file attached to it (a report), if any."""
         data = interaction.data or {}
         command = self.app.registry.get(str(data.get("name", "")))
         args = {o["name"]: str(o.get("value", "")) for o in data.get("options", ()) if "value" in o}
-        if "file" in args:  # an attachment: the report is read from where Discord keeps it
-            attachment = (data.get("resolved") or {}).get("attachments", {}).get(args.pop("file"), {})
-            if attachment.get("url") and int(attachment.get("size") or 0) <= 5_000_000:
-                args["report"] = attachment["url"]
-        return command, args
+        attachment = None
+        if "file" in args:  # the report as a file, kept by Discord
+            attachment = (data.get("resolved") or {}).get("attachments", {}).get(args.pop("file")) or {}
+        return command, args, attachment
 
-    def _context(self, interaction: discord.Interaction, admin_only: bool, is_admin: bool = False):
+    def _context(self, interaction: discord.Interaction, admin: bool = False):
+        """Who asks and where. Only an admin command that is allowed creates the channel's
+        row: reading results, or a refusal, leaves no trace."""
         channels = self.app.channels
         address = str(interaction.channel_id)
         name = getattr(interaction.channel, "name", None)
-        channel = channels.ensure("discord", address, name) if admin_only else channels.find("discord", address)
+        channel = channels.ensure("discord", address, name) if admin else channels.find("discord", address)
         lang = None
         if channel is None and str(interaction.locale).startswith("fr"):
             lang = "fr"
-        return self.app.context(lang=lang, is_admin=is_admin, channel=channel)
+        user = interaction.user.id
+        return self.app.context(lang=lang, is_admin=admin, channel=channel, user=f"discord:{user}",
+                                is_operator=self.app.is_operator("discord", user, self.owners))
 
     @staticmethod
     def may_manage(interaction: discord.Interaction) -> bool:
@@ -165,42 +177,51 @@ class DiscordCommands:
         return perms.administrator or perms.manage_channels or perms.manage_guild
 
     async def _command(self, interaction: discord.Interaction) -> None:
-        command, args = self._args(interaction)
+        command, args, attachment = self._args(interaction)
         if command is None:
             await interaction.response.send_message("This command is gone; Discord will refresh the list soon.",
                                                     ephemeral=True)
             return
-        if command.admin_only and not self.may_manage(interaction):
+        admin = command.role == "admin"
+        if admin and not self.may_manage(interaction):
             # Refused at once, privately, before anything is written or deferred.
-            ctx = self._context(interaction, admin_only=False)
+            ctx = self._context(interaction)
             await interaction.response.send_message(ctx.lang.t("err.not_allowed", command=command.name),
                                                     ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
         if command.admin_only:
-            # Writes may wait on the database lock; reads in WAL never do. So only admin
-            # commands defer, and the 3-second deadline holds either way.
+            # Writes may wait on the database lock, and a report on its link; reads in WAL
+            # never do. So only these defer, and the 3-second deadline holds either way.
             await interaction.response.defer(thinking=True)
-        ctx = self._context(interaction, command.admin_only, is_admin=command.admin_only)
-        if command.name == "ingest" and args.get("report"):
-            reply = await ctx.reports.propose_async(ctx, args["report"])  # a link: fetched off the loop's back
+        ctx = self._context(interaction, admin=admin)
+        if attachment is not None and command.name == "ingest":
+            reply = await self._report_file(ctx, attachment)
         else:
-            reply = self.app.registry.run(ctx, command.name, args)
+            reply = await self.app.registry.run_async(ctx, command.name, args)
         await self._respond(interaction, reply, deferred=command.admin_only)
 
+    async def _report_file(self, ctx, attachment: dict) -> Message:
+        """A report sent as a file: downloaded from Discord's own storage (the address comes
+        from Discord, not from the user), at most 5 MB, then read like any report."""
+        name = str(attachment.get("filename") or "the file")
+        if not attachment.get("url") or int(attachment.get("size") or 0) > MAX_REPORT_BYTES:
+            return error_message(f"{name}: larger than 5 MB, or missing; that is not a race report.", ctx.lang.code)
+        try:
+            raw = await asyncio.wait_for(self.client.http.get_from_cdn(attachment["url"]), DOWNLOAD_DEADLINE)
+        except (asyncio.TimeoutError, discord.HTTPException, aiohttp.ClientError) as err:
+            return error_message(f"{name}: could not be downloaded ({type(err).__name__}); send it again.",
+                                 ctx.lang.code)
+        return await self.app.reports.propose_file(ctx, raw[:MAX_REPORT_BYTES + 1], name)
+
     async def _component(self, interaction: discord.Interaction) -> None:
-        """The Publish button under a report's facts: for channel managers only."""
+        """The Publish button under a report's facts: for the operator who sent the report."""
         custom_id = str((interaction.data or {}).get("custom_id", ""))
         if not custom_id.startswith(CONFIRM):
             return
-        lang = Lang("fr" if str(interaction.locale).startswith("fr") else "en")
-        if not self.may_manage(interaction):
-            await interaction.response.send_message(lang.t("err.not_allowed", command="confirm"), ephemeral=True,
-                                                    allowed_mentions=NO_MENTIONS)
-            return
-        await interaction.response.defer()
-        ctx = self._context(interaction, admin_only=True, is_admin=True)
-        reply = self.app.registry.run(ctx, "confirm", {"token": custom_id[len(CONFIRM):]})
-        await interaction.followup.send(**_kwargs(render_discord(reply)[0]), ephemeral=reply.error)
+        # The registry lets only the operator who sent the report publish it, from here.
+        reply = await self.app.registry.run_async(self._context(interaction), "confirm",
+                                                  {"token": custom_id[len(CONFIRM):]})
+        await interaction.response.send_message(**_kwargs(render_discord(reply)[0]), ephemeral=reply.error)
 
     async def _respond(self, interaction: discord.Interaction, reply: Message, deferred: bool) -> None:
         posts = render_discord(reply)
@@ -222,12 +243,12 @@ class DiscordCommands:
             await interaction.followup.send(**_kwargs(post))
 
     async def _autocomplete(self, interaction: discord.Interaction) -> None:
-        command, args = self._args(interaction)
+        command, args, _ = self._args(interaction)
         options = (interaction.data or {}).get("options", ())
         focused = next((o for o in options if o.get("focused")), None)
         suggestions: list[str] = []
         if command and focused:
-            ctx = self._context(interaction, admin_only=False)
+            ctx = self._context(interaction)
             suggestions = self.app.registry.complete(ctx, command.name, focused["name"], str(focused.get("value", "")), args)
         await interaction.response.autocomplete(
             [discord.app_commands.Choice(name=s[:100], value=s[:100]) for s in suggestions[:25]])

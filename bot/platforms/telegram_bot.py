@@ -27,6 +27,7 @@ from bot.render.telegram_html import render_telegram
 log = logging.getLogger(__name__)
 DEFAULT_API = "https://api.telegram.org/bot"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+CONCURRENT_UPDATES = 64
 # Telegram says these when the chat is no more, or the bot is no longer in it.
 _GONE = ("chat not found", "bot was kicked", "bot is not a member", "group chat was deleted", "not enough rights",
          "need administrator rights", "have no rights to send")
@@ -69,6 +70,9 @@ class TelegramPlatform:
         api = (base_url or DEFAULT_API).rstrip("/")
         builder = (ApplicationBuilder().token(token).base_url(api).base_file_url(api.replace("/bot", "/file/bot", 1))
                    .rate_limiter(AIORateLimiter(max_retries=0))
+                   # Updates are handled side by side: one chat waiting on a slow link never
+                   # holds up another chat's /results.
+                   .concurrent_updates(CONCURRENT_UPDATES)
                    .job_queue(None))  # the core's scheduler owns every timed job
         self.application: Application = builder.build()
         self.commands = TelegramCommands(app, self.application)

@@ -7,6 +7,7 @@ registry, not here.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections import OrderedDict
@@ -22,10 +23,12 @@ from bot.commands.registry import menu_text
 from bot.i18n import LANGUAGES, Lang
 from bot.messages import Message, QuoteBlock, error_message
 from bot.render.telegram_html import render_telegram
+from bot.render.text import render_text
 
 log = logging.getLogger(__name__)
 QUOTES_PER_PAGE = 3
 MAX_REPORT_BYTES = 5_000_000
+DOWNLOAD_DEADLINE = 30.0  # seconds to fetch a file a user sent, from Telegram's own servers
 REMEMBERED = 1000  # command lines kept for buttons whose own data would be too long
 CALLBACK_MAX = 64  # bytes Telegram keeps of a button's data
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -69,20 +72,30 @@ class TelegramCommands:
         command = self.app.registry.get(name)
         if command is None and chat.type != ChatType.PRIVATE and not addressee:
             return  # an unknown command in a group is probably another bot's
-        admin_only = command is not None and command.admin_only
+        is_admin = await self._is_admin(update) if command is not None and command.role == "admin" else False
         channels = self.app.channels
-        # Only the admin commands need a channel row; reading results leaves no trace.
-        channel = channels.ensure("telegram", str(chat.id), chat.title or chat.username) if admin_only \
+        # Only an admin command that is allowed needs a channel row: reading results, or a
+        # refusal, leaves no trace.
+        channel = channels.ensure("telegram", str(chat.id), chat.title or chat.username) if is_admin \
             else channels.find("telegram", str(chat.id))
         lang = None if channel else _user_lang(msg.from_user)
-        is_admin = await self._is_admin(update) if admin_only else False
         line = f"/{name}{text[entity.length:]}"
-        ctx = self.app.context(lang=lang, is_admin=is_admin, channel=channel)
-        if name == "ingest":  # a pasted report keeps its paragraphs; a link is fetched without blocking
-            reply = await ctx.reports.propose_async(ctx, text[entity.length:].strip())
+        ctx = self._context(msg, lang, channel, is_admin)
+        if name == "ingest" and is_admin:  # a pasted report keeps its paragraphs (parsing would join them)
+            reply = await self.app.registry.run_async(ctx, "ingest", {"report": text[entity.length:].strip()})
         else:
-            reply = self.app.ask(line, ctx)
+            reply = await self.app.ask_async(line, ctx)
         await self._reply(update, reply, line)
+
+    def _context(self, msg, lang: str | None, channel, is_admin: bool):
+        """The command context of whoever sent `msg`: who they are, and whether they are an
+        operator. A post signed by a chat (a channel, an anonymous admin) is nobody's."""
+        user = msg.from_user
+        if msg.sender_chat is not None or user is None:
+            who, operator = f"telegram:chat{(msg.sender_chat or msg.chat).id}", False
+        else:
+            who, operator = f"telegram:{user.id}", self.app.is_operator("telegram", user.id)
+        return self.app.context(lang=lang, is_admin=is_admin, channel=channel, is_operator=operator, user=who)
 
     async def on_document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A report sent as a file with the caption /ingest: read it, show its facts."""
@@ -90,15 +103,22 @@ class TelegramCommands:
         channel = self.app.channels.find("telegram", str(chat.id))
         lang = None if channel else _user_lang(msg.from_user)
         if not await self._is_admin(update):
-            reply = self.app.registry.run(self.app.context(lang=lang, channel=channel), "ingest", {"report": "-"})
+            reply = await self.app.registry.run_async(self._context(msg, lang, channel, False), "ingest",
+                                                      {"report": "-"})  # the registry's refusal
         elif (msg.document.file_size or 0) > MAX_REPORT_BYTES:
             reply = error_message(f"{msg.document.file_name}: larger than 5 MB; that is not a race report.")
         else:
-            file = await msg.document.get_file()
-            raw = bytes(await file.download_as_bytearray())
-            channel = self.app.channels.ensure("telegram", str(chat.id), chat.title or chat.username)
-            ctx = self.app.context(lang=lang, is_admin=True, channel=channel)
-            reply = ctx.reports.propose_file(ctx, raw, msg.document.file_name or "a file")
+            try:
+                file = await asyncio.wait_for(msg.document.get_file(), DOWNLOAD_DEADLINE)
+                raw = bytes(await asyncio.wait_for(file.download_as_bytearray(), DOWNLOAD_DEADLINE))
+            except (asyncio.TimeoutError, TelegramError) as err:
+                reply = error_message(f"{msg.document.file_name}: could not be downloaded ({type(err).__name__}); "
+                                      "send it again.")
+            else:
+                channel = self.app.channels.ensure("telegram", str(chat.id), chat.title or chat.username)
+                ctx = self._context(msg, lang, channel, True)
+                reply = await self.app.reports.propose_file(ctx, raw[:MAX_REPORT_BYTES + 1],
+                                                            msg.document.file_name or "a file")
         await self._reply(update, reply, "/ingest")
 
     async def _is_admin(self, update: Update) -> bool:
@@ -206,7 +226,7 @@ class TelegramCommands:
         chat = update.effective_chat
         channel = self.app.channels.find("telegram", str(chat.id)) if chat else None
         lang = None if channel else _user_lang(query.from_user)
-        reply = self.app.ask(line, self.app.context(lang=lang, channel=channel))
+        reply = await self.app.ask_async(line, self.app.context(lang=lang, channel=channel))
         reply, keyboard = self._with_buttons(reply, line, page)
         parts = render_telegram(reply)
         try:
@@ -221,15 +241,18 @@ class TelegramCommands:
                                                     reply_markup=keyboard if i == len(parts) else None)
 
     async def _confirm(self, update: Update, token: str) -> None:
-        """The Publish button under a report's facts: for the chat's admins only."""
+        """The Publish button under a report's facts: for the operator who sent the report,
+        in this chat; anyone else is told why, and the facts stay listed."""
         query, chat = update.callback_query, update.effective_chat
-        lang = Lang(_user_lang(query.from_user) or "en")
-        if not await self._may_manage(chat, query.from_user, None):
-            await query.answer(lang.t("err.not_allowed", command="confirm"), show_alert=True)
+        user = query.from_user
+        channel = self.app.channels.find("telegram", str(chat.id)) if chat else None
+        ctx = self.app.context(lang=_user_lang(user), channel=channel, user=f"telegram:{user.id}",
+                               is_operator=self.app.is_operator("telegram", user.id))
+        reply = await self.app.registry.run_async(ctx, "confirm", {"token": token})
+        if reply.error:
+            await query.answer(render_text(reply)[:200], show_alert=True)
             return
         await query.answer()
-        channel = self.app.channels.ensure("telegram", str(chat.id), chat.title or chat.username)
-        reply = self.app.registry.run(self.app.context(is_admin=True, channel=channel), "confirm", {"token": token})
         await query.edit_message_text(render_telegram(reply)[0], parse_mode=ParseMode.HTML,
                                       link_preview_options=NO_PREVIEW)
 

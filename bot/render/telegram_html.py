@@ -49,8 +49,6 @@ def _plain(text: str) -> _Line:
 
 def _blocks(message: Message) -> list[_Block]:
     out: list[_Block] = []
-    if message.mention:
-        out.append(_Block([_plain(f"@{message.mention}")]))
     out.append(_Block([_plain(line) for line in (message.title or "…").split("\n")], "<b>", "</b>"))
     for block in message.blocks:
         if isinstance(block, Table):

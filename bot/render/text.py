@@ -65,7 +65,7 @@ def render_text(message: Message) -> str:
     title = clean(message.title)
     if message.error:
         return title
-    parts = [f"@{clean(message.mention)}"] if message.mention else []
+    parts = [f"<@&{clean(message.mention)}>"] if message.mention else []
     parts += [title, "=" * min(width(title), 72)]
     for block in message.blocks:
         parts.append("")

@@ -1,18 +1,30 @@
-"""The report desk: a report sent from a chat is shown as facts, and published only when an
-admin confirms (facts at or above the configured confidence may publish at once).
+"""The report desk: a report sent from a chat is read safely and shown as facts; only an
+operator can publish them, since every channel following the event would see them.
 
-Pending reports are kept in the database, so a confirmation still works after a restart.
+An operator's report waits under a random token, bound to the chat and the person who
+sent it, for a day at most; confirming publishes exactly the facts that were shown. Anyone
+else gets a preview. Links are fetched by the safe fetcher (public addresses only, one
+deadline, a byte cap) and reports are read in worker processes with their own deadline,
+so nothing a chat user sends can stall the bot; each person has a couple of reports in
+reading at most.
 """
 from __future__ import annotations
 
-import hashlib
+import json
 import re
-from dataclasses import replace
-from datetime import datetime, timezone
+import secrets
+from collections import Counter
+from dataclasses import asdict, replace
+from datetime import datetime, timedelta, timezone
 
 from bot.messages import Fields, Message, Text, error_message
-from bot.reports.extract import Extraction
-from bot.reports.ingest import Report, ReportError, analyse, read_report, report_from_bytes, to_bundle
+from bot.reports.extract import Extraction, Fact
+from bot.reports.ingest import Report, ReportError, find_event, to_bundle
+from bot.store.pending import PendingReport, drop_pending, find_pending, save_pending
+
+PENDING_HOURS = 24  # a report not confirmed within a day is stale news
+PER_USER = 2  # reports one person may have in reading at once
+_LINK = re.compile(r"^[a-zA-Z][\w+.-]*://\S+$")
 
 
 def summary(fact) -> str:
@@ -29,97 +41,154 @@ def summary(fact) -> str:
 class ReportDesk:
     """What the /ingest and /confirm commands do, for any platform."""
 
-    def __init__(self, app):
+    def __init__(self, app, worker=None, fetch=None, chat_allow=None):
         self.app = app
+        # The fetcher (httpx) and the workers (multiprocessing) load on first use: most
+        # `pitboard` commands never read a report, and start-up time is theirs too.
+        self.worker, self.fetch = worker, fetch
+        # Which addresses a chat user's link may reach: None is public ones only (tests
+        # serving a page on loopback widen it).
+        self.chat_allow = chat_allow
+        self._reading: Counter[str] = Counter()
 
-    def propose(self, ctx, source: str) -> Message:
-        """Read a report (a link, or its text pasted after the command), publish what is
-        sure enough, and show the rest with a token to confirm it."""
-        try:
-            report = read_report(source) if re.match(r"https?://\S+$", source.strip()) else self._pasted(source)
-        except ReportError as err:
-            return error_message(str(err), ctx.lang.code)
-        return self.propose_report(ctx, report)
+    def _workers(self):
+        """The report workers, started on first use."""
+        if self.worker is None:
+            from bot.reports.worker import ReportWorker
 
-    async def propose_async(self, ctx, source: str) -> Message:
-        """`propose` for the platforms: a link is fetched without blocking the event loop
-        (the bot keeps answering and posting while a slow site answers)."""
-        if not ctx.is_admin:
-            return self.app.registry.run(ctx, "ingest", {"report": source})  # the registry's refusal
-        url = source.strip()
-        if not re.match(r"https?://\S+$", url):
-            return self.propose(ctx, source)
-        import httpx  # only for links
+            self.worker = ReportWorker()
+        return self.worker
 
-        try:
-            async with httpx.AsyncClient(timeout=20.0, follow_redirects=True) as client:
-                response = await client.get(url)
-                response.raise_for_status()
-        except Exception as err:  # noqa: BLE001 - one sentence, no traceback
-            return error_message(f"{url}: cannot be fetched ({type(err).__name__}); check the link.", ctx.lang.code)
-        try:
-            report = report_from_bytes(response.content, url, url)
-        except ReportError as err:
-            return error_message(str(err), ctx.lang.code)
-        return self.propose_report(ctx, report)
+    def _fetcher(self):
+        """The fetcher for links users give (public addresses only, by default)."""
+        if self.fetch is None:
+            from bot.reports.fetch import fetch_untrusted
 
-    def propose_file(self, ctx, raw: bytes, name: str) -> Message:
+            self.fetch = fetch_untrusted
+        return self.fetch
+
+    async def propose(self, ctx, source: str) -> Message:
+        """Read a report (a link, or its text pasted after the command) and show its facts."""
+        return await self._guarded(ctx, lambda: self._read(ctx, source))
+
+    async def propose_file(self, ctx, raw: bytes, name: str) -> Message:
         """The same for a file sent in the chat (text or HTML)."""
-        try:
-            report = report_from_bytes(raw, name)
-        except ReportError as err:
-            return error_message(str(err), ctx.lang.code)
-        return self.propose_report(ctx, report)
+        from bot.reports.worker import read_report_bytes
 
-    def propose_report(self, ctx, report: Report) -> Message:
-        """Show a report's facts for confirmation, publishing at once those sure enough."""
+        return await self._guarded(ctx, lambda: self._workers().run(read_report_bytes, raw, name, None))
+
+    async def _guarded(self, ctx, read) -> Message:
+        from bot.reports.fetch import FetchRefused
+        from bot.reports.worker import WorkerTimeout
+
         lang = ctx.lang
-        extraction = analyse(report, self.app.queries)
-        if not extraction.facts or all(f.kind == "event" for f in extraction.facts):
-            return error_message(lang.t("ingest.nothing"), lang.code)
-        threshold = self.app.config.report_auto_confidence
-        sure = [f for f in extraction.facts if threshold is not None and f.confidence >= threshold and f.kind != "event"]
+        who = ctx.user or "terminal"
+        if self._reading[who] >= PER_USER:
+            return error_message(lang.t("ingest.busy", count=PER_USER), lang.code)
+        self._reading[who] += 1
         try:
-            published = self._store(report, replace(extraction, facts=sure + extraction.of("event"))) if sure else 0
+            report = await read()
+            extraction = await self._analyse(report)
+        except (ReportError, FetchRefused) as err:
+            return error_message(str(err), lang.code)
+        except WorkerTimeout:
+            return error_message(lang.t("ingest.too_slow", seconds=f"{self.worker.deadline:g}"), lang.code)
+        finally:
+            self._reading[who] -= 1
+            if not self._reading[who]:
+                del self._reading[who]
+        return self.propose_report(ctx, report, extraction)
+
+    async def _read(self, ctx, source: str) -> Report:
+        text = source.strip()
+        if not _LINK.match(text):
+            if len(text.split()) < 20:
+                raise ReportError("Send a link to the report, or paste its text after the command.")
+            return Report(text, "a chat message")
+        # The terminal is an operator: its links may point anywhere (a mirror on the local
+        # network). A chat user's may only reach public addresses.
+        allow = (lambda ip: True) if ctx.user is None else self.chat_allow
+        fetched = await self._fetcher()(text, allow=allow)
+        from bot.reports.worker import read_report_bytes
+
+        return await self._workers().run(read_report_bytes, fetched.body, fetched.url, fetched.url)
+
+    async def _analyse(self, report: Report) -> Extraction:
+        """The facts, read again with the event's known drivers once the event is found."""
+        from bot.reports.worker import extract_facts
+
+        first = await self._workers().run(extract_facts, report.text, None)
+        event_id = find_event(self.app.queries, first)
+        if event_id is None:
+            return first
+        return await self._workers().run(extract_facts, report.text, self.app.queries.drivers(event_id))
+
+    def propose_report(self, ctx, report: Report, extraction: Extraction) -> Message:
+        """Show a report's facts: a preview for anyone, and for an operator a token to
+        publish them (facts sure enough, by the configured threshold, publish at once)."""
+        lang = ctx.lang
+        facts = [f for f in extraction.facts if f.kind != "event"]
+        if not facts:
+            return error_message(lang.t("ingest.nothing"), lang.code)
+        if not ctx.is_operator:
+            listed = Fields(tuple((f"{f.kind} · {f.confidence:.2f}", summary(f)) for f in facts[:25]))
+            return Message(title=lang.t("ingest.preview", count=len(facts)),
+                           blocks=(listed, Text(lang.t("ingest.preview_hint"))), lang=lang.code,
+                           data={"preview": True, "facts": len(facts)})
+        threshold = self.app.config.report_auto_confidence
+        sure = [f for f in facts if threshold is not None and f.confidence >= threshold]
+        try:
+            published = self._publish(ctx, report, replace(extraction, facts=sure + extraction.of("event"))) if sure else 0
         except ReportError as err:
             return error_message(str(err), lang.code)
-        waiting = [f for f in extraction.facts if f not in sure and f.kind != "event"]
+        waiting = [f for f in facts if f not in sure]
         if not waiting:
-            return Message(title=lang.t("ingest.published", count=published), lang=lang.code)
-        token = hashlib.sha256(report.text.encode()).hexdigest()[:16]
-        self.app.db["pending_reports"].upsert({
-            "token": token, "source": report.where, "url": report.url, "text": report.text,
-            "channel_id": ctx.channel.id if ctx.channel else None,
-            "created_at": datetime.now(timezone.utc).isoformat()}, pk="token")
-        items = tuple((f"{f.kind} · {f.confidence:.2f}", summary(f)) for f in waiting[:25])
-        blocks = [Fields(items)]
+            return Message(title=lang.t("ingest.published", count=published), lang=lang.code,
+                           data={"published": published})
+        token = secrets.token_hex(8)
+        now = datetime.now(timezone.utc)
+        expires = now + timedelta(hours=PENDING_HOURS)
+        save_pending(self.app.db, PendingReport(
+            token, report.where, report.url, report.text, ctx.channel.id if ctx.channel else None, ctx.user,
+            expires.isoformat(), json.dumps([asdict(f) for f in waiting + extraction.of("event")], ensure_ascii=False),
+            extraction.language), now.isoformat())
+        blocks = [Fields(tuple((f"{f.kind} · {f.confidence:.2f}", summary(f)) for f in waiting[:25]))]
         if published:
             blocks.insert(0, Text(lang.t("ingest.published", count=published)))
-        blocks.append(Text(lang.t("ingest.confirm_hint", token=token)))
+        blocks.append(Text(lang.t("ingest.confirm_hint", token=token, hours=PENDING_HOURS)))
         return Message(title=lang.t("ingest.review", count=len(waiting)), blocks=tuple(blocks), lang=lang.code,
                        data={"confirm": token, "facts": len(waiting)})
 
     def confirm(self, ctx, token: str) -> Message:
-        """Publish a report shown earlier: its facts land and the usual posts follow."""
+        """Publish a report shown earlier, where it was shown and by whoever sent it: the
+        facts that were shown land and the usual posts follow."""
         lang = ctx.lang
-        row = self.app.db.execute("SELECT source, url, text FROM pending_reports WHERE token = ?",
-                                  [token.strip()]).fetchone()
-        if row is None:
-            return error_message(lang.t("ingest.no_token", token=token), lang.code)
-        report = Report(row[2], row[0], row[1])
+        token = token.strip()
+        pending = find_pending(self.app.db, token)
+        if pending is None:
+            return error_message(lang.t("ingest.no_token", token=token[:40]), lang.code)
+        if not pending.expires_at or pending.expires_at < datetime.now(timezone.utc).isoformat():
+            drop_pending(self.app.db, token)
+            return error_message(lang.t("ingest.expired", hours=PENDING_HOURS), lang.code)
+        here = ctx.channel.id if ctx.channel else None
+        if ctx.user is not None and (pending.user != ctx.user or pending.channel_id != here):
+            return error_message(lang.t("ingest.elsewhere"), lang.code)  # the terminal may confirm any
+        facts = [Fact(f["kind"], f["data"], f["confidence"], tuple(f["span"])) for f in json.loads(pending.facts or "[]")]
+        extraction = Extraction(pending.text, pending.language or "en", facts)
         try:
             with self.app.db.atomic():  # published and no longer pending, together or not at all
-                count = self._store(report, analyse(report, self.app.queries))
-                self.app.db.execute("DELETE FROM pending_reports WHERE token = ?", [token.strip()])
+                count = self._publish(ctx, Report(pending.text, pending.source, pending.url), extraction)
+                drop_pending(self.app.db, token)
         except ReportError as err:
             return error_message(str(err), lang.code)
         return Message(title=lang.t("ingest.published", count=count), lang=lang.code, data={"published": count})
 
-    def _pasted(self, text: str) -> Report:
-        if len(text.split()) < 20:
-            raise ReportError("Send a link to the report, or paste its text after the command.")
-        return Report(text.strip(), "a chat message")
-
-    def _store(self, report: Report, extraction: Extraction) -> int:
-        outcome = self.app.add_source_facts(to_bundle(report, extraction, self.app.queries))
+    def _publish(self, ctx, report: Report, extraction: Extraction) -> int:
+        bundle = to_bundle(report, extraction, self.app.queries, published_by=ctx.user or "terminal")
+        outcome = self.app.add_source_facts(bundle)
         return outcome.results + outcome.incidents + outcome.quotes
+
+    def close(self) -> None:
+        """Stop the worker processes, if any were started."""
+        if self.worker is not None:
+            self.worker.close()

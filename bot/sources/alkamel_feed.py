@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.redaction import redact_url
 from bot.sources import alkamel
 from bot.sources.fields import FileError
 from bot.sources.polling import FeedError, HttpFeed, Polled, RateLimit, mark_seen, seen
@@ -47,7 +48,7 @@ class AlKamelSource(Polled):
 
     def describe(self) -> str:
         """What it reads and what it feeds, for `pitboard sources`."""
-        return f"Al Kamel {self.path or self.url} → {self.event} ({self.session_kind})"
+        return f"Al Kamel {self.path or redact_url(self.url or '')} → {self.event} ({self.session_kind})"
 
 
     async def _files(self) -> list[tuple[str, bytes]]:

@@ -6,7 +6,9 @@ The format is documented in data/events/README.md and versioned by its top-level
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 import tomllib
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,26 +28,54 @@ from bot.sources.event_facts import parse_classifications, parse_incident, when
 from bot.sources.fields import Fields, FileError
 
 FORMAT_VERSION = 1
+# The biggest real event (a 24-hour race, 60 cars, every class) is well under 200 KB; a file
+# of tens of MB is a mistake or an attack, and parsing it costs ten times its size in memory.
+MAX_FILE_BYTES = 2_000_000
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 # A source's default weight when two disagree: official timing beats a report.
 DEFAULT_PRIORITY = {"timing": 100, "admin": 90, "feed": 80, "event_file": 50, "report": 40}
+
+
+def read_regular_file(path: Path, limit: int) -> bytes:
+    """At most `limit` bytes of a regular file. Opened without blocking and checked before
+    reading: a FIFO or a device named like an event file would otherwise hang the reader
+    (and with it every chat the bot answers)."""
+    name = str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as err:
+        raise FileError(name, "", f"cannot be read ({err.strerror or err})") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise FileError(name, "", "is not a regular file (a pipe, a device or a folder?); give an event file")
+        if info.st_size > limit:
+            raise FileError(name, "", f"is {info.st_size / 1e6:.1f} MB; an event file is at most "
+                                      f"{limit // 1_000_000} MB (split it by event)")
+        raw = handle.read(limit + 1)
+    if len(raw) > limit:  # it grew while being read
+        raise FileError(name, "", f"is over {limit // 1_000_000} MB; an event file is at most that (split it by event)")
+    return raw
 
 
 def load_event_file(path: str | Path) -> EventBundle:
     """Read and validate one event file; raise FileError naming the field at fault."""
     path = Path(path)
     name = str(path)
+    raw = read_regular_file(path, MAX_FILE_BYTES)
     try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise FileError(name, "", f"cannot be read ({err.strerror or err})") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        # A BOM is how some editors mark UTF-8; TOML does not allow one, people do.
+        data = tomllib.loads(raw.decode("utf-8").removeprefix("\ufeff"))
     except UnicodeDecodeError:
         raise FileError(name, "", "is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as err:
         raise FileError(name, "", f"is not valid TOML ({err})") from None
-    bundle = parse_event(Fields(data, name))
+    except RecursionError:
+        raise FileError(name, "", "nests tables or lists too deeply to be an event file; flatten it") from None
+    try:
+        bundle = parse_event(Fields(data, name))
+    except RecursionError:
+        raise FileError(name, "", "nests tables or lists too deeply to be an event file; flatten it") from None
     return EventBundle(**{**bundle.__dict__, "digest": hashlib.sha256(raw).hexdigest()})
 
 

@@ -6,6 +6,7 @@ holding back the others; unchanged files are skipped by their digest in the stor
 from __future__ import annotations
 
 import logging
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,9 +27,18 @@ class EventFolder:
         """Import the files that are new or changed since the last poll; returns how many."""
         imported = 0
         for path in sorted(self.path.glob("*.toml")) if self.path.is_dir() else []:
-            stat = path.stat()
-            stamp = (stat.st_mtime, stat.st_size)
+            try:
+                info = path.stat()
+            except OSError:
+                continue  # removed since the listing
+            stamp = (info.st_mtime, info.st_size)
             if self._seen.get(path) == stamp:
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                # Reading a FIFO would block the loop until something writes to it.
+                self.last_error = f"{path}: is not a regular file (a pipe or a device?); skipped"
+                log.warning("%s", self.last_error)
+                self._seen[path] = stamp
                 continue
             try:
                 outcome = app.import_files([path])[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.domain import Source
+from bot.redaction import redact_url
 from bot.sources import jolpica
 from bot.sources.event_file import DEFAULT_PRIORITY
 from bot.sources.fields import FileError
@@ -44,7 +45,7 @@ class JolpicaSource(Polled):
 
     def describe(self) -> str:
         """What it reads and what it feeds, for `pitboard sources`."""
-        return f"Jolpica {self.season} round {self.round} → {self.event} ({self.session_kind})"
+        return f"Jolpica {self.season} round {self.round} at {redact_url(self.base_url)} → {self.event} ({self.session_kind})"
 
 
     async def _read(self, app, state) -> int:
@@ -60,7 +61,7 @@ class JolpicaSource(Polled):
         try:
             day = jolpica.race_day(data)
         except FileError as err:
-            raise FeedError(f"{self.url} {err.problem}") from None
+            raise FeedError(f"{redact_url(self.url)} {err.problem}") from None
         if day is None:
             return 0  # the round has no results yet
         try:
@@ -73,12 +74,12 @@ class JolpicaSource(Polled):
             raise FeedError(f"Jolpica's round {self.season}/{self.round} was raced on {day}, "
                             f"not at {target.event.name} ({target.event.date}); fix season or round")
         source = Source(f"jolpica-{self.season}-{self.round}-{self.session_kind}", "feed",
-                        f"Jolpica {self.season} round {self.round}", self.url, None, DEFAULT_PRIORITY["feed"])
+                        f"Jolpica {self.season} round {self.round}", redact_url(self.url), None, DEFAULT_PRIORITY["feed"])
         read = jolpica.qualifying if self.session_kind == "qualifying" else jolpica.results
         try:
-            results = read(data, self.url, target.session.id, source.id)
+            results = read(data, redact_url(self.url), target.session.id, source.id)
         except (FileError, KeyError, TypeError, ValueError):
-            raise FeedError(f"{self.url} answered results in a shape Pitboard cannot read") from None
+            raise FeedError(f"{redact_url(self.url)} answered results in a shape Pitboard cannot read") from None
         if not results:
             return 0
         outcome = app.add_source_facts(target.bundle(source, "finished", results))

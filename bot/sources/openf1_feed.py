@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.domain import Source
+from bot.redaction import redact_url
 from bot.sources import openf1
 from bot.sources.event_file import DEFAULT_PRIORITY
 from bot.sources.polling import FeedError, HttpFeed, Polled, shared_limit
@@ -43,7 +44,7 @@ class OpenF1Source(Polled):
 
     def describe(self) -> str:
         """What it reads and what it feeds, for `pitboard sources`."""
-        return f"OpenF1 {self.base_url} session {self.session_key} → {self.event} ({self.session_kind})"
+        return f"OpenF1 {redact_url(self.base_url)} session {self.session_key} → {self.event} ({self.session_kind})"
 
 
     async def _list(self, what: str, state) -> tuple[list, bool]:
@@ -88,7 +89,7 @@ class OpenF1Source(Polled):
                             f"{target.event.name} ({target.event.date}); fix session_key")
         base = self.base_url.rstrip("/")
         source = Source(f"openf1-{self.session_key}", "feed", f"OpenF1 session {self.session_key}",
-                        f"{base}/race_control?session_key={self.session_key}", None, DEFAULT_PRIORITY["feed"])
+                        redact_url(f"{base}/race_control?session_key={self.session_key}"), None, DEFAULT_PRIORITY["feed"])
         names = openf1.driver_names(drivers)
         sid = target.session.id
         rc = openf1.race_control(control, sid, source.id)

@@ -21,6 +21,7 @@ from calendar import timegm
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from bot.redaction import redact_url
 from bot.reports.ingest import ReportError, analyse, find_event, report_from_bytes, to_bundle
 from bot.sources.polling import FeedError, HttpFeed, Polled, RateLimit, mark_seen, seen, shown_url
 
@@ -44,7 +45,7 @@ class RssSource(Polled):
 
     def describe(self) -> str:
         """What it reads, for `pitboard sources`."""
-        return f"RSS/Atom reports {self.url}"
+        return f"RSS/Atom reports {redact_url(self.url)}"
 
 
     async def _read(self, app, state) -> int:

@@ -275,6 +275,17 @@ def m010_source_items(db: Database) -> None:
     db["source_items"].create({"source": str, "item": str, "seen_at": str}, pk=("source", "item"))
 
 
+@migrations()
+def m011_publishing(db: Database) -> None:
+    """Who published what: a pending report is bound to the chat and person who sent it,
+    expires, and keeps the facts shown (what is confirmed is what was seen); every source
+    records who published its facts and when."""
+    for column in ("user", "expires_at", "facts", "language"):
+        db["pending_reports"].add_column(column, str)
+    db["sources"].add_column("published_by", str)
+    db["sources"].add_column("published_at", str)
+
+
 def apply(db: Database) -> int:
     """Bring `db` to the current schema; returns how many migrations were applied."""
     pending = len(migrations.pending(db))

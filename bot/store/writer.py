@@ -59,17 +59,7 @@ def _save(db: Database, bundle: EventBundle) -> ImportOutcome:
     earlier_sources = json.loads(existing[1] or "[]") if existing else []
 
     for source in bundle.sources:
-        db["sources"].upsert(
-            {
-                "id": source.id,
-                "kind": source.kind,
-                "name": source.name,
-                "url": source.url,
-                "language": source.language,
-                "priority": source.priority,
-            },
-            pk="id",
-        )
+        _save_source(db, source)
     series = bundle.series
     db["series"].upsert({"id": series.id, "name": series.name, "short_name": series.short_name}, pk="id")
     db["events"].upsert(
@@ -115,6 +105,14 @@ def _save(db: Database, bundle: EventBundle) -> ImportOutcome:
     )
     _insert_facts(db, bundle)
     return ImportOutcome(event.id, True, **counts)
+
+
+def _save_source(db: Database, source) -> None:
+    """The source, and when its facts were published (and by whom, when a person did)."""
+    db["sources"].upsert({"id": source.id, "kind": source.kind, "name": source.name, "url": source.url,
+                          "language": source.language, "priority": source.priority,
+                          "published_by": source.published_by,
+                          "published_at": datetime.now(timezone.utc).isoformat()}, pk="id")
 
 
 def _insert_facts(db: Database, bundle: EventBundle) -> None:
@@ -185,8 +183,7 @@ def save_source_facts(db: Database, bundle: EventBundle) -> ImportOutcome:
     reports that disagree are both kept and the queries show the higher priority."""
     with db.atomic():
         for source in bundle.sources:
-            db["sources"].upsert({"id": source.id, "kind": source.kind, "name": source.name, "url": source.url,
-                                  "language": source.language, "priority": source.priority}, pk="id")
+            _save_source(db, source)
         series, event = bundle.series, bundle.event
         db.execute("INSERT OR IGNORE INTO series (id, name, short_name) VALUES (?, ?, ?)",
                    [series.id, series.name, series.short_name])

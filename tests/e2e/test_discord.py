@@ -204,7 +204,7 @@ def test_hostile_text_pings_nobody_and_session_times_are_discord_timestamps(tmp_
     run(scenario())
 
 
-def test_a_report_sent_with_ingest_is_published_only_when_a_manager_presses_publish(tmp_path):
+def test_a_report_sent_with_ingest_is_published_only_when_the_operator_presses_publish(tmp_path):
     text = (FIXTURES / "reports" / "fr_gt4_nogaro.txt").read_text(encoding="utf-8")
 
     async def scenario():
@@ -219,9 +219,11 @@ def test_a_report_sent_with_ingest_is_published_only_when_a_manager_presses_publ
             await fake.wait_for(lambda: len(fake.responses) == 3)
             assert fake.responses[2]["data"]["flags"] & 64  # refused, privately
             assert app.db.execute("SELECT count(*) FROM sources WHERE id LIKE 'report-%'").fetchone()[0] == 0
-            await fake.press(button["custom_id"], TEXT, ADMIN)
-            await fake.wait_for(lambda: len(fake.responses) == 5)
-            assert fake.responses[4]["embeds"][0]["title"] == "Published 20 facts from the report."
+            await fake.press(button["custom_id"], TEXT, ADMIN)  # the application's owner: an operator
+            await fake.wait_for(lambda: len(fake.responses) == 4)
+            assert fake.responses[3]["data"]["embeds"][0]["title"] == "Published 20 facts from the report."
+            assert app.db.execute("SELECT published_by FROM sources WHERE id LIKE 'report-%'").fetchone()[0] == \
+                f"discord:{ADMIN}"
             shown = app.ask("/results nogaro 2024", app.context())
             assert [r["driver"] for r in shown.data["results"]][:2] == ["Lucie Marchand", "Thomas Girard"]
         await fake.stop()

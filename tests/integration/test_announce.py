@@ -261,7 +261,7 @@ def test_a_correction_whose_post_was_deleted_is_posted_anew(bare, stages, clock)
 
 def test_language_spoiler_delay_spoiler_mode_and_role_per_channel(bare, stages, clock):
     channel(bare, "english")
-    channel(bare, "french", lang="fr", spoiler_delay_min=10, spoiler_mode=1, mention_role="fans")
+    channel(bare, "french", lang="fr", spoiler_delay_min=10, spoiler_mode=1, mention_role="424242")
     play(bare, stages, 4)
     fake = FakePlatform()
     dispatch(bare, fake, clock)
@@ -270,7 +270,7 @@ def test_language_spoiler_delay_spoiler_mode_and_role_per_channel(bare, stages, 
     # The results wait out the delay; the safety-car posts, which give nothing away, do not.
     assert [m.title for m in french] == ["Voiture de sécurité — Porsche Carrera Cup Le Mans 2017",
                                          "Fin de voiture de sécurité — Porsche Carrera Cup Le Mans 2017"]
-    assert all(m.mention == "fans" for m in french)
+    assert all(m.mention == "424242" for m in french)
     clock.now += 10 * 60 + 1
     dispatch(bare, fake, clock)
     pole, finish = fake.posts_to("french")[2:]

@@ -183,7 +183,7 @@ def test_facts_above_the_configured_confidence_publish_at_once_the_rest_wait_for
     app = build_app(Config(db_path=tmp_path / "desk.db", seed_events=False, report_auto_confidence=0.9))
     try:
         channel = app.channels.ensure("console", "desk")
-        ctx = app.context(is_admin=True, channel=channel)
+        ctx = app.terminal(channel=channel)
         text = (REPORTS / "fr_gt4_nogaro.txt").read_text(encoding="utf-8")
         shown = app.registry.run(ctx, "ingest", {"report": text})
         assert shown.title.startswith("Published") is False and shown.data["confirm"]
@@ -194,8 +194,8 @@ def test_facts_above_the_configured_confidence_publish_at_once_the_rest_wait_for
         assert app.registry.run(ctx, "confirm", {"token": "nope"}).error
         done = app.registry.run(ctx, "confirm", {"token": shown.data["confirm"]})
         assert done.title.startswith("Published") and app.db["pending_reports"].count == 0
-        refused = app.registry.run(dc_replace(ctx, is_admin=False), "confirm", {"token": "x"})
-        assert refused.error and "admins" in refused.title
+        refused = app.registry.run(dc_replace(ctx, is_operator=False, user="telegram:5"), "confirm", {"token": "x"})
+        assert refused.error and "operators" in refused.title
     finally:
         app.close()
 

@@ -84,10 +84,10 @@ def test_admin_commands_change_what_a_channel_follows(app):
     assert ask(app, "/subscribe lemans", channel=ch).data["target_id"] == "porsche-carrera-cup-le-mans-2017"
     assert "Unknown kind of post “laps”" in ask(app, "/subscribe all kinds:laps", channel=ch).title
     assert "No series or event “monza”" in ask(app, "/subscribe monza", channel=ch).title
-    settings = ask(app, "/settings language:fr timezone:America/New_York spoiler_delay:15 spoiler:on role:@fans reminders:30",
+    settings = ask(app, "/settings language:fr timezone:America/New_York spoiler_delay:15 spoiler:on role:<@&424242> reminders:30",
                    channel=ch)
     assert settings.title == "Réglages de ce salon"
-    assert settings.data["lang"] == "fr" and settings.data["spoiler_delay_min"] == 15 and settings.data["mention_role"] == "fans"
+    assert settings.data["lang"] == "fr" and settings.data["spoiler_delay_min"] == 15 and settings.data["mention_role"] == "424242"
     assert "“Mars/Olympus” is not a time zone" in ask(app, "/settings timezone:Mars/Olympus", channel=ch).title
     ch = app.channels.get(ch.id)
     assert ask(app, "/unsubscribe lemans", channel=ch).title == "Ce salon ne suit plus Porsche Carrera Cup Le Mans 2017."

@@ -36,7 +36,7 @@ lang = "fr"
 timezone = "Europe/Paris"
 spoiler_delay = 30
 spoiler = true
-role = "@fans"
+role = "<@&424242>"
 reminders = 30
 digest = true
 
@@ -50,7 +50,7 @@ address = "987654321"
         "telegram", "-1001234567890", "Porsche fans",
         (("series", "porsche-carrera-cup-france"), ("event", "porsche-carrera-cup-le-mans-2017")), ("pole", "finish"),
         (("lang", "fr"), ("timezone", "Europe/Paris"), ("spoiler_delay_min", 30), ("spoiler_mode", True),
-         ("mention_role", "fans"), ("reminders_min", 30), ("digest", True)),
+         ("mention_role", "424242"), ("reminders_min", 30), ("digest", True)),
     )
     assert second == ChannelPreset("discord", "987654321")  # follows everything, default settings
 

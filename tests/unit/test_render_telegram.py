@@ -90,9 +90,9 @@ def test_a_text_longer_than_a_message_is_cut_between_words_and_each_piece_is_clo
     assert joined.replace(" ", "") == words.replace(" ", "")
 
 
-def test_mentions_and_errors_are_escaped_too():
-    [part] = render_telegram(Message(title="Pole", mention="fans<&>"))
-    assert part.startswith("@fans&lt;&amp;&gt;")
+def test_errors_are_escaped_and_a_discord_role_is_not_shown_on_telegram():
+    [part] = render_telegram(Message(title="Pole", mention="123456"))
+    assert part == "<b>Pole</b>"  # Telegram has no roles: a role id would be noise
     [error] = render_telegram(Message(title="No event “<x>”.", error=True))
     assert error == html.escape("No event “<x>”.", quote=False)
 
