@@ -38,9 +38,10 @@ from pathlib import Path
 
 from bot.announce.dispatcher import Dispatcher
 from bot.announce.engine import Engine
-from bot.announce.posts import Post, render_post
-from bot.announce.ratelimit import DISCORD, TELEGRAM, UNLIMITED, Limits
-from bot.app import App, build_app
+from bot.announce.posts import render_post
+from bot.store.outbox import Post
+from bot.ports import DISCORD_LIMITS as DISCORD, TELEGRAM_LIMITS as TELEGRAM, UNLIMITED, Limits
+from bot.bootstrap import Bot, bootstrap
 from bot.config import Config
 from bot.domain import Event, EventBundle, Result, Series, Session, Source
 from bot.platforms.fake import FakePlatform
@@ -62,7 +63,7 @@ def pole_bundle(n: int) -> EventBundle:
 
 def new_app(tmp: str, name: str, platform: str, channels: int) -> App:
     """A fresh store with `channels` channels of `platform`, each following everything."""
-    app = build_app(Config(db_path=Path(tmp) / f"{name}.db", seed_events=False))
+    app = bootstrap(Config(db_path=Path(tmp) / f"{name}.db", seed_events=False))
     with app.db.atomic():
         for i in range(channels):
             app.channels.subscribe(app.channels.ensure(platform, f"chat-{i}").id, "all", "")
@@ -78,7 +79,7 @@ async def fan_out(tmp: str, name: str, limits: Limits, channels: int) -> dict:
     """Post one update to every channel through a fake enforcing `limits`."""
     app = new_app(tmp, name, name, channels)
     fake = FakePlatform(name, limits=limits)
-    dispatcher = Dispatcher(app.db, {name: fake})
+    dispatcher = app.dispatcher({name: fake})
     recorded = app.store([pole_bundle(1)], "bench")
     assert app.db["deliveries"].count == channels, recorded
     started = time.perf_counter()
@@ -103,7 +104,7 @@ async def ceiling(tmp: str, channels: int) -> dict:
     """Deliveries per second with no limit, against a bare loop over the same fake."""
     app = new_app(tmp, "ceiling", "fake", channels)
     fake = FakePlatform("fake", limits=UNLIMITED)
-    dispatcher = Dispatcher(app.db, {"fake": fake})
+    dispatcher = app.dispatcher({"fake": fake})
     app.store([pole_bundle(1)], "bench")
     started = time.perf_counter()
     await dispatcher.run_until_idle(poll=0.001)
@@ -127,7 +128,7 @@ async def latency(tmp: str, trials: int, channels: int) -> dict:
     """Fact landing -> first send, through the running Engine."""
     app = new_app(tmp, "latency", "fake", channels)
     fake = FakePlatform("fake", limits=UNLIMITED, clock=time.perf_counter)
-    engine = Engine(app, {"fake": fake})
+    engine = app.engine({"fake": fake})
     engine.start()
     await asyncio.sleep(0.2)  # the first dispatch tick has run; from here only wakes matter
     to_first, store_only = [], []

@@ -26,7 +26,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from bot.app import build_app
+from bot.bootstrap import bootstrap
 from bot.config import Config
 from bot.domain import Event, EventBundle, Result, Series, Session, Source
 from bot.render.text import render_text
@@ -82,7 +82,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="pitboard-bench-") as tmp:
         started = time.perf_counter_ns()
         # A file DB (WAL, as in production) rather than :memory:, seeded with the real event.
-        app = build_app(Config(db_path=Path(tmp) / "bench.db", seed_events=True))
+        app = bootstrap(Config(db_path=Path(tmp) / "bench.db", seed_events=True))
         bundles = [synthetic_bundle(n, args.results_per_event) for n in range(1, args.events + 1)]
         save_bundles(app.db, bundles)  # one transaction, as an import would do
         build_s = (time.perf_counter_ns() - started) / 1e9

@@ -56,7 +56,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.announce.engine import Engine
-from bot.app import App, build_app
+from bot.bootstrap import Bot, bootstrap
 from bot.config import Config
 from bot.domain import OVERALL, Event, EventBundle, Series, Session, Source
 from bot.platforms.fake import FakePlatform
@@ -219,7 +219,7 @@ def race_control_log(n: int) -> tuple[list[dict], list[tuple[str, int, int]]]:
 def event_app(db_path: Path, series: Series, event: Event) -> App:
     """A store that knows `event` (its race not started) and one fake channel following
     everything, the way tests/integration/test_feed_polling.py builds one."""
-    app = build_app(Config(db_path=db_path, seed_events=False, digest_hour=None))
+    app = bootstrap(Config(db_path=db_path, seed_events=False, digest_hour=None))
     race = Session(f"{event.id}/race", event.id, "race", "Race", status="scheduled")
     app.store([EventBundle(series, event, (Source(f"{series.id}-calendar", "event_file", "Calendar"),), (race,))],
               "calendar")
@@ -406,7 +406,7 @@ async def bench_latency(tmp: str, name: str, interval: float, trials: int, seed:
 
     source.poll = stamped_poll  # the Engine calls source.poll(app): this instance's wins
     server.race_control.append(rc_message(0, 1, "GREEN LIGHT - PIT EXIT OPEN", "GREEN", "Flag"))
-    engine = Engine(app, {"fake": fake}, polls=[(source, interval, interval)])
+    engine = app.engine({"fake": fake}, polls=[(source, interval, interval)])
     engine.start()
     deadline = time.monotonic() + 10
     while not (polls and app.queries.any_live_session()):  # the first poll has read the log: the race is live

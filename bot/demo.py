@@ -12,8 +12,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from bot.announce.engine import Engine
-from bot.app import build_app
+from bot.bootstrap import bootstrap
 from bot.config import Config
 from bot.platforms.console import ConsolePlatform
 from bot.runner import ensure_console_channel
@@ -44,7 +43,7 @@ def run_demo(config: Config, step: float = 1.5) -> int:
         except FileError as err:
             print(f"The demo needs the bundled event: {err}", file=sys.stderr)
             return 1
-        app = build_app(replace(config, db_path=db_path, seed_events=False))
+        app = bootstrap(replace(config, db_path=db_path, seed_events=False))
         try:
             ensure_console_channel(app)
             asyncio.run(_replay(app, bundle, max(0.0, step)))
@@ -57,7 +56,7 @@ def run_demo(config: Config, step: float = 1.5) -> int:
 
 
 async def _replay(app, bundle, step: float) -> None:
-    engine = Engine(app, {"console": ConsolePlatform(sys.stdout)})
+    engine = app.engine({"console": ConsolePlatform(sys.stdout)})
     stages = replay_stages(bundle)
     done = asyncio.Event()
     t0 = datetime.now(timezone.utc)

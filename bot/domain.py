@@ -5,6 +5,8 @@ persists them and the commands read them back.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -16,7 +18,21 @@ INCIDENT_KINDS = ("safety_car", "virtual_safety_car", "full_course_yellow", "red
 # Incidents that neutralise the race, as opposed to what caused them.
 NEUTRALISATIONS = ("safety_car", "virtual_safety_car", "full_course_yellow", "red_flag")
 SOURCE_KINDS = ("event_file", "report", "timing", "feed", "admin")
+# A source's default weight when two disagree: official timing beats a report.
+SOURCE_PRIORITY = {"timing": 100, "admin": 90, "feed": 80, "event_file": 50, "report": 40}
 OVERALL = ""  # the classification key of the overall order; a class name otherwise
+LANGUAGES = ("en", "fr")
+
+# What a channel can choose to follow. Corrections reach whoever got the pole or finish post.
+# Reminders and the digest go only to channels that opted in (`/settings reminders`, `digest`).
+UPDATE_KINDS = ("pole", "safety_car", "safety_car_in", "vsc", "red_flag", "finish", "quote", "reminder", "digest")
+# Posts that give a result away: spoiler delay and spoiler markup apply to these.
+SPOILER_KINDS = ("pole", "finish")
+# Posts held back by a channel's spoiler delay: those, what the drivers said (a winner's
+# words give the result away) and the digest that sums them up.
+DELAYED_KINDS = SPOILER_KINDS + ("quote", "digest")
+# Posts whose content may change later (penalties, provisional → final): revised, not repeated.
+CORRECTABLE_KINDS = ("pole", "finish")
 # A role to mention in posts: Discord's `<@&id>` as it pastes, or the id alone.
 _ROLE = re.compile(r"^<@&(\d{1,20})>$|^@?(\d{1,20})$")
 
@@ -150,3 +166,58 @@ class EventBundle:
     incidents: tuple[Incident, ...] = ()
     quotes: tuple[Quote, ...] = ()
     digest: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class UpdateDraft:
+    """A fact worth announcing, under a key that names the fact (not the moment it arrived),
+    so the same fact arriving again finds the update it already made."""
+
+    key: str
+    kind: str
+    event_id: str
+    series_id: str
+    session_id: str | None
+    payload: dict
+
+    @property
+    def digest(self) -> str:
+        """A fingerprint of what the post would say, to tell a correction from a repeat."""
+        text = json.dumps(self.payload, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --- one converter each way between the facts and their JSON-ready form -----------------
+# (update payloads, and the store's rows once lists and texts are serialised)
+
+def _moment(value) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else value or None
+
+
+def result_to_dict(result: Result) -> dict:
+    """A result as plain data: drivers as a list."""
+    data = {f: getattr(result, f) for f in result.__dataclass_fields__}
+    data["drivers"] = list(result.drivers)
+    return data
+
+
+def result_from_dict(data: dict) -> Result:
+    """A result back from plain data (extra keys, such as a row's own, are ignored)."""
+    known = {k: v for k, v in data.items() if k in Result.__dataclass_fields__}
+    return Result(**{**known, "drivers": tuple(data["drivers"])})
+
+
+def incident_to_dict(incident: Incident) -> dict:
+    """An incident as plain data: drivers as a list, moments in ISO 8601."""
+    data = {f: getattr(incident, f) for f in incident.__dataclass_fields__}
+    data["drivers"] = list(incident.drivers)
+    for key in ("start_time", "end_time"):
+        data[key] = data[key].isoformat() if data[key] else None
+    return data
+
+
+def incident_from_dict(data: dict) -> Incident:
+    """An incident back from plain data."""
+    known = {k: v for k, v in data.items() if k in Incident.__dataclass_fields__}
+    return Incident(**{**known, "drivers": tuple(data.get("drivers") or ()), "ended": bool(data.get("ended")),
+                       "start_time": _moment(data.get("start_time")), "end_time": _moment(data.get("end_time"))})

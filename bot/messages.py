@@ -45,6 +45,17 @@ Block = Text | Table | QuoteBlock | Fields
 
 
 @dataclass(frozen=True)
+class Button:
+    """A button under a message: pressing it runs `command` (a command line such as
+    `/results lemans class:B`) for whoever presses, and shows the answer in its place.
+    Platforms draw buttons; none of them needs to know what a command means."""
+
+    label: str
+    command: str
+    selected: bool = False  # shows what the message is showing now
+
+
+@dataclass(frozen=True)
 class Message:
     title: str
     blocks: tuple[Block, ...] = ()
@@ -56,6 +67,7 @@ class Message:
     # Moments written out in the text, with their epoch seconds, so a platform that can
     # show each reader their own local time (Discord's <t:…>) may do so.
     times: tuple[tuple[str, float], ...] = ()
+    buttons: tuple[tuple[Button, ...], ...] = ()  # rows of buttons
     data: Any = field(default=None, compare=False)  # JSON-ready payload behind the message
 
 

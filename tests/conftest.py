@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_app
+from bot.bootstrap import bootstrap
 from bot.cli import main
 from bot.config import DATA_DIR, Config
 
@@ -36,7 +36,7 @@ def db_path(tmp_path) -> Path:
 
 @pytest.fixture
 def app(db_path):
-    application = build_app(Config(db_path=db_path))
+    application = bootstrap(Config(db_path=db_path))
     yield application
     application.close()
 

@@ -1,5 +1,6 @@
 """The project's own rules, checked: seams, help texts, docs and translations."""
 import ast
+import re
 from pathlib import Path
 
 from bot.cli import build_parser
@@ -79,3 +80,33 @@ def test_every_public_function_has_a_docstring():
 def test_both_languages_have_the_same_strings():
     assert en.STRINGS.keys() == fr.STRINGS.keys()
     assert set(fr.COMMAND_HELP) == {c.name for c in build_registry()}
+
+
+def test_the_layers_contract_holds():
+    """Dependencies point one way: entry points → bootstrap → config → platforms, sources →
+    commands → reports → announce → presentation → store, render, i18n → domain (import-linter,
+    the contract in pyproject.toml)."""
+    from importlinter.cli import lint_imports
+
+    assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True) == 0
+
+
+SQL = re.compile(r"[\"'](?:SELECT |INSERT (?:OR \w+ )?INTO|UPDATE \w+ SET|DELETE FROM|CREATE (?:TABLE|INDEX)|PRAGMA |"
+                 r"BEGIN|SAVEPOINT)")
+
+
+def test_every_sql_statement_lives_in_the_store():
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in modules() if "store" not in p.relative_to(BOT).parts
+                 for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if SQL.search(line)]
+    assert offenders == []
+
+
+def test_the_sql_rule_would_catch_an_offender():
+    assert SQL.search('db.execute("SELECT 1 FROM channels")') and SQL.search("x = 'INSERT OR IGNORE INTO t'")
+
+
+def test_only_entry_points_import_the_bootstrap():
+    entry = {"cli.py", "runner.py", "demo.py", "__main__.py", "bootstrap.py"}
+    importers = [str(p.relative_to(ROOT)) for p in modules()
+                 if p.name not in entry and "bot" in imported_roots(p) and "bot.bootstrap" in p.read_text(encoding="utf-8")]
+    assert importers == []

@@ -1,16 +1,14 @@
 """Turning stored facts into updates and deliveries, and telling the dispatcher."""
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 
-from sqlite_utils import Database
-
-from bot.announce.outbox import Recorded, record_updates
+from bot.announce.updates import derive_updates
+from bot.domain import UpdateDraft
+from bot.store.outbox import Outbox, Recorded
 from bot.store.queries import Queries
-from bot.updates import UpdateDraft, derive_updates
 
 # Reminders are created this long before a session; each channel picks its own lead time
 # up to this.
@@ -22,9 +20,9 @@ DIGEST_SPAN = timedelta(hours=24)
 class Announcer:
     """Derives updates after facts land and wakes whoever sends them."""
 
-    def __init__(self, db: Database, queries: Queries, clock: Callable[[], float] = time.time):
-        self.db = db
+    def __init__(self, queries: Queries, outbox: Outbox, clock: Callable[[], float] = time.time):
         self.queries = queries
+        self.outbox = outbox
         self.clock = clock
         self.listeners: list[Callable[[], None]] = []
 
@@ -34,7 +32,7 @@ class Announcer:
         drafts: list[UpdateDraft] = []
         for event_id in dict.fromkeys(event_ids):
             drafts += derive_updates(self.queries, event_id)
-        return record_updates(self.db, drafts, self.clock())
+        return self.outbox.record(drafts, self.clock())
 
     def remind(self, now: datetime | None = None) -> Recorded:
         """Create reminder updates for sessions starting within the horizon."""
@@ -49,7 +47,7 @@ class Announcer:
                  "session_name": session.name, "start": session.start.isoformat(),
                  "start_epoch": session.start.timestamp()},
             ))
-        recorded = record_updates(self.db, drafts, self.clock())
+        recorded = self.outbox.record(drafts, self.clock())
         self.notify(recorded)
         return recorded
 
@@ -60,11 +58,8 @@ class Announcer:
         now = now or datetime.fromtimestamp(self.clock(), timezone.utc)
         since = (now - DIGEST_SPAN).isoformat()
         posted: dict[str, list] = {}
-        for event_id, kind, payload in self.db.execute(
-            "SELECT event_id, kind, payload FROM updates WHERE created_at >= ? AND kind NOT IN ('reminder', 'digest') "
-            "ORDER BY id", [since]
-        ):
-            posted.setdefault(event_id, []).append({"kind": kind, "payload": json.loads(payload)})
+        for event_id, kind, payload in self.outbox.posted_since(since):
+            posted.setdefault(event_id, []).append({"kind": kind, "payload": payload})
         coming: dict[str, list] = {}
         for session, event in self.queries.upcoming_sessions(now, limit=500):
             if session.start - now <= DIGEST_SPAN:
@@ -79,7 +74,7 @@ class Announcer:
                 {"event": event.name, "year": event.date.year, "timezone": event.timezone,
                  "posts": posted.get(event_id, []), "next": coming.get(event_id, [])},
             ))
-        recorded = record_updates(self.db, drafts, self.clock())
+        recorded = self.outbox.record(drafts, self.clock())
         self.notify(recorded)
         return recorded
 

@@ -9,65 +9,34 @@ before anyone's second, so one big fan-out does not starve another.
 from __future__ import annotations
 
 import asyncio
-import itertools
-import json
 import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlite_utils import Database
-
-from bot.announce.channels import Channel, Channels
-from bot.announce.posts import Post, render_post
+from bot.announce.posts import render_post
 from bot.announce.ratelimit import RateLimiter
+from bot.channel import Channel
 from bot.messages import Message
-from bot.platforms.base import MessageRef, Platform, SendFailed
+from bot.ports import MessageRef, Platform, SendFailed
+from bot.store.channels import Channels
+from bot.store.outbox import Due, Outbox, Post
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = 300.0
 SEND_TIMEOUT = 30.0
 
-# Which updates have deliveries due (the index answers this without touching the table).
-_DUE_UPDATES = "SELECT DISTINCT update_id FROM deliveries WHERE status = 'pending' AND not_before <= :now"
-# One update's next due deliveries, skipping channels that still wait for an older post
-# (posts reach a channel in order). The indexes are named because, without statistics,
-# SQLite's planner picks the due-index here and scans every pending row (6 s at 10,000).
-_DUE_FOR_UPDATE = """
-SELECT d.id, d.update_id, d.channel_id, d.action, d.attempts, d.message_id, c.platform, c.address
-FROM deliveries d INDEXED BY idx_deliveries_update_status JOIN channels c ON c.id = d.channel_id
-WHERE d.update_id = :update AND d.status = 'pending' AND d.not_before <= :now
-  AND c.paused_reason IS NULL AND c.platform IN ({platforms})
-  AND NOT EXISTS (SELECT 1 FROM deliveries o INDEXED BY idx_deliveries_channel_id_status WHERE o.channel_id = d.channel_id AND o.status = 'pending'
-                  AND o.not_before <= :now AND o.update_id < d.update_id)
-ORDER BY d.id
-LIMIT :limit
-"""
-
-
-@dataclass(frozen=True)
-class Due:
-    id: int
-    update_id: int
-    channel_id: int
-    action: str
-    attempts: int
-    message_id: str | None
-    platform: str
-    address: str
-
 
 class Dispatcher:
     """Sends due deliveries through the running platforms."""
 
-    def __init__(self, db: Database, platforms: dict[str, Platform], clock: Callable[[], float] = time.time,
-                 batch: int = 200, pace: Callable[[], float] = time.monotonic):
-        self.db = db
+    def __init__(self, outbox: Outbox, channels: Channels, platforms: dict[str, Platform],
+                 clock: Callable[[], float] = time.time, batch: int = 200, pace: Callable[[], float] = time.monotonic):
+        self.outbox = outbox
         self.platforms = platforms
-        self.channels = Channels(db)
+        self.channels = channels
         self.clock = clock  # epoch seconds: when deliveries are due (stored in the database)
         self.pace = pace  # a steady clock for the send-rate windows, which the wall clock may jump
         # Small rounds: a new update waits at most one round before it gets its share.
@@ -84,21 +53,13 @@ class Dispatcher:
         # rows (another process's may be in flight), so it calls recover() itself.
 
     def recover(self) -> int:
-        """After a crash: deliveries left `sending` may or may not have gone out; send them
-        again (at most one duplicate each) rather than lose them. Call it only while holding
-        the database's lease (bot.store.lease), once, before the first round."""
-        return self.db.execute("UPDATE deliveries SET status = 'pending' WHERE status = 'sending'").rowcount
+        """After a crash: put back the sends left in flight (see Outbox.recover). Only the
+        holder of the database's lease calls this, once, before the first round."""
+        return self.outbox.recover()
 
     def pending(self) -> int:
         """How many deliveries still wait to be sent (including delayed ones)."""
-        return self.db.execute("SELECT count(*) FROM deliveries WHERE status IN ('pending', 'sending')").fetchone()[0]
-
-    def next_due(self) -> float | None:
-        """When the earliest waiting delivery becomes due (epoch seconds), if any."""
-        return self.db.execute(
-            "SELECT min(not_before) FROM deliveries d JOIN channels c ON c.id = d.channel_id "
-            "WHERE d.status = 'pending' AND c.paused_reason IS NULL"
-        ).fetchone()[0]
+        return self.outbox.pending()
 
     async def run_once(self) -> int:
         """One round: each channel's oldest due delivery, as fast as the limits allow.
@@ -147,18 +108,8 @@ class Dispatcher:
         return prefix is not None and row.address.startswith(prefix)
 
     def _due(self) -> list[Due]:
-        """This round's deliveries: interleaved across updates (every fan-out's first
-        channel, then every fan-out's second, ...), so a 10,000-channel fan-out cannot
-        push a small one to the back of the queue."""
-        params: dict = {"now": self.clock()}
-        params.update({f"p{i}": name for i, name in enumerate(self.platforms)})
-        updates = [r[0] for r in self.db.execute(_DUE_UPDATES, params).fetchall()]
-        if not updates:
-            return []
-        params["limit"] = -(-self.batch // len(updates))  # an equal share of the round each
-        sql = _DUE_FOR_UPDATE.format(platforms=",".join(f":p{i}" for i in range(len(self.platforms))))
-        shares = [[Due(*r) for r in self.db.execute(sql, {**params, "update": u}).fetchall()] for u in sorted(updates)]
-        return [row for turn in itertools.zip_longest(*shares) for row in turn if row is not None][: self.batch]
+        """This round's deliveries: every waiting channel's oldest, interleaved across updates."""
+        return self.outbox.due(self.clock(), list(self.platforms), self.batch)
 
     async def drain(self) -> None:
         """Wait for the sends in flight to finish (used at shutdown, too). asyncio.wait,
@@ -174,10 +125,7 @@ class Dispatcher:
 
     def _mark_sending(self, row: Due) -> bool:
         """Claim the delivery; False if it is no longer pending (claimed by another sender)."""
-        return self.db.execute(
-            "UPDATE deliveries SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'pending'",
-            [row.id],
-        ).rowcount == 1
+        return self.outbox.claim(row.id)
 
     async def _deliver(self, row: Due, started: float) -> None:
         platform = self.platforms[row.platform]
@@ -207,8 +155,7 @@ class Dispatcher:
 
     def _post(self, update_id: int) -> Post:
         if update_id not in self._posts:
-            row = self.db.execute("SELECT id, kind, payload, revision FROM updates WHERE id = ?", [update_id]).fetchone()
-            self._posts[update_id] = Post(row[0], row[1], json.loads(row[2]), row[3])
+            self._posts[update_id] = self.outbox.post(update_id)
         return self._posts[update_id]
 
     def _render(self, post: Post, channel: Channel, corrected: bool) -> Message:
@@ -220,16 +167,7 @@ class Dispatcher:
         return self._rendered[key]
 
     def _sent(self, row: Due, ref: MessageRef, revision: int) -> None:
-        # If the result was corrected while this post was on its way, the post is now out
-        # of date: keep the delivery, as an edit of what was just posted.
-        self.db.execute(
-            "UPDATE deliveries SET message_id = :mid, revision = :rev, sent_at = :at, last_error = NULL, "
-            "status = CASE WHEN (SELECT revision FROM updates WHERE id = :update) > :rev THEN 'pending' ELSE 'sent' END, "
-            "action = CASE WHEN (SELECT revision FROM updates WHERE id = :update) > :rev THEN 'edit' ELSE 'send' END "
-            "WHERE id = :id",
-            {"mid": ref.message_id, "rev": revision, "at": datetime.now(timezone.utc).isoformat(),
-             "update": row.update_id, "id": row.id},
-        )
+        self.outbox.sent(row, ref.message_id, revision, datetime.now(timezone.utc).isoformat())
 
     def _failed(self, row: Due, failure: SendFailed) -> None:
         now = self.clock()
@@ -244,7 +182,7 @@ class Dispatcher:
             log.info("channel %s:%s moved to %s", row.platform, row.address, failure.new_address)
         elif failure.outcome == "rejected" and row.action == "edit":
             # The post to correct is gone (deleted by a moderator): post the correction anew.
-            self.db.execute("UPDATE deliveries SET action = 'repost', message_id = NULL WHERE id = ?", [row.id])
+            self.outbox.repost(row.id)
             self._set(row, "pending", now, reason)
         elif failure.outcome == "rejected":
             self._set(row, "failed", now, reason)
@@ -261,7 +199,4 @@ class Dispatcher:
             self._set(row, "pending", now + backoff, reason)
 
     def _set(self, row: Due, status: str, not_before: float, reason: str) -> None:
-        self.db.execute(
-            "UPDATE deliveries SET status = ?, not_before = ?, last_error = ? WHERE id = ?",
-            [status, not_before, reason, row.id],
-        )
+        self.outbox.settle(row.id, status, not_before, reason)

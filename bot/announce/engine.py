@@ -14,10 +14,9 @@ from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.announce.announcer import REMINDER_HORIZON
+from bot.announce.announcer import REMINDER_HORIZON, Announcer
 from bot.announce.dispatcher import Dispatcher
-from bot.app import App
-from bot.platforms.base import Platform
+from bot.store.queries import Queries
 
 log = logging.getLogger(__name__)
 DISPATCH_EVERY = 1.0  # seconds; new facts wake the dispatcher at once, this catches the rest
@@ -25,16 +24,21 @@ REBUILD_EVERY = 10.0  # minutes between re-reading the schedule of sessions
 
 
 class Engine:
-    """Scheduler plus dispatcher for one running bot."""
+    """Scheduler plus dispatcher for one running bot. `polls` are what it polls on a
+    schedule (the event folder, the configured sources): each has a `name`, an `interval`
+    and a `live_interval` in seconds, `async poll()` and `async aclose()`."""
 
-    def __init__(self, app: App, platforms: dict[str, Platform], polls: list | None = None):
-        self.app = app
-        self.dispatcher = Dispatcher(app.db, platforms)
+    def __init__(self, dispatcher: Dispatcher, announcer: Announcer, queries: Queries, polls: list | None = None,
+                 digest_hour: int | None = None):
+        self.dispatcher = dispatcher
+        self.announcer = announcer
+        self.queries = queries
+        self.digest_hour = digest_hour
         self.scheduler = AsyncIOScheduler(timezone=timezone.utc)
-        self.polls = polls or []  # (source, interval, live_interval) triples
+        self.polls = polls or []
         self._dispatching = False
         self._again = False
-        app.announcer.listeners.append(self.wake)
+        announcer.listeners.append(self.wake)
 
     def start(self) -> None:
         """Put back the sends a crash left in flight, add the standing jobs, rebuild the
@@ -46,12 +50,11 @@ class Engine:
         self.scheduler.add_job(self._dispatch, "interval", seconds=DISPATCH_EVERY, id="dispatch",
                                max_instances=1, coalesce=True, next_run_time=now)
         self.scheduler.add_job(self._rebuild, "interval", minutes=REBUILD_EVERY, id="rebuild", coalesce=True)
-        for source, interval, live_interval in self.polls:
-            self.scheduler.add_job(self._poll, "interval", seconds=interval, id=f"poll:{source.name}",
-                                   args=[source, interval, live_interval], max_instances=1, coalesce=True,
-                                   next_run_time=now)
-        if self.app.config.digest_hour is not None:
-            self.add_daily(self._digest, self.app.config.digest_hour)
+        for source in self.polls:
+            self.scheduler.add_job(self._poll, "interval", seconds=source.interval, id=f"poll:{source.name}",
+                                   args=[source], max_instances=1, coalesce=True, next_run_time=now)
+        if self.digest_hour is not None:
+            self.add_daily(self._digest, self.digest_hour)
         self.scheduler.start()
         self.rebuild()
 
@@ -68,7 +71,7 @@ class Engine:
         for job in self.scheduler.get_jobs():
             if job.id.startswith("remind:"):
                 job.remove()
-        sessions = self.app.queries.upcoming_sessions(now, limit=200)
+        sessions = self.queries.upcoming_sessions(now, limit=200)
         for session, _ in sessions:
             at = max(now, session.start - REMINDER_HORIZON)
             self.scheduler.add_job(self._remind, "date", run_date=at, id=f"remind:{session.id}",
@@ -79,10 +82,10 @@ class Engine:
         self.rebuild()
 
     async def _remind(self) -> None:
-        self.app.announcer.remind()
+        self.announcer.remind()
 
     async def _digest(self) -> None:
-        self.app.announcer.digest()
+        self.announcer.digest()
 
     async def _dispatch(self) -> None:
         self._dispatching = True
@@ -93,13 +96,13 @@ class Engine:
         finally:
             self._dispatching = False
 
-    async def _poll(self, source, interval: float, live_interval: float) -> None:
+    async def _poll(self, source) -> None:
         try:
-            await source.poll(self.app)
+            await source.poll()
         except Exception:  # noqa: BLE001 - one failing source must not stop the others
             log.exception("source %s failed", source.name)
         # Poll faster while any session is live, back to normal after.
-        wanted = live_interval if self.app.queries.any_live_session() else interval
+        wanted = source.live_interval if self.queries.any_live_session() else source.interval
         job = self.scheduler.get_job(f"poll:{source.name}")
         if job and job.trigger.interval != timedelta(seconds=wanted):
             job.reschedule("interval", seconds=wanted)
@@ -122,6 +125,5 @@ class Engine:
         await self.dispatcher.drain()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        for source, _, _ in self.polls:
-            if hasattr(source, "aclose"):  # polled HTTP sources hold open connections
-                await source.aclose()
+        for source in self.polls:
+            await source.aclose()  # polled HTTP sources hold open connections

@@ -1,117 +1,130 @@
 """Update → Message for one channel: its language, time zone, spoiler mode and role.
 
 Posts are rendered when they are sent, from the update's latest payload, so a delivery
-that waited (spoiler delay, retries) shows the newest facts.
+that waited (spoiler delay, retries) shows the newest facts. Each kind of update has its
+own small renderer; `render_post` adds what every post shares (correction, spoiler note,
+the channel's role).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.announce.channels import Channel
-from bot.commands.incidents import describe
-from bot.commands.results import caption, results_table
-from bot.domain import Incident, Result
+from bot.channel import Channel
+from bot.domain import SPOILER_KINDS, incident_from_dict, result_from_dict
 from bot.i18n import Lang
 from bot.messages import Message, QuoteBlock, Text
-from bot.updates import SPOILER_KINDS
+from bot.presentation import describe, results_table, role
+from bot.store.outbox import Post
 
 
-@dataclass(frozen=True)
-class Post:
-    """An update as the dispatcher reads it back from the outbox."""
+@dataclass
+class Draft:
+    """A post being written: what the renderers of each kind fill in."""
 
-    id: int
-    kind: str
+    lang: Lang
+    channel: Channel
     payload: dict
-    revision: int
+    event: str  # "Name Year"
+    spoiler: bool  # this channel hides results, and this post gives one away
+    title: str = ""
+    blocks: list = field(default_factory=list)
+    times: list[tuple[str, float]] = field(default_factory=list)
+
+    def moment(self, iso: str) -> str:
+        """A moment written out in the reader's zone, marked for platforms that localise it."""
+        start = datetime.fromisoformat(iso)
+        shown = self.lang.moment(start, self.payload["timezone"])
+        self.times.append((shown, start.timestamp()))
+        return shown
 
 
-def _result(row: dict) -> Result:
-    return Result(**{**row, "drivers": tuple(row["drivers"])})
+def _pole(d: Draft, kind: str) -> None:
+    lang, grid = d.lang, d.payload["grid"]
+    pole = result_from_dict(grid[0])
+    d.title = lang.t("post.pole", driver=pole.driver) if not d.spoiler else lang.t("pole.title", event=d.event)
+    time_text = lang.lap(pole.best_lap_ms)
+    line = lang.t("pole.text", driver=pole.driver, time=time_text) if time_text else \
+        lang.t("pole.text_notime", driver=pole.driver)
+    d.blocks.append(Text(f"{d.event}: {line}", spoiler=d.spoiler))
+    if len(grid) > 1:
+        d.blocks.append(results_table(lang, "", [result_from_dict(r) for r in grid]))
 
 
-def _incident(row: dict) -> Incident:
-    data = dict(row)
-    data["drivers"] = tuple(row["drivers"])
-    for key in ("start_time", "end_time"):
-        data[key] = datetime.fromisoformat(row[key]) if row[key] else None
-    return Incident(**data)
+_PERIOD_TITLES = {("safety_car", "start"): "post.safety_car", ("safety_car_in", "end"): "post.safety_car_in",
+                  ("vsc", "start"): "post.vsc", ("vsc", "end"): "post.vsc_end",
+                  ("red_flag", "start"): "post.red_flag", ("red_flag", "end"): "post.red_flag_end"}
+
+
+def _period(d: Draft, kind: str) -> None:
+    lang, p = d.lang, d.payload
+    incident = incident_from_dict(p["incident"])
+    ending = p["phase"] == "end"
+    d.title = lang.t(_PERIOD_TITLES[(kind, p["phase"])], event=d.event, kind=lang.t(f"incident.{incident.kind}"))
+    if ending and kind == "safety_car_in":
+        d.blocks.append(Text(lang.t("post.safety_car_in_text")))
+    if not ending:  # the crash behind it was told when the period began
+        d.blocks += [Text(describe(lang, incident_from_dict(c))) for c in p["crashes"]]
+    d.blocks.append(Text(describe(lang, incident)))
+
+
+def _finish(d: Draft, kind: str) -> None:
+    lang, p = d.lang, d.payload
+    tables = p["classifications"]
+    winner = next((r for r in tables[0]["rows"] if r["position"] == 1), tables[0]["rows"][0])
+    d.title = lang.t("post.finish", winner=" / ".join(winner["drivers"]), event=d.event) if not d.spoiler else \
+        lang.t("results.title", event=d.event, session=lang.t(f"session.{p['session']}"))
+    for c in tables:
+        d.blocks.append(results_table(lang, c["classification"], [result_from_dict(r) for r in c["rows"]],
+                                      spoiler=d.spoiler))
+    d.blocks.append(Text(lang.t(f"post.finish_status_{p['status']}")))
+
+
+def _quote(d: Draft, kind: str) -> None:
+    p = d.payload
+    d.title = d.lang.t("post.quote", speaker=p["speaker"], event=d.event)
+    d.blocks.append(QuoteBlock(p["text"], p["speaker"], role(d.lang, p["role"])))
+
+
+def _reminder(d: Draft, kind: str) -> None:
+    lang, p = d.lang, d.payload
+    session = lang.t(f"session.{p['session']}")
+    d.title = lang.t("post.reminder", session=session, event=d.event)
+    d.blocks.append(Text(lang.t("post.reminder_text", session=session, time=d.moment(p["start"]))))
+
+
+def _digest(d: Draft, kind: str) -> None:
+    lang, p = d.lang, d.payload
+    d.title = lang.t("post.digest", event=d.event)
+    if p["posts"]:
+        # Each post of the day by its own title, as this channel saw it (language, spoiler
+        # mode), so the digest never says more than the posts did.
+        titles = [render_post(Post(0, c["kind"], c["payload"], 1), d.channel).title for c in p["posts"]]
+        d.blocks.append(Text(lang.t("post.digest_posted") + "\n" + "\n".join(f"• {t}" for t in titles)))
+    if p["next"]:
+        lines = [f"• {lang.t('session.' + s['session'])} — {d.moment(s['start'])}" for s in p["next"]]
+        d.blocks.append(Text(lang.t("post.digest_next") + "\n" + "\n".join(lines)))
+
+
+RENDERERS: dict[str, Callable[[Draft, str], None]] = {
+    "pole": _pole, "safety_car": _period, "safety_car_in": _period, "vsc": _period, "red_flag": _period,
+    "finish": _finish, "quote": _quote, "reminder": _reminder, "digest": _digest,
+}
 
 
 def render_post(post: Post, channel: Channel, corrected: bool = False) -> Message:
     """The message a channel gets for this update."""
-    lang = Lang(channel.lang, channel.timezone)
-    p = post.payload
-    event = f"{p['event']} {p['year']}"
-    spoiler = channel.spoiler_mode and post.kind in SPOILER_KINDS
-    blocks: list = []
-    times: list[tuple[str, float]] = []
-    if post.kind == "pole":
-        pole = _result(p["grid"][0])
-        title = lang.t("post.pole", driver=pole.driver) if not spoiler else lang.t("pole.title", event=event)
-        time_text = lang.lap(pole.best_lap_ms)
-        line = lang.t("pole.text", driver=pole.driver, time=time_text) if time_text else lang.t("pole.text_notime", driver=pole.driver)
-        blocks.append(Text(f"{event}: {line}", spoiler=spoiler))
-        if len(p["grid"]) > 1:
-            blocks.append(results_table(lang, "", [_result(r) for r in p["grid"]]))
-    elif post.kind in ("safety_car", "safety_car_in", "vsc", "red_flag"):
-        incident = _incident(p["incident"])
-        ending = p["phase"] == "end"
-        kind_name = lang.t(f"incident.{incident.kind}")
-        if post.kind == "safety_car":
-            title = lang.t("post.safety_car", event=event)
-        elif post.kind == "safety_car_in":
-            title = lang.t("post.safety_car_in", event=event)
-        elif post.kind == "vsc":
-            title = lang.t("post.vsc_end" if ending else "post.vsc", kind=kind_name, event=event)
-        else:
-            title = lang.t("post.red_flag_end" if ending else "post.red_flag", event=event)
-        if ending and post.kind == "safety_car_in":
-            blocks.append(Text(lang.t("post.safety_car_in_text")))
-        if not ending:  # the crash behind it was told when the period began
-            blocks += [Text(describe(lang, _incident(c))) for c in p["crashes"]]
-        blocks.append(Text(describe(lang, incident)))
-    elif post.kind == "finish":
-        tables = p["classifications"]
-        winner = next((r for r in tables[0]["rows"] if r["position"] == 1), tables[0]["rows"][0])
-        title = lang.t("post.finish", winner=" / ".join(winner["drivers"]), event=event) if not spoiler else \
-            lang.t("results.title", event=event, session=lang.t(f"session.{p['session']}"))
-        for c in tables:
-            table = results_table(lang, c["classification"], [_result(r) for r in c["rows"]])
-            blocks.append(type(table)(caption(lang, c["classification"]), table.columns, table.rows, spoiler=spoiler))
-        blocks.append(Text(lang.t(f"post.finish_status_{p['status']}")))
-    elif post.kind == "quote":
-        title = lang.t("post.quote", speaker=p["speaker"], event=event)
-        role = lang.t(f"role.{p['role']}") if p["role"] in ("winner", "class_winner", "pole") else p["role"]
-        blocks.append(QuoteBlock(p["text"], p["speaker"], role))
-    elif post.kind == "reminder":
-        session = lang.t(f"session.{p['session']}")
-        title = lang.t("post.reminder", session=session, event=event)
-        start = datetime.fromisoformat(p["start"])
-        moment = lang.moment(start, p["timezone"])
-        times.append((moment, start.timestamp()))
-        blocks.append(Text(lang.t("post.reminder_text", session=session, time=moment)))
-    elif post.kind == "digest":
-        title = lang.t("post.digest", event=event)
-        if p["posts"]:
-            # Each post of the day by its own title, as this channel saw it (language,
-            # spoiler mode), so the digest never says more than the posts did.
-            titles = [render_post(Post(0, c["kind"], c["payload"], 1), channel).title for c in p["posts"]]
-            blocks.append(Text(lang.t("post.digest_posted") + "\n" + "\n".join(f"• {t}" for t in titles)))
-        if p["next"]:
-            lines = []
-            for s in p["next"]:
-                start = datetime.fromisoformat(s["start"])
-                moment = lang.moment(start, p["timezone"])
-                times.append((moment, start.timestamp()))
-                lines.append(f"• {lang.t('session.' + s['session'])} — {moment}")
-            blocks.append(Text(lang.t("post.digest_next") + "\n" + "\n".join(lines)))
-    else:
+    renderer = RENDERERS.get(post.kind)
+    if renderer is None:
         raise ValueError(f"no post for updates of kind {post.kind!r}")
-    if corrected:
-        title = f"{lang.t('post.corrected')}: {title}"
-    if spoiler:
-        blocks.insert(0, Text(lang.t("post.spoiler_note")))
-    return Message(title=title, blocks=tuple(blocks), lang=lang.code, mention=channel.mention_role,
-                   corrected=corrected, times=tuple(times), data={"update": post.id, "kind": post.kind, "revision": post.revision})
+    p = post.payload
+    draft = Draft(Lang(channel.lang, channel.timezone), channel, p, f"{p['event']} {p['year']}",
+                  channel.spoiler_mode and post.kind in SPOILER_KINDS)
+    renderer(draft, post.kind)
+    title = f"{draft.lang.t('post.corrected')}: {draft.title}" if corrected else draft.title
+    if draft.spoiler:
+        draft.blocks.insert(0, Text(draft.lang.t("post.spoiler_note")))
+    return Message(title=title, blocks=tuple(draft.blocks), lang=draft.lang.code, mention=channel.mention_role,
+                   corrected=corrected, times=tuple(draft.times),
+                   data={"update": post.id, "kind": post.kind, "revision": post.revision})

@@ -6,17 +6,14 @@ Channels and settings the file does not name are left as the commands made them.
 """
 from __future__ import annotations
 
-from sqlite_utils import Database
-
-from bot.announce.channels import Channel, Channels
-from bot.config import ChannelPreset
+from bot.channel import Channel, ChannelPreset
+from bot.store.channels import Channels
 
 
-def apply_presets(db: Database, presets: tuple[ChannelPreset, ...]) -> list[Channel]:
+def apply_presets(channels: Channels, presets: tuple[ChannelPreset, ...]) -> list[Channel]:
     """Create or update each preset channel, its settings and what it follows, atomically."""
-    channels = Channels(db)
     done = []
-    with db.atomic():
+    with channels.transaction():
         for preset in presets:
             channel = channels.ensure(preset.platform, preset.address, preset.name)
             for target_kind, target_id in preset.follow:

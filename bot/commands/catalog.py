@@ -14,9 +14,7 @@ from bot.commands.registry import Context, Param, Registry
 from bot.commands.reports import confirm, ingest
 from bot.commands.results import pole, results
 from bot.commands.subscriptions import settings, subscribe, unsubscribe
-from bot.domain import SESSION_KINDS
-from bot.i18n import LANGUAGES
-from bot.updates import UPDATE_KINDS
+from bot.domain import LANGUAGES, SESSION_KINDS, UPDATE_KINDS
 from bot.lookup import normalise
 
 EVENT = Param("event", "The event: a name, venue or alias such as lemans, with a year if needed", required=True,
@@ -42,6 +40,7 @@ def build_registry() -> Registry:
         EVENT,
         Param("driver", "Only what this driver said (a last name is enough)", complete="drivers"),
         Param("search", "Only quotes containing these words"),
+        Param("page", "Which page of quotes, when they come a few at a time", kind=int, minimum=1, maximum=1000),
         example="/quotes lemans driver:Cammish",
     )
     registry.add(events, Param("query", "Words to search for: name, venue, alias or year", greedy=True),
@@ -67,7 +66,8 @@ def build_registry() -> Registry:
         example="/settings language:fr spoiler_delay:10",
         role="admin",
     )
-    registry.add(ingest, Param("report", "A link to the report, or its text", required=True, greedy=True),
+    registry.add(ingest, Param("report", "A link to the report, or its text", required=True, greedy=True, raw=True,
+                                file=True),
                  example="/ingest https://example.org/race-report", role="admin")
     registry.add(confirm, Param("token", "The token shown under the facts", required=True),
                  example="/confirm 3f9a0c1d2e4b5a6c", role="operator")

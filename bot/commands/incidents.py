@@ -6,6 +6,7 @@ from bot.commands.registry import Context
 from bot.domain import NEUTRALISATIONS, Incident
 from bot.i18n import Lang, pick
 from bot.messages import Message, Text
+from bot.presentation import describe
 
 
 def safetycar(ctx: Context, event: str) -> Message:
@@ -28,38 +29,6 @@ def safetycar(ctx: Context, event: str) -> Message:
         lang=lang.code,
         data={"event": event_data(ev), "incidents": [incident_data(lang, kind, i) for kind, i in found]},
     )
-
-
-def laps(lang: Lang, i: Incident) -> str:
-    """`laps 1–4`, `from lap 1` or `lap 1`."""
-    if i.start_lap is None:
-        return ""
-    if i.end_lap is not None and i.end_lap != i.start_lap:
-        return lang.t("incident.laps", start=i.start_lap, end=i.end_lap)
-    if i.kind in NEUTRALISATIONS and i.end_lap is None:
-        return lang.t("incident.from_lap", start=i.start_lap)
-    return lang.t("incident.lap", start=i.start_lap)
-
-
-def describe(lang: Lang, i: Incident) -> str:
-    """One incident as a sentence: what, when, where, why, who, and any note."""
-    parts = [lang.t(f"incident.{i.kind}")]
-    when = laps(lang, i)
-    if when:
-        parts.append(when)
-    place = pick(i.location, lang.code)
-    if place:
-        parts.append(lang.t("incident.at", place=place))
-    head = " ".join(parts)
-    extra = []
-    cause = pick(i.cause, lang.code)
-    if cause:
-        extra.append(lang.t("incident.cause", cause=cause))
-    if i.drivers:
-        extra.append(lang.t("incident.involving", drivers=", ".join(i.drivers)))
-    line = head + (f" ({'; '.join(extra)})" if extra else "")
-    note = pick(i.note, lang.code)
-    return f"{line}. {note}" if note else f"{line}."
 
 
 def incident_data(lang: Lang, session_kind: str, i: Incident) -> dict:

@@ -26,14 +26,20 @@ class Call:
 
 def parse_line(line: str, registry: Registry, lang: Lang) -> Call:
     """Split `line` into a command name and its arguments, by the command's parameters."""
+    head, _, rest = line.strip().partition(" ")
+    name = head.lstrip("/").split("@", 1)[0].lower()
+    cmd = registry.get(name) if name else None
+    raw = next((p for p in cmd.params if p.raw), None) if cmd else None
+    if raw is not None:
+        # A pasted report keeps its paragraphs and its quotes: no word splitting at all.
+        text = line.strip()[len(head):].strip()
+        return Call(cmd.name, {raw.name: text} if text else {})
     try:
         words = shlex.split(line.strip())
     except ValueError:
         raise UserError(lang.t("err.bad_quotes")) from None
     if not words:
         return Call("help", {})
-    name = words[0].lstrip("/").split("@", 1)[0].lower()
-    cmd = registry.get(name)
     if cmd is None:
         return Call(name, {})  # the registry answers "unknown command"
     return Call(cmd.name, assign(cmd, words[1:], lang))

@@ -12,11 +12,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from bot.announce.channels import Channel, Channels
+from bot.channel import Channel
 from bot.i18n import Lang
 from bot.messages import Message, error_message
+from bot.reports.review import ReportDesk
+from bot.store.channels import Channels
 from bot.store.queries import Queries
 
 
@@ -42,6 +43,8 @@ class Param:
     minimum: int | None = None
     maximum: int | None = None
     dest: str = ""  # the handler's argument name when `name` is a Python keyword ("class")
+    raw: bool = False  # takes the rest of a typed line as written, line breaks kept (a pasted report)
+    file: bool = False  # may come as a file instead (a report: Discord's attachment, Telegram's document)
 
     @property
     def arg(self) -> str:
@@ -61,7 +64,10 @@ class Context:
     user: str | None = None  # "telegram:123", "discord:456"; None at the terminal
     channel: Channel | None = None  # where the command was typed, when in a channel
     channels: Channels | None = None  # for the admin commands that change what a channel follows
-    reports: Any = None  # the report desk (bot.reports.review.ReportDesk), for /ingest and /confirm
+    reports: ReportDesk | None = None  # for /ingest and /confirm
+    # Answers that list many items (quotes) show this many at a time with buttons to page,
+    # where the platform has buttons and a long answer is hard to read (Telegram).
+    page_size: int | None = None
 
 
 def menu_text(text: str, limit: int) -> str:

@@ -5,7 +5,8 @@ from bot.commands.common import event_data, event_footer, find_event, find_sessi
 from bot.commands.registry import Context, UserError
 from bot.domain import OVERALL, Result
 from bot.i18n import Lang
-from bot.messages import Column, Fields, Message, Table, Text
+from bot.messages import Button, Fields, Message, Text
+from bot.presentation import results_table
 
 
 def results(ctx: Context, event: str, session: str | None = None, car_class: str | None = None) -> Message:
@@ -42,11 +43,14 @@ def results(ctx: Context, event: str, session: str | None = None, car_class: str
         footer = f"{footer}\n{lang.t('results.partial')}"
     for line in dict.fromkeys(differs):  # nothing silently overwritten: say who says otherwise
         footer = f"{footer}\n{line}"
+    with_results = list(dict.fromkeys(s.kind for s in ctx.queries.sessions(ev.id) if ctx.queries.classifications(s.id)))
+    chosen = wanted[0] if car_class else None
     return Message(
         title=lang.t("results.title", event=f"{ev.name} {ev.date.year}", session=session_name),
         blocks=tuple(tables),
         footer=footer,
         lang=lang.code,
+        buttons=_navigation(lang, ev.id, sess.kind, with_results, available, chosen),
         data={
             "event": event_data(ev),
             "session": {"id": sess.id, "kind": sess.kind, "status": sess.status},
@@ -55,39 +59,31 @@ def results(ctx: Context, event: str, session: str | None = None, car_class: str
             "navigation": {
                 "event_id": ev.id,
                 "session": sess.kind,
-                "sessions": list(dict.fromkeys(s.kind for s in ctx.queries.sessions(ev.id)
-                                               if ctx.queries.classifications(s.id))),
+                "sessions": with_results,
                 "classes": available,
-                "class": wanted[0] if car_class else None,
+                "class": chosen,
             },
         },
     )
 
 
-def caption(lang: Lang, classification: str) -> str:
-    """`Overall` or `Class B`, in the reader's language."""
-    return lang.t("overall") if classification == OVERALL else lang.t("class", name=classification)
+def _navigation(lang: Lang, event_id: str, session: str, sessions: list[str], classes: list[str],
+                chosen: str | None) -> tuple[tuple[Button, ...], ...]:
+    """Buttons to show another session, or one class, of the same event."""
 
+    def button(label: str, kind: str, car_class: str | None, selected: bool) -> Button:
+        """A button showing this session (and class) of the event."""
+        line = f"/results {event_id} session:{kind}" + ("" if car_class is None else f" class:{car_class or 'overall'}")
+        return Button(("• " if selected else "") + label, line, selected)
 
-def results_table(lang: Lang, classification: str, rows: list[Result]) -> Table:
-    """A classification as a table, leaving out columns the source never filled."""
-    columns: list[tuple[Column, callable]] = [(Column(lang.t("col.pos"), "right"), lambda r: str(r.position or "–"))]
-    optional = [
-        (Column(lang.t("col.no"), "right"), lambda r: r.number or ""),
-        (Column(lang.t("col.driver")), lambda r: r.driver),
-        (Column(lang.t("col.class")), lambda r: (r.car_class or "") if classification == OVERALL else ""),
-        (Column(lang.t("col.team")), lambda r: r.team or ""),
-        (Column(lang.t("col.laps"), "right"), lambda r: "" if r.laps is None else str(r.laps)),
-        (Column(lang.t("col.time"), "right"), lambda r: lang.lap(r.total_time_ms) if r.position == 1 and r.total_time_ms else (r.gap or lang.lap(r.total_time_ms))),
-        (Column(lang.t("col.best"), "right"), lambda r: lang.lap(r.best_lap_ms)),
-        (Column(lang.t("col.status")), lambda r: lang.t(f"result.{r.status}")),
-    ]
-    columns += [(col, get) for col, get in optional if any(get(r) for r in rows)]
-    return Table(
-        caption=caption(lang, classification),
-        columns=tuple(col for col, _ in columns),
-        rows=tuple(tuple(get(r) for _, get in columns) for r in rows),
-    )
+    rows = []
+    if len(sessions) > 1:
+        rows.append(tuple(button(lang.t(f"session.{s}"), s, None, s == session) for s in sessions))
+    if len(classes) > 1:
+        row = [button(lang.t("all_classes"), session, None, chosen is None)]
+        row += [button(lang.t("class", name=c) if c else lang.t("overall"), session, c, c == chosen) for c in classes]
+        rows.append(tuple(row))
+    return tuple(rows)
 
 
 def _is_partial(rows: list[Result], starters: int | None) -> bool:

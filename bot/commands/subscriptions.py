@@ -5,13 +5,11 @@ admin there (chat administrators, Manage Channels, the local user in the console
 """
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
+from bot.channel import SETTING_FIELDS, SettingError, parse_setting, setting_named
 from bot.commands.registry import Context, UserError
-from bot.domain import role_id
+from bot.domain import UPDATE_KINDS
 from bot.lookup import normalise
 from bot.messages import Fields, Message, Text
-from bot.updates import UPDATE_KINDS
 
 ALL = ("all", "everything", "tout")
 
@@ -76,39 +74,23 @@ def unsubscribe(ctx: Context, target: str) -> Message:
                    data={"target_kind": kind, "target_id": target_id})
 
 
-def settings(ctx: Context, lang: str | None = None, timezone: str | None = None, spoiler_delay: int | None = None,
-             spoiler: str | None = None, role: str | None = None, reminders: int | None = None,
-             digest: str | None = None) -> Message:
+def settings(ctx: Context, **values) -> Message:
     """Show this channel's settings, or change them: language (en, fr), time zone, spoiler
     delay in minutes, spoiler markup on results (on/off), a role to mention (none to stop),
     session reminders in minutes before the start (0 for none) and the daily digest (on/off).
     Example: /settings language:fr spoiler_delay:10"""
     channel = _channel(ctx)
     changes: dict = {}
-    if lang is not None:
-        changes["lang"] = lang
-    if timezone is not None:
+    for name, raw in values.items():
+        setting = setting_named(name)
         try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise UserError(ctx.lang.t("cmd.bad_tz", value=timezone)) from None
-        changes["timezone"] = timezone
-    if spoiler_delay is not None:
-        changes["spoiler_delay_min"] = spoiler_delay
-    if spoiler is not None:
-        changes["spoiler_mode"] = int(spoiler == "on")
-    if role is not None:
-        if role.strip().lower() in ("none", "off", "aucun"):
-            changes["mention_role"] = None
-        elif (found := role_id(role)) is not None:
-            changes["mention_role"] = found
-        else:
-            raise UserError(ctx.lang.t("cmd.bad_role", value=role[:40] + ("…" if len(role) > 40 else "")))
-    if reminders is not None:
-        changes["reminders_min"] = reminders
-    if digest is not None:
-        changes["digest"] = int(digest == "on")
+            changes[setting.field] = parse_setting(setting, raw)
+        except SettingError as err:
+            shown = str(raw)[:40] + ("…" if len(str(raw)) > 40 else "")
+            raise UserError(ctx.lang.t(f"cmd.{err.problem}", value=shown, param=setting.name,
+                                       maximum=setting.maximum)) from None
     channel = ctx.channels.configure(channel.id, **changes)
+    lang = changes.get("lang")
     t = ctx.lang.t if lang is None else type(ctx.lang)(lang).t
     subs = ctx.channels.subscriptions(channel.id)
     follows = ", ".join(_label(ctx, s.target_kind, s.target_id) + (f" ({', '.join(s.kinds)})" if s.kinds else "") for s in subs)
@@ -125,8 +107,6 @@ def settings(ctx: Context, lang: str | None = None, timezone: str | None = None,
     if channel.paused_reason:
         items.append((t("set.paused"), channel.paused_reason))
     blocks = (Text(t("cmd.settings_saved")), Fields(tuple(items))) if changes else (Fields(tuple(items)),)
-    data = {k: getattr(channel, k) for k in ("lang", "timezone", "spoiler_delay_min", "spoiler_mode", "mention_role",
-                                              "reminders_min", "digest", "paused_reason")}
+    data = {field: getattr(channel, field) for field in (*SETTING_FIELDS, "paused_reason")}
     data["follows"] = [{"target_kind": s.target_kind, "target_id": s.target_id, "kinds": list(s.kinds)} for s in subs]
     return Message(title=t("cmd.settings_title"), blocks=blocks, lang=channel.lang, data=data)
-

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
+from bot.domain import LANGUAGES
 from bot.i18n import en, fr
 from bot.laptime import format_lap_time
 
-LANGUAGES = ("en", "fr")
 _CATALOGS = {"en": en.STRINGS, "fr": fr.STRINGS}
 _COMMAND_HELP = {"fr": fr.COMMAND_HELP}
 _PARAM_HELP = {"fr": fr.PARAM_HELP}

@@ -114,6 +114,9 @@ STRINGS = {
     "cmd.no_channel": "Cette commande ne fonctionne que dans un salon.",
     "cmd.bad_kind": "Type de message « {kind} » inconnu ; utilisez : {kinds}.",
     "cmd.bad_tz": "« {value} » n’est pas un fuseau horaire ; utilisez un nom comme Europe/Paris.",
+    "cmd.bad_language": "« {value} » n’est pas une langue de Pitboard ; utilisez en ou fr.",
+    "cmd.bad_minutes": "{param} est un nombre de minutes de 0 à {maximum}, pas « {value} ».",
+    "cmd.bad_switch": "{param} vaut on ou off, pas « {value} ».",
     "cmd.bad_role": "« {value} » n’est pas un rôle : donnez une mention de rôle Discord comme <@&123456789> (ou son identifiant), ou none.",
     "cmd.settings_title": "Réglages de ce salon",
     "cmd.settings_saved": "Réglages enregistrés.",
@@ -177,6 +180,7 @@ PARAM_NAMES = {
     "query": "recherche", "count": "nombre", "target": "cible", "kinds": "types", "language": "langue",
     "timezone": "fuseau", "spoiler_delay": "délai-spoiler", "spoiler": "spoiler", "role": "rôle",
     "reminders": "rappels", "digest": "résumé", "command": "commande", "report": "compte-rendu", "token": "jeton",
+    "page": "page",
 }
 
 PARAM_HELP = {
@@ -185,6 +189,7 @@ PARAM_HELP = {
     "class": "Seulement cette classe, par ex. B (par défaut : général et chaque classe)",
     "driver": "Seulement ce pilote (le nom de famille suffit)",
     "search": "Seulement les citations contenant ces mots",
+    "page": "Quelle page de citations, quand elles viennent quelques-unes à la fois",
     "query": "Mots à chercher : nom, circuit, alias ou année",
     "count": "Combien de séances afficher (1 à 25)",
     "command": "La commande à expliquer",

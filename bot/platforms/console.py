@@ -1,22 +1,33 @@
 """The console channel: the terminal as a chat, for trying commands and for the demo.
 
 It speaks the same `/command args` language as Telegram and posts announcements as
-plain text, so the whole path can be watched without any platform token.
+plain text, so the whole path can be watched without any platform token. One reader of
+typed lines serves both `pitboard console` (answering in turn) and `pitboard run` (on the
+event loop, beside the platforms).
 """
 from __future__ import annotations
 
+import asyncio
 import itertools
 import sys
+import threading
+from collections.abc import Callable
 from typing import TextIO
 
-from bot.app import App
-from bot.commands import Context
+from bot.commands.registry import Context
+from bot.commands.service import Commands
 from bot.messages import Message
-from bot.platforms.base import Capabilities, MessageRef
+from bot.ports import Capabilities, MessageRef
 from bot.render.text import render_text
 
 PROMPT = "pitboard> "
 QUIT = {"/quit", "/exit", "quit", "exit"}
+
+
+def command_line(typed: str) -> str | None:
+    """The command a typed line asks for (a leading / optional), or None for a blank line."""
+    line = typed.strip()
+    return (line if line.startswith("/") else "/" + line) if line else None
 
 
 class ConsolePlatform:
@@ -28,6 +39,12 @@ class ConsolePlatform:
     def __init__(self, out: TextIO | None = None):
         self.out = out or sys.stdout
         self._ids = itertools.count(1)
+
+    async def start(self) -> None:
+        """Nothing to connect: the terminal is there."""
+
+    async def stop(self) -> None:
+        """Nothing to disconnect."""
 
     async def send(self, channel: str, message: Message, nonce: str | None = None) -> MessageRef:
         """Print `message` under a header naming the channel."""
@@ -42,8 +59,8 @@ class ConsolePlatform:
         self.out.flush()
 
 
-def run_console(app: App, ctx: Context, stdin: TextIO, stdout: TextIO) -> int:
-    """Read command lines until end of input or /quit, answering each one."""
+def run_console(commands: Commands, ctx: Context, stdin: TextIO, stdout: TextIO) -> int:
+    """`pitboard console`: read command lines until end of input or /quit, answering each."""
     interactive = stdin.isatty()
     if interactive:
         stdout.write("Type /help for the commands, /quit to leave.\n")
@@ -51,13 +68,43 @@ def run_console(app: App, ctx: Context, stdin: TextIO, stdout: TextIO) -> int:
         if interactive:
             stdout.write(PROMPT)
             stdout.flush()
-        line = stdin.readline()
-        if not line:
+        typed = stdin.readline()
+        if not typed or typed.strip().lower() in QUIT:
             return 0
-        line = line.strip()
-        if not line:
-            continue
-        if line.lower() in QUIT:
-            return 0
-        stdout.write(render_text(app.ask(line if line.startswith("/") else "/" + line, ctx)) + "\n\n")
+        line = command_line(typed)
+        if line:
+            stdout.write(render_text(commands.ask(line, ctx)) + "\n\n")
+            stdout.flush()
+
+
+def serve_console(commands: Commands, context: Callable[[], Context], loop: asyncio.AbstractEventLoop,
+                  stop: asyncio.Event, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+    """`pitboard run` without tokens: answer lines typed in the terminal. A daemon thread
+    reads them, so a blocked read never keeps the process alive after a signal; answers run
+    on the loop, where a command that waits (reading a report's link) holds up nothing."""
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
+    answering: set[asyncio.Task] = set()
+
+    async def answer(line: str) -> None:
+        """Answer one line in the console channel."""
+        reply = await commands.ask_async(line, context())
+        stdout.write(render_text(reply) + "\n\n")
         stdout.flush()
+
+    def start(line: str) -> None:
+        """Start answering a line, keeping the task referenced until it is done."""
+        task = loop.create_task(answer(line))
+        answering.add(task)
+        task.add_done_callback(answering.discard)
+
+    def read() -> None:
+        """Hand each typed line to the loop; /quit stops the bot."""
+        for typed in stdin:
+            if typed.strip().lower() in QUIT:
+                loop.call_soon_threadsafe(stop.set)
+                return
+            line = command_line(typed)
+            if line:
+                loop.call_soon_threadsafe(start, line)
+
+    threading.Thread(target=read, name="console-input", daemon=True).start()

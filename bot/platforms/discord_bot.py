@@ -17,11 +17,11 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.announce.ratelimit import DISCORD
-from bot.app import App
+from bot.commands.service import Commands
 from bot.messages import Message
-from bot.platforms.base import Capabilities, MessageRef, SendFailed
 from bot.platforms.discord_commands import DiscordCommands, sync_if_changed
+from bot.ports import DISCORD_LIMITS, Capabilities, Limits, MessageRef, SendFailed
+from bot.store.platform_state import PlatformState
 from bot.render.discord_embeds import render_discord, role_id
 
 log = logging.getLogger(__name__)
@@ -61,18 +61,19 @@ class DiscordPlatform:
 
     name = "discord"
 
-    def __init__(self, app: App, token: str, api_base_url: str | None = None, gateway_url: str | None = None):
+    def __init__(self, commands: Commands, state: PlatformState, token: str, api_base_url: str | None = None,
+                 gateway_url: str | None = None, limits: Limits = DISCORD_LIMITS):
         # Nonces make a retried create idempotent, so several sends may be in flight.
-        self.capabilities = Capabilities(max_length=2000, embeds=True, spoilers=True, edits=True, limits=DISCORD,
+        self.capabilities = Capabilities(max_length=2000, embeds=True, spoilers=True, edits=True, limits=limits,
                                          max_in_flight=4)
-        self.app = app
+        self.state = state
         self.token = token
         self.api_base_url, self.gateway_url = api_base_url, gateway_url
         self._saved = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
         # A rate limit longer than this is handed back to the dispatcher (which keeps the
         # post and retries later) instead of holding a send for minutes.
         self.client = discord.Client(intents=discord.Intents(guilds=True), max_ratelimit_timeout=10.0)
-        self.commands = DiscordCommands(app, self.client)
+        self.commands = DiscordCommands(commands, self.client)
         self.client.event(self.commands.on_interaction)
         self._task: asyncio.Task | None = None
         self._kinds: dict[str, int] = {}
@@ -92,7 +93,7 @@ class DiscordPlatform:
         # Whoever owns the application runs the bot: an operator unless the config names others.
         owners = {info.owner.id} | ({m.id for m in info.team.members} if info.team else set())
         self.commands.owners = frozenset(str(o) for o in owners)
-        await asyncio.wait_for(sync_if_changed(self.app, self.client), READY_TIMEOUT)
+        await asyncio.wait_for(sync_if_changed(self.commands.commands.registry, self.state, self.client), READY_TIMEOUT)
         self._task = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
         self._task.add_done_callback(_report)
         ready = asyncio.create_task(self.client.wait_until_ready())

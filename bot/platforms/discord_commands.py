@@ -12,22 +12,26 @@ import asyncio
 import hashlib
 import json
 import logging
-from datetime import datetime, timezone
+from collections import OrderedDict
 
 import aiohttp
 import discord
 
-from bot.app import App
-from bot.commands.registry import Command, Param, menu_text
-from bot.i18n import LANGUAGES, Lang
+from bot.commands.registry import Command, Param, Registry, menu_text
+from bot.commands.service import Commands
+from bot.domain import LANGUAGES
+from bot.i18n import Lang
 from bot.messages import Message, error_message
 from bot.render.discord_embeds import DiscordPost, render_discord
+from bot.store.platform_state import PlatformState
 
 log = logging.getLogger(__name__)
 STRING, INTEGER, ATTACHMENT = 3, 4, 11
 MANAGE_CHANNELS = 1 << 4
 STATE_KEY = "discord.command_tree"
-CONFIRM = "pitboard:confirm:"  # custom id prefix of the Publish button
+BUTTON = "pb:"  # custom id prefix of the core's buttons: the command line follows
+CUSTOM_ID_MAX = 100
+REMEMBERED = 1000  # command lines kept for buttons whose own id would be too long
 NO_MENTIONS = discord.AllowedMentions.none()
 MAX_REPORT_BYTES = 5_000_000
 DOWNLOAD_DEADLINE = 30.0
@@ -59,10 +63,10 @@ def _option(p: Param) -> dict:
     return option
 
 
-def command_tree(app: App) -> list[dict]:
+def command_tree(registry: Registry) -> list[dict]:
     """Every registry command as a Discord application command."""
     tree = []
-    for cmd in app.registry:
+    for cmd in registry:
         entry = {
             "name": cmd.name,
             "type": 1,
@@ -72,13 +76,14 @@ def command_tree(app: App) -> list[dict]:
                                           for code in LANGUAGES if code != "en"},
             "options": [_option(p) for p in sorted(cmd.params, key=lambda p: not p.required)],
         }
-        if cmd.name == "ingest":
-            # On Discord the report may also come as a file: either option will do.
-            entry["options"][0]["required"] = False
+        if any(p.file for p in cmd.params):
+            # A text that may also come as a file (a report): either option will do.
+            for option in entry["options"]:
+                option["required"] = False
             entry["options"].append({"name": "file", "type": ATTACHMENT, "required": False,
-                                     "description": "The report as a text or HTML file",
+                                     "description": "The same, as a text or HTML file",
                                      "name_localizations": {"fr": "fichier"},
-                                     "description_localizations": {"fr": "Le compte rendu en fichier texte ou HTML"}})
+                                     "description_localizations": {"fr": "La même chose, en fichier texte ou HTML"}})
         if cmd.admin_only:
             entry["default_member_permissions"] = str(MANAGE_CHANNELS)
             entry["contexts"] = [0]  # servers only: a channel's admins are a server's idea
@@ -91,21 +96,16 @@ def fingerprint(tree: list[dict]) -> str:
     return hashlib.sha256(json.dumps(tree, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-async def sync_if_changed(app: App, client: discord.Client) -> bool:
+async def sync_if_changed(registry: Registry, state: PlatformState, client: discord.Client) -> bool:
     """Send the tree to Discord when it differs from the last one sent; True if sent."""
-    tree = command_tree(app)
+    tree = command_tree(registry)
     digest = fingerprint(tree)
     key = f"{STATE_KEY}:{client.application_id}"  # another bot (token) has its own tree
-    row = app.db.execute("SELECT value FROM platform_state WHERE key = ?", [key]).fetchone()
-    if row and row[0] == digest:
+    if state.get(key) == digest:
         log.info("Discord: command tree unchanged, not synced")
         return False
     await client.http.bulk_upsert_global_commands(client.application_id, tree)
-    app.db.execute(
-        "INSERT INTO platform_state (key, value, updated_at) VALUES (?, ?, ?) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        [key, digest, datetime.now(timezone.utc).isoformat()],
-    )
+    state.set(key, digest)
     log.info("Discord: command tree synced (%d commands)", len(tree))
     return True
 
@@ -113,9 +113,10 @@ async def sync_if_changed(app: App, client: discord.Client) -> bool:
 class DiscordCommands:
     """Answers slash commands and autocomplete through the core."""
 
-    def __init__(self, app: App, client: discord.Client):
-        self.app = app
+    def __init__(self, commands: Commands, client: discord.Client):
+        self.commands = commands
         self.client = client
+        self._remembered: OrderedDict[str, str] = OrderedDict()  # button key -> command line
         # The application's owner (or its team's members): operators unless the config
         # names Discord operators itself. Filled in when the platform logs in.
         self.owners: frozenset[str] = frozenset()
@@ -146,7 +147,7 @@ class DiscordCommands:
     def _args(self, interaction: discord.Interaction) -> tuple[Command | None, dict, dict | None]:
         """The command, its arguments, and the file attached to it (a report), if any."""
         data = interaction.data or {}
-        command = self.app.registry.get(str(data.get("name", "")))
+        command = self.commands.registry.get(str(data.get("name", "")))
         args = {o["name"]: str(o.get("value", "")) for o in data.get("options", ()) if "value" in o}
         attachment = None
         if "file" in args:  # the report as a file, kept by Discord
@@ -156,7 +157,7 @@ class DiscordCommands:
     def _context(self, interaction: discord.Interaction, admin: bool = False):
         """Who asks and where. Only an admin command that is allowed creates the channel's
         row: reading results, or a refusal, leaves no trace."""
-        channels = self.app.channels
+        channels = self.commands.channels
         address = str(interaction.channel_id)
         name = getattr(interaction.channel, "name", None)
         channel = channels.ensure("discord", address, name) if admin else channels.find("discord", address)
@@ -164,8 +165,8 @@ class DiscordCommands:
         if channel is None and str(interaction.locale).startswith("fr"):
             lang = "fr"
         user = interaction.user.id
-        return self.app.context(lang=lang, is_admin=admin, channel=channel, user=f"discord:{user}",
-                                is_operator=self.app.is_operator("discord", user, self.owners))
+        return self.commands.context(lang=lang, is_admin=admin, channel=channel, user=f"discord:{user}",
+                                is_operator=self.commands.is_operator("discord", user, self.owners))
 
     @staticmethod
     def may_manage(interaction: discord.Interaction) -> bool:
@@ -194,10 +195,10 @@ class DiscordCommands:
             # never do. So only these defer, and the 3-second deadline holds either way.
             await interaction.response.defer(thinking=True)
         ctx = self._context(interaction, admin=admin)
-        if attachment is not None and command.name == "ingest":
+        if attachment is not None and any(p.file for p in command.params):
             reply = await self._report_file(ctx, attachment)
         else:
-            reply = await self.app.registry.run_async(ctx, command.name, args)
+            reply = await self.commands.registry.run_async(ctx, command.name, args)
         await self._respond(interaction, reply, deferred=command.admin_only)
 
     async def _report_file(self, ctx, attachment: dict) -> Message:
@@ -211,36 +212,67 @@ class DiscordCommands:
         except (asyncio.TimeoutError, discord.HTTPException, aiohttp.ClientError) as err:
             return error_message(f"{name}: could not be downloaded ({type(err).__name__}); send it again.",
                                  ctx.lang.code)
-        return await self.app.reports.propose_file(ctx, raw[:MAX_REPORT_BYTES + 1], name)
+        return await self.commands.reports.propose_file(ctx, raw[:MAX_REPORT_BYTES + 1], name)
 
     async def _component(self, interaction: discord.Interaction) -> None:
-        """The Publish button under a report's facts: for the operator who sent the report."""
+        """A button under an answer: its command, run for whoever pressed it (with their
+        rights), shown in place of the message; a refusal goes to the presser alone."""
         custom_id = str((interaction.data or {}).get("custom_id", ""))
-        if not custom_id.startswith(CONFIRM):
+        line = custom_id[len(BUTTON):] if custom_id.startswith(BUTTON + "/") else self._remembered.get(custom_id)
+        if not line:
+            lang = Lang("fr" if str(interaction.locale).startswith("fr") else "en")
+            await interaction.response.send_message(lang.t("err.button_expired"), ephemeral=True,
+                                                    allowed_mentions=NO_MENTIONS)
             return
-        # The registry lets only the operator who sent the report publish it, from here.
-        reply = await self.app.registry.run_async(self._context(interaction), "confirm",
-                                                  {"token": custom_id[len(CONFIRM):]})
-        await interaction.response.send_message(**_kwargs(render_discord(reply)[0]), ephemeral=reply.error)
+        admin = self.commands.role_of(line) == "admin"
+        if admin and not self.may_manage(interaction):
+            ctx = self._context(interaction)
+            await interaction.response.send_message(ctx.lang.t("err.not_allowed", command=line.split()[0][1:]),
+                                                    ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        reply = await self.commands.ask_async(line, self._context(interaction, admin=admin))
+        if reply.error:
+            await interaction.response.send_message(**_kwargs(render_discord(reply)[0]), ephemeral=True)
+            return
+        await interaction.response.edit_message(**_kwargs(render_discord(reply)[0]), view=self._view(reply))
+
+    def _view(self, reply: Message) -> discord.ui.View | None:
+        """The message's buttons as Discord components (5 to a row, 5 rows at most)."""
+        if reply.error or not any(reply.buttons):
+            return None
+        view = discord.ui.View(timeout=None)
+        for row_index, row in enumerate(reply.buttons[:5]):
+            for button in row[:5]:
+                style = discord.ButtonStyle.primary if button.selected or button.command.startswith("/confirm") \
+                    else discord.ButtonStyle.secondary
+                view.add_item(discord.ui.Button(label=button.label[:80], custom_id=self._custom_id(button.command),
+                                                style=style, row=row_index))
+        return view
+
+    def _custom_id(self, line: str) -> str:
+        """A button's id: the command line when it fits Discord's 100 characters, else a
+        short key to it kept here (such a button expires when the bot restarts)."""
+        if len(BUTTON + line) <= CUSTOM_ID_MAX:
+            return BUTTON + line
+        key = BUTTON + "k:" + hashlib.sha256(line.encode()).hexdigest()[:16]
+        self._remembered[key] = line
+        self._remembered.move_to_end(key)
+        while len(self._remembered) > REMEMBERED:
+            self._remembered.popitem(last=False)
+        return key
 
     async def _respond(self, interaction: discord.Interaction, reply: Message, deferred: bool) -> None:
         posts = render_discord(reply)
         first, rest = posts[0], posts[1:]
-        token = reply.data.get("confirm") if isinstance(reply.data, dict) else None
-        if token:  # a report's facts: offer the Publish button
-            view = discord.ui.View(timeout=None)
-            view.add_item(discord.ui.Button(label=Lang(reply.lang).t("ingest.publish"), custom_id=f"{CONFIRM}{token}",
-                                            style=discord.ButtonStyle.primary))
-            rest_kwargs = _kwargs(first)
-            send = interaction.followup.send if deferred else interaction.response.send_message
-            await send(**rest_kwargs, view=view)
-            return
+        view = self._view(reply)
+        extra = {"view": view} if view is not None and not rest else {}  # buttons go under the last part
         if deferred:
-            await interaction.followup.send(**_kwargs(first), ephemeral=reply.error)
+            await interaction.followup.send(**_kwargs(first), ephemeral=reply.error, **extra)
         else:
-            await interaction.response.send_message(**_kwargs(first), ephemeral=reply.error)
-        for post in rest:
-            await interaction.followup.send(**_kwargs(post))
+            await interaction.response.send_message(**_kwargs(first), ephemeral=reply.error, **extra)
+        for i, post in enumerate(rest, 1):
+            last = {"view": view} if view is not None and i == len(rest) else {}
+            await interaction.followup.send(**_kwargs(post), **last)
 
     async def _autocomplete(self, interaction: discord.Interaction) -> None:
         command, args, _ = self._args(interaction)
@@ -249,7 +281,7 @@ class DiscordCommands:
         suggestions: list[str] = []
         if command and focused:
             ctx = self._context(interaction)
-            suggestions = self.app.registry.complete(ctx, command.name, focused["name"], str(focused.get("value", "")), args)
+            suggestions = self.commands.registry.complete(ctx, command.name, focused["name"], str(focused.get("value", "")), args)
         await interaction.response.autocomplete(
             [discord.app_commands.Choice(name=s[:100], value=s[:100]) for s in suggestions[:25]])
 

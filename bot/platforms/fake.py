@@ -13,9 +13,9 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
-from bot.announce.ratelimit import UNLIMITED, Limits
 from bot.messages import Message
-from bot.platforms.base import Capabilities, MessageRef, SendFailed
+from bot.ports import UNLIMITED, Capabilities, Limits, MessageRef, SendFailed
+from bot.ratelimit import Window
 
 
 @dataclass(frozen=True)
@@ -43,31 +43,32 @@ class FakePlatform:
         self._failures: dict[str, deque] = defaultdict(deque)
         self._ids = itertools.count(1)
         self._by_nonce: dict[str, MessageRef] = {}
-        self._global: deque[float] = deque()
-        self._chats: dict[str, deque[float]] = defaultdict(deque)
+        self._global = Window(limits.global_count, limits.global_window)
+        self._chats: dict[str, Window] = defaultdict(lambda: Window(limits.chat_count, limits.chat_window))
         self.limits = limits
 
     def fail(self, channel: str, *failures: BaseException) -> None:
         """Make the next sends to `channel` raise these, in order."""
         self._failures[channel].extend(failures)
 
-    def _over(self, times: deque, count: int, window: float, now: float) -> bool:
-        while times and now - times[0] >= window:
-            times.popleft()
-        return len(times) >= count
+    async def start(self) -> None:
+        """Nothing to connect."""
+
+    async def stop(self) -> None:
+        """Nothing to disconnect."""
 
     def _check_limits(self, channel: str) -> None:
         now = self.clock()
         chat = self._chats[channel]
-        if self._over(self._global, self.limits.global_count, self.limits.global_window, now):
+        if self._global.full(now):
             self.throttled += 1
             raise SendFailed("retry_after", "429 Too Many Requests (global)", retry_after=self.limits.global_window,
                              is_global=True)
-        if self._over(chat, self.limits.chat_count, self.limits.chat_window, now):
+        if chat.full(now):
             self.throttled += 1
             raise SendFailed("retry_after", "429 Too Many Requests (chat)", retry_after=self.limits.chat_window)
-        self._global.append(now)
-        chat.append(now)
+        self._global.take(now)
+        chat.take(now)
 
     async def send(self, channel: str, message: Message, nonce: str | None = None) -> MessageRef:
         """Record `message` as posted to `channel`, unless a failure or a limit says no."""

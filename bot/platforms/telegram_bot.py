@@ -17,11 +17,10 @@ from telegram.error import (BadRequest, ChatMigrated, Forbidden, InvalidToken, N
                             TimedOut)
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
-from bot.announce.ratelimit import TELEGRAM
-from bot.app import App
+from bot.commands.service import Commands
 from bot.messages import Message
-from bot.platforms.base import Capabilities, MessageRef, SendFailed
 from bot.platforms.telegram_commands import TelegramCommands
+from bot.ports import TELEGRAM_LIMITS, Capabilities, Limits, MessageRef, SendFailed
 from bot.render.telegram_html import render_telegram
 
 log = logging.getLogger(__name__)
@@ -63,8 +62,10 @@ class TelegramPlatform:
 
     name = "telegram"
 
-    def __init__(self, app: App, token: str, base_url: str | None = None, poll_timeout: float = 10.0):
-        self.capabilities = Capabilities(max_length=4096, spoilers=True, edits=True, limits=TELEGRAM,
+    def __init__(self, commands: Commands, token: str, base_url: str | None = None, poll_timeout: float = 10.0,
+                 limits: Limits = TELEGRAM_LIMITS):
+        # `limits`: Telegram's own, unless a test's fake says otherwise.
+        self.capabilities = Capabilities(max_length=4096, spoilers=True, edits=True, limits=limits,
                                          max_in_flight=1, group_prefix="-")
         self.poll_timeout = poll_timeout
         api = (base_url or DEFAULT_API).rstrip("/")
@@ -75,7 +76,7 @@ class TelegramPlatform:
                    .concurrent_updates(CONCURRENT_UPDATES)
                    .job_queue(None))  # the core's scheduler owns every timed job
         self.application: Application = builder.build()
-        self.commands = TelegramCommands(app, self.application)
+        self.commands = TelegramCommands(commands, self.application)
         # Parts of long posts already delivered, by nonce: a retry sends only the rest.
         self._partial: dict[str, list[str]] = {}
 

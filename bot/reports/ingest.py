@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.lookup import normalise
-from bot.domain import Event, EventBundle, Incident, Quote, Result, Series, Session, Source
+from bot.domain import SOURCE_PRIORITY, Event, EventBundle, Incident, Quote, Result, Series, Session, Source
 from bot.reports.extract import Extraction, extract
-from bot.sources.event_file import DEFAULT_PRIORITY
 from bot.store.queries import Queries
 
 MAX_BYTES = 5_000_000
@@ -101,7 +100,7 @@ def to_bundle(report: Report, extraction: Extraction, queries: Queries, publishe
     `published_by` names who made them public (an operator, the terminal)."""
     digest = hashlib.sha256(report.text.encode()).hexdigest()[:12]
     source = Source(f"report-{digest}", "report", f"Report {report.where}"[:200], report.url, extraction.language,
-                    DEFAULT_PRIORITY["report"], published_by)
+                    SOURCE_PRIORITY["report"], published_by)
     event_id = find_event(queries, extraction)
     data = extraction.of("event")[0].data if extraction.of("event") else {}
     if event_id:

@@ -17,10 +17,12 @@ from collections import Counter
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta, timezone
 
-from bot.messages import Fields, Message, Text, error_message
+from bot.announce.ingest import FactIngest
+from bot.messages import Button, Fields, Message, Text, error_message
 from bot.reports.extract import Extraction, Fact
 from bot.reports.ingest import Report, ReportError, find_event, to_bundle
-from bot.store.pending import PendingReport, drop_pending, find_pending, save_pending
+from bot.store.pending import PendingReport, PendingReports
+from bot.store.queries import Queries
 
 PENDING_HOURS = 24  # a report not confirmed within a day is stale news
 PER_USER = 2  # reports one person may have in reading at once
@@ -41,8 +43,11 @@ def summary(fact) -> str:
 class ReportDesk:
     """What the /ingest and /confirm commands do, for any platform."""
 
-    def __init__(self, app, worker=None, fetch=None, chat_allow=None):
-        self.app = app
+    def __init__(self, queries: Queries, pending: PendingReports, ingest: FactIngest,
+                 auto_confidence: float | None = None, worker=None, fetch=None, chat_allow=None):
+        self.queries, self.pending, self.ingest = queries, pending, ingest
+        # Facts from an operator's report at or above this confidence publish at once.
+        self.auto_confidence = auto_confidence
         # The fetcher (httpx) and the workers (multiprocessing) load on first use: most
         # `pitboard` commands never read a report, and start-up time is theirs too.
         self.worker, self.fetch = worker, fetch
@@ -118,10 +123,10 @@ class ReportDesk:
         from bot.reports.worker import extract_facts
 
         first = await self._workers().run(extract_facts, report.text, None)
-        event_id = find_event(self.app.queries, first)
+        event_id = find_event(self.queries, first)
         if event_id is None:
             return first
-        return await self._workers().run(extract_facts, report.text, self.app.queries.drivers(event_id))
+        return await self._workers().run(extract_facts, report.text, self.queries.drivers(event_id))
 
     def propose_report(self, ctx, report: Report, extraction: Extraction) -> Message:
         """Show a report's facts: a preview for anyone, and for an operator a token to
@@ -135,7 +140,7 @@ class ReportDesk:
             return Message(title=lang.t("ingest.preview", count=len(facts)),
                            blocks=(listed, Text(lang.t("ingest.preview_hint"))), lang=lang.code,
                            data={"preview": True, "facts": len(facts)})
-        threshold = self.app.config.report_auto_confidence
+        threshold = self.auto_confidence
         sure = [f for f in facts if threshold is not None and f.confidence >= threshold]
         try:
             published = self._publish(ctx, report, replace(extraction, facts=sure + extraction.of("event"))) if sure else 0
@@ -148,7 +153,7 @@ class ReportDesk:
         token = secrets.token_hex(8)
         now = datetime.now(timezone.utc)
         expires = now + timedelta(hours=PENDING_HOURS)
-        save_pending(self.app.db, PendingReport(
+        self.pending.save(PendingReport(
             token, report.where, report.url, report.text, ctx.channel.id if ctx.channel else None, ctx.user,
             expires.isoformat(), json.dumps([asdict(f) for f in waiting + extraction.of("event")], ensure_ascii=False),
             extraction.language), now.isoformat())
@@ -157,6 +162,7 @@ class ReportDesk:
             blocks.insert(0, Text(lang.t("ingest.published", count=published)))
         blocks.append(Text(lang.t("ingest.confirm_hint", token=token, hours=PENDING_HOURS)))
         return Message(title=lang.t("ingest.review", count=len(waiting)), blocks=tuple(blocks), lang=lang.code,
+                       buttons=((Button(lang.t("ingest.publish"), f"/confirm {token}"),),),
                        data={"confirm": token, "facts": len(waiting)})
 
     def confirm(self, ctx, token: str) -> Message:
@@ -164,11 +170,11 @@ class ReportDesk:
         facts that were shown land and the usual posts follow."""
         lang = ctx.lang
         token = token.strip()
-        pending = find_pending(self.app.db, token)
+        pending = self.pending.find(token)
         if pending is None:
             return error_message(lang.t("ingest.no_token", token=token[:40]), lang.code)
         if not pending.expires_at or pending.expires_at < datetime.now(timezone.utc).isoformat():
-            drop_pending(self.app.db, token)
+            self.pending.drop(token)
             return error_message(lang.t("ingest.expired", hours=PENDING_HOURS), lang.code)
         here = ctx.channel.id if ctx.channel else None
         if ctx.user is not None and (pending.user != ctx.user or pending.channel_id != here):
@@ -176,16 +182,15 @@ class ReportDesk:
         facts = [Fact(f["kind"], f["data"], f["confidence"], tuple(f["span"])) for f in json.loads(pending.facts or "[]")]
         extraction = Extraction(pending.text, pending.language or "en", facts)
         try:
-            with self.app.db.atomic():  # published and no longer pending, together or not at all
-                count = self._publish(ctx, Report(pending.text, pending.source, pending.url), extraction)
-                drop_pending(self.app.db, token)
+            count = self._publish(ctx, Report(pending.text, pending.source, pending.url), extraction,
+                                  lambda: self.pending.drop(token))  # published and no longer pending, together
         except ReportError as err:
             return error_message(str(err), lang.code)
         return Message(title=lang.t("ingest.published", count=count), lang=lang.code, data={"published": count})
 
-    def _publish(self, ctx, report: Report, extraction: Extraction) -> int:
-        bundle = to_bundle(report, extraction, self.app.queries, published_by=ctx.user or "terminal")
-        outcome = self.app.add_source_facts(bundle)
+    def _publish(self, ctx, report: Report, extraction: Extraction, also=None) -> int:
+        bundle = to_bundle(report, extraction, self.queries, published_by=ctx.user or "terminal")
+        [outcome] = self.ingest.add([bundle], also=also)
         return outcome.results + outcome.incidents + outcome.quotes
 
     def close(self) -> None:

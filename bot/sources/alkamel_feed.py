@@ -23,7 +23,8 @@ from pathlib import Path
 from bot.redaction import redact_url
 from bot.sources import alkamel
 from bot.sources.fields import FileError
-from bot.sources.polling import FeedError, HttpFeed, Polled, RateLimit, mark_seen, seen
+from bot.ports import FeedError, Poll, SourceView
+from bot.sources.polling import FeedSource, HttpFeed, RateLimit
 from bot.sources.target import TargetError, find_target
 from bot.sources.timing_import import MAX_BYTES, timing_facts
 
@@ -33,7 +34,7 @@ SETTLE = 2.0  # seconds a file must rest before it is read: the timing screen ma
 
 
 @dataclass
-class AlKamelSource(Polled):
+class AlKamelSource(FeedSource):
     name: str
     event: str  # the event it feeds, as /events names it
     session_kind: str = "race"
@@ -79,26 +80,27 @@ class AlKamelSource(Polled):
             self._pending[p.name] = (p, stamp)
         return files
 
-    async def _read(self, app, state) -> int:
+    async def read(self, view: SourceView) -> Poll:
+        """The new files' facts (results, periods), each file remembered as read once stored."""
         self._pending = {}
         files = await self._files()
         if self.url:
-            raw, _ = await self.feed.get(self.url, state, as_json=False)
+            raw, _ = await self.feed.get(self.url, as_json=False)
             files.append((self.url.rsplit("/", 1)[-1].split("?")[0] or self.url, raw))
         fresh = []
         for name, raw in files:
             item = f"{name}:{hashlib.sha256(raw).hexdigest()}"
-            if not seen(app.db, self.name, item):
+            if not view.seen(item):
                 fresh.append((name, raw, item))
             else:
                 self._handled(name)
         if not fresh:
-            return 0
+            return Poll()
         try:
-            target = find_target(app.queries, self.event, self.session_kind)
+            target = find_target(view.queries, self.event, self.session_kind)
         except TargetError as err:
             raise FeedError(str(err).rstrip(".")) from None
-        stored, problems = 0, []
+        read, problems = Poll(), []
         for name, raw, item in fresh:
             kind = alkamel.kind_of(raw[:4096].decode("utf-8", errors="replace"))
             named = _session_named(name)
@@ -114,13 +116,12 @@ class AlKamelSource(Polled):
                     problems.append(str(err) if isinstance(err, FileError) else
                                     f"{name}: could not be read ({type(err).__name__}); fix the file")
                 else:
-                    outcome = app.add_source_facts(bundle)
-                    stored += outcome.results + outcome.incidents
-            mark_seen(app.db, self.name, item)  # a bad file is not read again until it changes
+                    read.bundles.append(bundle)
+            read.seen.append(item)  # a bad file is not read again until it changes
             self._handled(name)
         if problems:
-            state.last_error = "; ".join(problems)[:500]
-        return stored
+            read.problem = "; ".join(problems)[:500]
+        return read
 
     def _handled(self, name: str) -> None:
         if name in self._pending:

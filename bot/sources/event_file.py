@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import (
+    SOURCE_PRIORITY,
     SESSION_KINDS,
     SESSION_STATUSES,
     SOURCE_KINDS,
@@ -32,9 +33,6 @@ FORMAT_VERSION = 1
 # of tens of MB is a mistake or an attack, and parsing it costs ten times its size in memory.
 MAX_FILE_BYTES = 2_000_000
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-# A source's default weight when two disagree: official timing beats a report.
-DEFAULT_PRIORITY = {"timing": 100, "admin": 90, "feed": 80, "event_file": 50, "report": 40}
-
 
 def read_regular_file(path: Path, limit: int) -> bytes:
     """At most `limit` bytes of a regular file. Opened without blocking and checked before
@@ -79,6 +77,24 @@ def load_event_file(path: str | Path) -> EventBundle:
     return EventBundle(**{**bundle.__dict__, "digest": hashlib.sha256(raw).hexdigest()})
 
 
+def load_event_files(paths) -> list[EventBundle]:
+    """Read and validate every file; raise FileError at the first problem (two files for
+    the same event are one)."""
+    paths = [Path(p) for p in paths]
+    bundles = [load_event_file(p) for p in paths]
+    seen: dict[str, Path] = {}
+    for path, bundle in zip(paths, bundles):
+        if bundle.event.id in seen:
+            raise FileError(str(path), "event.id", f"{bundle.event.id!r} is also the id of {seen[bundle.event.id]}")
+        seen[bundle.event.id] = path
+    return bundles
+
+
+def bundled_files(events_dir: Path) -> list[Path]:
+    """The event files shipped in `events_dir`, in name order."""
+    return sorted(events_dir.glob("*.toml")) if events_dir.is_dir() else []
+
+
 def _ident(f: Fields, key: str) -> str:
     value = f.text(key)
     if not _ID.match(value):
@@ -92,34 +108,44 @@ def parse_event(root: Fields) -> EventBundle:
     version = root.integer("format")
     if version != FORMAT_VERSION:
         raise root.fail("format", f"is {version}, but this Pitboard reads format {FORMAT_VERSION}")
+    series = _series(root.table("series"))
+    event, tz = _event(root.table("event"), series)
+    sources = _sources(root, event.id)
+    source_of = _source_finder(sources)
+    sessions, results, incidents = [], [], []
+    for sf in _unique_sessions(root):
+        session = _session(sf, event.id, tz)
+        sessions.append(session)
+        results += parse_classifications(sf, session.id, event, source_of)
+        incidents += [parse_incident(inc, session.id, seq, tz, source_of)
+                      for seq, inc in enumerate(sf.tables("incidents"), start=1)]
+    quotes = _quotes(root, event.id, sessions, source_of)
+    return EventBundle(series, event, tuple(sources), tuple(sessions), tuple(results), tuple(incidents), tuple(quotes))
 
-    s = root.table("series")
+
+def _series(s: Fields) -> Series:
     s.only("id", "name", "short_name")
-    series = Series(_ident(s, "id"), s.text("name"), s.text("short_name", required=False))
+    return Series(_ident(s, "id"), s.text("name"), s.text("short_name", required=False))
 
-    e = root.table("event")
+
+def _event(e: Fields, series: Series) -> tuple[Event, ZoneInfo]:
+    """The event, and its time zone (a time without offset in the file is local to it)."""
     e.only("id", "name", "date", "timezone", "venue", "circuit_length_km", "starters", "aliases", "classes")
-    event_id = _ident(e, "id")
     tz_name = e.text("timezone")
     try:
         tz = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
         raise e.fail("timezone", f"{tz_name!r} is not a time zone name such as Europe/Paris") from None
     length_km = e.number("circuit_length_km", required=False)
-    event = Event(
-        id=event_id,
-        series_id=series.id,
-        name=e.text("name"),
-        date=e.day("date"),
-        timezone=tz_name,
-        venue=e.text("venue", required=False),
-        circuit_length_m=round(length_km * 1000) if length_km else None,
-        starters=e.integer("starters", required=False, minimum=1),
-        aliases=e.strings("aliases"),
-        classes=e.strings("classes"),
-    )
+    return Event(id=_ident(e, "id"), series_id=series.id, name=e.text("name"), date=e.day("date"), timezone=tz_name,
+                 venue=e.text("venue", required=False),
+                 circuit_length_m=round(length_km * 1000) if length_km else None,
+                 starters=e.integer("starters", required=False, minimum=1),
+                 aliases=e.strings("aliases"), classes=e.strings("classes")), tz
 
-    sources = _sources(root, event_id)
+
+def _source_finder(sources: list[Source]):
+    """`source_of(table)`: the stored id of the source a table names (the file's first by default)."""
     source_ids = {src.id.split("/", 1)[1]: src.id for src in sources}
 
     def source_of(f: Fields) -> str:
@@ -131,35 +157,34 @@ def parse_event(root: Fields) -> EventBundle:
             raise f.fail("source", f"names no source of this file ({', '.join(source_ids)})")
         return source_ids[local]
 
-    sessions, results, incidents = [], [], []
-    seen_sessions: set[str] = set()
+    return source_of
+
+
+def _unique_sessions(root: Fields):
+    """The session tables, each id used once."""
+    seen: set[str] = set()
     for sf in root.tables("sessions"):
         sf.only("id", "kind", "name", "status", "start", "end", "classifications", "incidents")
         local = _ident(sf, "id")
-        if local in seen_sessions:
+        if local in seen:
             raise sf.fail("id", f"{local!r} is used by another session of this event")
-        seen_sessions.add(local)
-        session_id = f"{event_id}/{local}"
-        day, start = when(sf, "start", tz)
-        _, end = when(sf, "end", tz)
-        if start and end and end < start:
-            raise sf.fail("end", "is before the start")
-        sessions.append(
-            Session(
-                id=session_id,
-                event_id=event_id,
-                kind=sf.text("kind", choices=SESSION_KINDS),
-                name=sf.text("name", required=False) or local.replace("-", " ").capitalize(),
-                status=sf.text("status", required=False, choices=SESSION_STATUSES) or "scheduled",
-                day=day,
-                start=start,
-                end=end,
-            )
-        )
-        results += parse_classifications(sf, session_id, event, source_of)
-        for seq, inc in enumerate(sf.tables("incidents"), start=1):
-            incidents.append(parse_incident(inc, session_id, seq, tz, source_of))
+        seen.add(local)
+        yield sf
 
+
+def _session(sf: Fields, event_id: str, tz: ZoneInfo) -> Session:
+    local = _ident(sf, "id")
+    day, start = when(sf, "start", tz)
+    _, end = when(sf, "end", tz)
+    if start and end and end < start:
+        raise sf.fail("end", "is before the start")
+    return Session(id=f"{event_id}/{local}", event_id=event_id, kind=sf.text("kind", choices=SESSION_KINDS),
+                   name=sf.text("name", required=False) or local.replace("-", " ").capitalize(),
+                   status=sf.text("status", required=False, choices=SESSION_STATUSES) or "scheduled",
+                   day=day, start=start, end=end)
+
+
+def _quotes(root: Fields, event_id: str, sessions: list[Session], source_of) -> list[Quote]:
     session_ids = {s.id.split("/", 1)[1]: s.id for s in sessions}
     quotes = []
     for seq, qf in enumerate(root.tables("quotes"), start=1):
@@ -167,19 +192,11 @@ def parse_event(root: Fields) -> EventBundle:
         session = qf.text("session", required=False)
         if session is not None and session not in session_ids:
             raise qf.fail("session", f"names no session of this event ({', '.join(session_ids)})")
-        quotes.append(
-            Quote(
-                event_id=event_id,
-                seq=seq,
-                speaker=qf.text("speaker"),
-                text=qf.text("text"),
-                language=qf.text("language", choices=("en", "fr", "de", "it", "es", "nl", "pt")),
-                role=qf.text("role", required=False),
-                session_id=session_ids.get(session) if session else None,
-                source_id=source_of(qf),
-            )
-        )
-    return EventBundle(series, event, tuple(sources), tuple(sessions), tuple(results), tuple(incidents), tuple(quotes))
+        quotes.append(Quote(event_id=event_id, seq=seq, speaker=qf.text("speaker"), text=qf.text("text"),
+                            language=qf.text("language", choices=("en", "fr", "de", "it", "es", "nl", "pt")),
+                            role=qf.text("role", required=False),
+                            session_id=session_ids.get(session) if session else None, source_id=source_of(qf)))
+    return quotes
 
 
 def _sources(root: Fields, event_id: str) -> list[Source]:
@@ -195,7 +212,7 @@ def _sources(root: Fields, event_id: str) -> list[Source]:
                 name=sf.text("name"),
                 url=sf.text("url", required=False),
                 language=sf.text("language", required=False),
-                priority=DEFAULT_PRIORITY[kind] if priority is None else priority,
+                priority=SOURCE_PRIORITY[kind] if priority is None else priority,
             )
         )
     if not sources:

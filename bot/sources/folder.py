@@ -1,7 +1,8 @@
-"""A watched folder of event files: drop or edit a file there and it is imported.
+"""Event files into the store, and a watched folder of them: drop or edit a file there and
+it is imported.
 
-Each file is imported on its own, so one bad file is reported and skipped without
-holding back the others; unchanged files are skipped by their digest in the store.
+Each file of the folder is imported on its own, so one bad file is reported and skipped
+without holding back the others; unchanged files are skipped by their digest in the store.
 """
 from __future__ import annotations
 
@@ -10,20 +11,38 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.announce.ingest import FactIngest, IngestConflict
+from bot.sources.event_file import load_event_files
 from bot.sources.fields import FileError
+from bot.store.writer import ImportOutcome
 
 log = logging.getLogger(__name__)
 
 
+def import_event_files(ingest: FactIngest, paths) -> list[ImportOutcome]:
+    """Validate every file, then store them all in one transaction, with what they announce."""
+    paths = list(paths)
+    bundles = load_event_files(paths)
+    try:
+        return ingest.replace_events(bundles, ", ".join(str(p) for p in paths))
+    except IngestConflict as err:
+        raise FileError(", ".join(str(p) for p in paths), "", str(err).split(": ", 1)[-1]) from None
+
+
 @dataclass
 class EventFolder:
+    """The folder of event files `pitboard run` watches (its name is reserved for it)."""
+
     path: Path
+    ingest: FactIngest
     name: str = "event-folder"
+    interval: float = 60.0
+    live_interval: float = 10.0
     last_error: str | None = None
     items_read: int = 0
     _seen: dict[Path, tuple[float, int]] = field(default_factory=dict)
 
-    async def poll(self, app) -> int:
+    async def poll(self) -> int:
         """Import the files that are new or changed since the last poll; returns how many."""
         imported = 0
         for path in sorted(self.path.glob("*.toml")) if self.path.is_dir() else []:
@@ -41,7 +60,7 @@ class EventFolder:
                 self._seen[path] = stamp
                 continue
             try:
-                outcome = app.import_files([path])[0]
+                outcome = import_event_files(self.ingest, [path])[0]
             except FileError as err:
                 self.last_error = str(err)
                 log.warning("%s", err)
@@ -51,3 +70,6 @@ class EventFolder:
             self._seen[path] = stamp
         self.items_read += imported
         return imported
+
+    async def aclose(self) -> None:
+        """Nothing to close: the folder is read file by file."""

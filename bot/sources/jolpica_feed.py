@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.domain import Source
+from bot.domain import SOURCE_PRIORITY, Source
+from bot.ports import FeedError, Poll, SourceView
 from bot.redaction import redact_url
 from bot.sources import jolpica
-from bot.sources.event_file import DEFAULT_PRIORITY
 from bot.sources.fields import FileError
-from bot.sources.polling import FeedError, HttpFeed, Polled, shared_limit
+from bot.sources.polling import FeedSource, HttpFeed, shared_limit
 from bot.sources.target import TargetError, find_target
 
 JOLPICA_LIMITS = ((4, 1.0), (500, 3600.0))
@@ -22,7 +22,7 @@ MAX_DAYS_APART = 3  # a "last" round more days than this from the event is anoth
 
 
 @dataclass
-class JolpicaSource(Polled):
+class JolpicaSource(FeedSource):
     name: str
     base_url: str  # e.g. https://api.jolpi.ca/ergast/f1
     season: str  # a year, or "current"
@@ -47,40 +47,37 @@ class JolpicaSource(Polled):
         """What it reads and what it feeds, for `pitboard sources`."""
         return f"Jolpica {self.season} round {self.round} at {redact_url(self.base_url)} → {self.event} ({self.session_kind})"
 
-
-    async def _read(self, app, state) -> int:
-        data, changed = await self.feed.get(self.url, state)
+    async def read(self, view: SourceView) -> Poll:
+        """The round's results (or qualifying), once they are out, as one bundle."""
+        data, changed = await self.feed.get(self.url)
         if not changed and not self._unstored:
-            return 0
+            return Poll()
         self._unstored = True
-        stored = self._store(app, data)  # raises FeedError if the answer cannot be stored
+        bundles = self._bundles(view, data)  # raises FeedError if the answer cannot be stored
         self._unstored = False
-        return stored
+        return Poll(bundles)
 
-    def _store(self, app, data) -> int:
+    def _bundles(self, view: SourceView, data) -> list:
         try:
             day = jolpica.race_day(data)
         except FileError as err:
             raise FeedError(f"{redact_url(self.url)} {err.problem}") from None
         if day is None:
-            return 0  # the round has no results yet
+            return []  # the round has no results yet
         try:
-            target = find_target(app.queries, self.event, self.session_kind)
+            target = find_target(view.queries, self.event, self.session_kind)
         except TargetError as err:
             raise FeedError(str(err).rstrip(".")) from None
         if self.round == "last" and (target.event.date - day).days > MAX_DAYS_APART:
-            return 0  # "last" is still the round before: this event's results are not out yet
+            return []  # "last" is still the round before: this event's results are not out yet
         if abs((day - target.event.date).days) > MAX_DAYS_APART:
             raise FeedError(f"Jolpica's round {self.season}/{self.round} was raced on {day}, "
                             f"not at {target.event.name} ({target.event.date}); fix season or round")
         source = Source(f"jolpica-{self.season}-{self.round}-{self.session_kind}", "feed",
-                        f"Jolpica {self.season} round {self.round}", redact_url(self.url), None, DEFAULT_PRIORITY["feed"])
+                        f"Jolpica {self.season} round {self.round}", redact_url(self.url), None, SOURCE_PRIORITY["feed"])
         read = jolpica.qualifying if self.session_kind == "qualifying" else jolpica.results
         try:
             results = read(data, redact_url(self.url), target.session.id, source.id)
         except (FileError, KeyError, TypeError, ValueError):
             raise FeedError(f"{redact_url(self.url)} answered results in a shape Pitboard cannot read") from None
-        if not results:
-            return 0
-        outcome = app.add_source_facts(target.bundle(source, "finished", results))
-        return outcome.results
+        return [target.bundle(source, "finished", results)] if results else []

@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.domain import Source
+from bot.domain import SOURCE_PRIORITY, Source
+from bot.ports import FeedError, Poll, SourceView
 from bot.redaction import redact_url
 from bot.sources import openf1
-from bot.sources.event_file import DEFAULT_PRIORITY
-from bot.sources.polling import FeedError, HttpFeed, Polled, shared_limit
+from bot.sources.polling import FeedSource, HttpFeed, shared_limit
 from bot.sources.target import TargetError, find_target
 
 MAX_DAYS_APART = 3  # a session more days than this from the event is another meeting's
@@ -27,7 +27,7 @@ OPENF1_SPACING = 10.0 / 30  # paced evenly, so a poll never waits for the window
 
 
 @dataclass
-class OpenF1Source(Polled):
+class OpenF1Source(FeedSource):
     name: str
     base_url: str  # e.g. https://api.openf1.org/v1
     session_key: int
@@ -46,42 +46,42 @@ class OpenF1Source(Polled):
         """What it reads and what it feeds, for `pitboard sources`."""
         return f"OpenF1 {redact_url(self.base_url)} session {self.session_key} → {self.event} ({self.session_kind})"
 
-
-    async def _list(self, what: str, state) -> tuple[list, bool]:
+    async def _list(self, what: str) -> tuple[list, bool]:
         base = self.base_url.rstrip("/")
-        data, changed = await self.feed.get(f"{base}/{what}?session_key={self.session_key}", state)
+        data, changed = await self.feed.get(f"{base}/{what}?session_key={self.session_key}")
         if data is not None and not isinstance(data, list):
             raise FeedError(f"/{what} should be a list of records, not {type(data).__name__}")
         return data or [], changed
 
-    async def _check_session(self, state) -> None:
+    async def _check_session(self) -> None:
         """The session key names a session on the event's days (a wrong key in the config would
         post another race's safety cars); asked once, `/sessions` seldom changes."""
-        sessions, _ = await self._list("sessions", state)
+        sessions, _ = await self._list("sessions")
         day = next((str(s.get("date_start") or "")[:10] for s in sessions if isinstance(s, dict)), "")
         self._session_day = day or None
         self._checked = True
 
-    async def _read(self, app, state) -> int:
+    async def read(self, view: SourceView) -> Poll:
+        """Race control, drivers and the result (and grid) of the session, as one bundle."""
         # Everything is read before anything is stored: a failure halfway stores nothing.
         # A changed document is news until it is stored: marked at once, so a failure on a
         # later request (answered 304 next time) does not lose it.
-        control, changed = await self._list("race_control", state)
+        control, changed = await self._list("race_control")
         self._unstored |= changed
-        drivers, changed = await self._list("drivers", state)
+        drivers, changed = await self._list("drivers")
         self._unstored |= changed
-        result, changed = await self._list("session_result", state)
+        result, changed = await self._list("session_result")
         self._unstored |= changed
         grid: list = []
         if self.session_kind == "qualifying":
-            grid, changed = await self._list("starting_grid", state)
+            grid, changed = await self._list("starting_grid")
             self._unstored |= changed
         if not self._unstored:
-            return 0  # nothing changed since the last stored poll
+            return Poll()  # nothing changed since the last stored poll
         if not self._checked:
-            await self._check_session(state)
+            await self._check_session()
         try:
-            target = find_target(app.queries, self.event, self.session_kind)
+            target = find_target(view.queries, self.event, self.session_kind)
         except TargetError as err:
             raise FeedError(str(err).rstrip(".")) from None
         if self._session_day and _days_apart(self._session_day, target.event.date) > MAX_DAYS_APART:
@@ -89,7 +89,7 @@ class OpenF1Source(Polled):
                             f"{target.event.name} ({target.event.date}); fix session_key")
         base = self.base_url.rstrip("/")
         source = Source(f"openf1-{self.session_key}", "feed", f"OpenF1 session {self.session_key}",
-                        redact_url(f"{base}/race_control?session_key={self.session_key}"), None, DEFAULT_PRIORITY["feed"])
+                        redact_url(f"{base}/race_control?session_key={self.session_key}"), None, SOURCE_PRIORITY["feed"])
         names = openf1.driver_names(drivers)
         sid = target.session.id
         rc = openf1.race_control(control, sid, source.id)
@@ -98,10 +98,8 @@ class OpenF1Source(Polled):
             # The grid names the pole even when session_result is late; both are the same order.
             results = (openf1.starting_grid(grid, sid, source.id, names) if grid else []) or \
                 openf1.session_result(result, sid, source.id, names)
-        outcome = app.add_source_facts(target.bundle(source, "finished" if rc.finished else "live", results,
-                                                     rc.incidents))
         self._unstored = False
-        return outcome.results + outcome.incidents
+        return Poll([target.bundle(source, "finished" if rc.finished else "live", results, rc.incidents)])
 
 
 def _days_apart(iso_day: str, day: date) -> int:

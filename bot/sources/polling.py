@@ -12,55 +12,23 @@ import asyncio
 import json
 import logging
 import time
-from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from bot.announce.ingest import FactIngest
+from bot.ports import FeedError, Source, SourceView
+from bot.ratelimit import Window
+from bot.store.queries import Queries
+from bot.store.source_state import SourceStates
+
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0
 MAX_RETRY_AFTER = 3600.0  # a server asking for more is not believed: an hour at most
 MAX_BODY = 20_000_000
-
-
-class FeedError(Exception):
-    """A poll that must be retried later; `retry_after` when the server said when."""
-
-    def __init__(self, reason: str, retry_after: float | None = None, status: int | None = None):
-        super().__init__(reason)
-        self.reason, self.retry_after, self.status = reason, retry_after, status
-
-
-@dataclass
-class SourceState:
-    """What a polled source remembers between polls and restarts."""
-
-    name: str
-    items: int = 0
-    failures: int = 0
-    next_poll: float = 0.0
-    last_error: str | None = None
-    last_poll: str | None = None
-
-
-def load_state(db, name: str) -> SourceState:
-    """The source's state, or a fresh one."""
-    # (The table's etags column is unused: validators live with the bodies they validate,
-    # in memory, since a 304 is only useful with the body at hand.)
-    row = db.execute("SELECT items, failures, next_poll, last_error, last_poll FROM source_state WHERE name = ?",
-                     [name]).fetchone()
-    if row is None:
-        return SourceState(name)
-    return SourceState(name, row[0] or 0, row[1] or 0, row[2] or 0.0, row[3], row[4])
-
-
-def save_state(db, state: SourceState) -> None:
-    """Remember the state for the next poll (and the next start)."""
-    db["source_state"].upsert({"name": state.name, "items": state.items,
-                               "failures": state.failures, "next_poll": state.next_poll,
-                               "last_error": state.last_error, "last_poll": state.last_poll}, pk="name")
+__all__ = ["FeedError", "HttpFeed", "Poller", "RateLimit", "shared_limit", "shown_url"]
 
 
 class RateLimit:
@@ -76,16 +44,24 @@ class RateLimit:
 
     def __init__(self, *windows: tuple[int, float], spacing: float = 0.0):
         self.windows, self.spacing = windows, spacing
-        self._sent: deque[float] = deque(maxlen=max((c for c, _ in windows), default=1))
+        self._windows = [Window(count, seconds) for count, seconds in windows]
+        self._last: float | None = None
 
     def wait_needed(self, now: float) -> float:
         """Seconds until one more request fits every window and the spacing."""
-        wait = max(0.0, self._sent[-1] + self.spacing - now) if self._sent and self.spacing else 0.0
-        for count, seconds in self.windows:
-            recent = [t for t in self._sent if t > now - seconds]
-            if len(recent) >= count:
-                wait = max(wait, recent[-count] + seconds - now)
-        return wait
+        wait = max(0.0, self._last + self.spacing - now) if self._last is not None and self.spacing else 0.0
+        return max([wait] + [w.wait(now) for w in self._windows])
+
+    def taken(self) -> tuple[int, float | None]:
+        """How many requests the longest window holds, and when the latest was made."""
+        longest = max(self._windows, key=lambda w: w.seconds, default=None)
+        return (len(longest.times) if longest else 0), self._last
+
+    def record(self, at: float) -> None:
+        """Count a request made at `at` (monotonic seconds)."""
+        self._last = at if self._last is None else max(self._last, at)
+        for window in self._windows:
+            window.take(at)
 
     async def acquire(self) -> None:
         """Take a slot, sleeping a little if need be; raise FeedError if the wait is long."""
@@ -94,7 +70,7 @@ class RateLimit:
             raise FeedError(f"its own rate limit is spent; {wait:.0f} s until the next request", wait)
         if wait > 0:
             await asyncio.sleep(wait)
-        self._sent.append(time.monotonic())
+        self.record(time.monotonic())
 
 
 class HttpFeed:
@@ -125,7 +101,7 @@ class HttpFeed:
             await self._client.aclose()
         self._client = None
 
-    async def get(self, url: str, state: SourceState, as_json: bool = True, remember: bool = True) -> tuple[object, bool]:
+    async def get(self, url: str, as_json: bool = True, remember: bool = True) -> tuple[object, bool]:
         """The document at `url` (parsed JSON, or bytes), and whether it changed since the last
         poll. `remember=False` for documents read once (articles): nothing is kept of them."""
         await self.limit.acquire()
@@ -201,68 +177,93 @@ def shared_limit(api: str, *windows: tuple[int, float], spacing: float = 0.0) ->
     return _SHARED_LIMITS[api]
 
 
-class Polled:
-    """What every polled source shares: a guarded poll around its own `_read(app, state)`,
-    and an HTTP feed to close at the end. Subclasses are dataclasses with `name` and `feed`."""
+class FeedSource:
+    """What every polled source over HTTP shares: its feed, closed at the end. Subclasses
+    are dataclasses with `name`, `interval`, `live_interval` and `feed`."""
 
-    name: str
     feed: HttpFeed
-
-    async def poll(self, app, force: bool = False) -> int:
-        """Poll now unless the source is backing off (or `force`); store what is new and
-        return how many facts were stored."""
-        return await guarded_poll(app.db, self.name, lambda state: self._read(app, state), force=force)
-
-    async def _read(self, app, state: SourceState) -> int:
-        raise NotImplementedError
 
     async def aclose(self) -> None:
         """Close the source's connections."""
         await self.feed.aclose()
 
 
-def seen(db, source: str, item: str) -> bool:
-    """Whether the source has read this item (an article, a file version) before."""
-    return db.execute("SELECT 1 FROM source_items WHERE source = ? AND item = ?", [source, item]).fetchone() is not None
+class Poller:
+    """Runs the polls of sources: not while one backs off, storing what it read through the
+    one ingest step, remembering how it went.
+
+    A source reads everything first and the poller stores last, so a FeedError (a 429, a
+    5xx, a timeout, an answer that is not valid JSON, anything a hostile answer breaks)
+    changes nothing, and the source backs off (honouring Retry-After, up to an hour)."""
+
+    def __init__(self, states: SourceStates, queries: Queries, ingest: FactIngest, clock=time.time):
+        self.states, self.queries, self.ingest, self.clock = states, queries, ingest, clock
+
+    async def poll(self, source: Source, force: bool = False) -> int:
+        """Poll now unless the source is backing off (or `force`: someone asked for it);
+        store what is new and return how many facts were stored."""
+        name = source.name
+        state = self.states.load(name)
+        now = self.clock()
+        if now < state.next_poll and not force:
+            return 0
+        # A problem with an item (a malformed file) stands until a poll reads something new or
+        # finds another; a failed request is over once a poll succeeds.
+        standing = state.last_error if not state.failures else None
+        try:
+            read = await source.read(SourceView(self.queries, lambda item: self.states.seen(name, item)))
+            outcomes = self.ingest.add(read.bundles, also=lambda: self.states.mark_seen(name, read.seen))
+        except Exception as err:  # noqa: BLE001 - whatever a hostile answer breaks, the source backs off
+            if not isinstance(err, FeedError):
+                log.exception("source %s: unexpected failure", name)
+                err = FeedError(f"could not read what the source answered ({type(err).__name__}); see the log")
+            state.failures += 1
+            wait = err.retry_after if err.retry_after is not None else min(MAX_BACKOFF, 2.0 ** state.failures)
+            state.next_poll, state.last_error = now + wait, err.reason
+            log.warning("source %s: %s; next try in %.0f s", name, err.reason, wait)
+            self.states.save(state)
+            return 0
+        stored = sum(o.results + o.incidents + o.quotes for o in outcomes)
+        if read.problem:
+            log.warning("source %s: %s", name, read.problem)
+        state.last_error = read.problem or (standing if not stored and not read.seen else None)
+        state.items += stored
+        state.failures, state.next_poll = 0, 0.0
+        state.last_poll = datetime.now(timezone.utc).isoformat()
+        self.states.save(state)
+        return stored
+
+    def scheduled(self, source: Source) -> Scheduled:
+        """The source as the engine polls it: on its own, on its intervals."""
+        return Scheduled(self, source)
 
 
-def mark_seen(db, source: str, item: str) -> None:
-    """Remember the item as read, so it is never read again."""
-    db["source_items"].insert({"source": source, "item": item, "seen_at": datetime.now(timezone.utc).isoformat()},
-                              pk=("source", "item"), ignore=True)
+@dataclass
+class Scheduled:
+    """A source bound to its poller, for the engine: name, intervals, poll(), aclose()."""
 
+    poller: Poller
+    source: Source
 
-async def guarded_poll(db, name: str, work, now: float | None = None, force: bool = False) -> int:
-    """Run one poll's `work(state)` unless the source is backing off; record how it went.
-    `work` reads everything first and stores last, so a FeedError changes nothing; it may
-    set `state.last_error` for a problem that retrying will not fix (a malformed file).
-    `force` polls even while backing off (`pitboard poll`: someone asked for it now)."""
-    state = load_state(db, name)
-    now = time.time() if now is None else now
-    if now < state.next_poll and not force:
-        return 0
-    # A problem with an item (a malformed file) stands until a poll reads something new or
-    # finds another; a failed request is over once a poll succeeds.
-    standing = state.last_error if not state.failures else None
-    state.last_error = None  # `work` sets it for a problem that retrying will not fix
-    try:
-        items = await work(state)
-    except Exception as err:  # noqa: BLE001 - whatever a hostile answer breaks, the source backs off
-        if not isinstance(err, FeedError):
-            log.exception("source %s: unexpected failure", name)
-            err = FeedError(f"could not read what the source answered ({type(err).__name__}); see the log")
-        state.failures += 1
-        wait = err.retry_after if err.retry_after is not None else min(MAX_BACKOFF, 2.0 ** state.failures)
-        state.next_poll, state.last_error = now + wait, err.reason
-        log.warning("source %s: %s; next try in %.0f s", name, err.reason, wait)
-        save_state(db, state)
-        return 0
-    if state.last_error:
-        log.warning("source %s: %s", name, state.last_error)
-    elif not items:
-        state.last_error = standing
-    state.items += items
-    state.failures, state.next_poll = 0, 0.0
-    state.last_poll = datetime.now(timezone.utc).isoformat()
-    save_state(db, state)
-    return items
+    @property
+    def name(self) -> str:
+        """The source's name."""
+        return self.source.name
+
+    @property
+    def interval(self) -> float:
+        """Seconds between polls."""
+        return self.source.interval
+
+    @property
+    def live_interval(self) -> float:
+        """Seconds between polls while a session is live."""
+        return self.source.live_interval
+
+    async def poll(self) -> int:
+        """One poll, through the poller."""
+        return await self.poller.poll(self.source)
+
+    async def aclose(self) -> None:
+        """Close the source's connections."""
+        await self.source.aclose()

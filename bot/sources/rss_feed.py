@@ -23,19 +23,19 @@ from datetime import datetime, timedelta, timezone
 
 from bot.redaction import redact_url
 from bot.reports.ingest import ReportError, analyse, find_event, report_from_bytes, to_bundle
-from bot.sources.polling import FeedError, HttpFeed, Polled, RateLimit, mark_seen, seen, shown_url
+from bot.ports import FeedError, Poll, SourceView
+from bot.sources.polling import FeedSource, HttpFeed, RateLimit, shown_url
 
 log = logging.getLogger(__name__)
 FEED_LIMIT = (10, 10.0)  # a news site: at most one request a second on average
 FULL_ARTICLE_WORDS = 150  # an entry shorter than this is a teaser: fetch the article
 ANNOUNCEABLE = {"pole", "grid", "result", "class_result", "crash", "safety_car", "vsc", "red_flag", "quote"}
 BACKLOG = timedelta(days=7)
-FORGET_AFTER = timedelta(days=90)
 MAX_ENTRIES = 100  # the newest entries of a feed; a feed of thousands is an archive, not news
 
 
 @dataclass
-class RssSource(Polled):
+class RssSource(FeedSource):
     name: str
     url: str
     interval: float = 900.0
@@ -48,12 +48,14 @@ class RssSource(Polled):
         return f"RSS/Atom reports {redact_url(self.url)}"
 
 
-    async def _read(self, app, state) -> int:
+    async def read(self, view: SourceView) -> Poll:
+        """The new articles' facts, each article remembered as read once stored (one that
+        failed for now is tried again at the next poll)."""
         import feedparser  # only when a feed is configured
 
-        raw, changed = await self.feed.get(self.url, state, as_json=False)
+        raw, changed = await self.feed.get(self.url, as_json=False)
         if not changed and not self._retry:
-            return 0  # the same feed, and no article waiting to be tried again
+            return Poll()  # the same feed, and no article waiting to be tried again
         # Parsing a big feed takes a while: off the event loop, where the platforms live.
         parsed = await asyncio.to_thread(feedparser.parse, raw)
         # A feed cut short still lists its whole entries before the cut; they are read, and
@@ -62,18 +64,19 @@ class RssSource(Polled):
         if not whole and (parsed.bozo or not parsed.version):
             raise FeedError(f"{shown_url(self.url)} answered something that is not an RSS or Atom feed "
                             "(or a truncated one)")
-        stored, problems, self._retry = 0, [], False
+        read, problems, self._retry = Poll(), [], False
         for entry in reversed(whole[:MAX_ENTRIES]):  # feeds list the newest first; read in order
             item = _item_id(entry)
-            if seen(app.db, self.name, item):
+            if view.seen(item):
                 continue
             if _published(entry) < datetime.now(timezone.utc) - BACKLOG:
-                mark_seen(app.db, self.name, item)
+                read.seen.append(item)
                 continue
             try:
-                report = await self._report(entry, state)
-                if report is not None:
-                    stored += self._store(app, report)
+                report = await self._report(entry)
+                bundle = self._bundle(view, report) if report is not None else None
+                if bundle is not None:
+                    read.bundles.append(bundle)
             except FeedError as err:
                 problems.append(err.reason)
                 if err.status is None or err.status in (408, 429) or err.status >= 500:
@@ -84,16 +87,12 @@ class RssSource(Polled):
             except Exception as err:  # noqa: BLE001 - one poisoned article is named; the others are read
                 log.exception("source %s: article %s", self.name, item)
                 problems.append(f"article {item[:80]} could not be read ({type(err).__name__})")
-            mark_seen(app.db, self.name, item)
-        # Items are remembered well past the backlog window, then forgotten: an entry that
-        # old is set aside by its date anyway.
-        app.db.execute("DELETE FROM source_items WHERE source = ? AND seen_at < ?",
-                       [self.name, (datetime.now(timezone.utc) - FORGET_AFTER).isoformat()])
+            read.seen.append(item)
         if problems:
-            state.last_error = "; ".join(problems)[:500]
-        return stored
+            read.problem = "; ".join(problems)[:500]
+        return read
 
-    async def _report(self, entry, state):
+    async def _report(self, entry):
         """The article as a Report: from the entry when it holds the whole text, else its link."""
         link = entry.get("link") if re.match(r"https?://", entry.get("link") or "") else None
         body = "".join(c.get("value", "") for c in entry.get("content", [])) or entry.get("summary", "")
@@ -102,26 +101,25 @@ class RssSource(Polled):
             # The title is the report's heading: it names the event and the year.
             page = f"<html><body><article><h1>{html.escape(title)}</h1>{body}</article></body></html>"
             return report_from_bytes(page.encode(), link or f"{shown_url(self.url)} ({title[:60]})", link)
-        raw, _ = await self.feed.get(link, state, as_json=False, remember=False)
+        raw, _ = await self.feed.get(link, as_json=False, remember=False)
         return report_from_bytes(raw, link, link)
 
-    def _store(self, app, report) -> int:
-        extraction = analyse(report, app.queries)
+    def _bundle(self, view: SourceView, report):
+        """The article's facts about an event the store knows, or None (set aside)."""
+        extraction = analyse(report, view.queries)
         if not {f.kind for f in extraction.facts} & ANNOUNCEABLE:
             log.info("source %s: %s has nothing to announce; set aside", self.name, report.where)
-            return 0
-        if find_event(app.queries, extraction) is None:
+            return None
+        if find_event(view.queries, extraction) is None:
             # A feed's article about an event the store does not know is set aside: news
             # sites write about much else, and a feed must not invent events to post about.
             log.info("source %s: %s is about no event in the store; set aside", self.name, report.where)
-            return 0
+            return None
         try:
-            bundle = to_bundle(report, extraction, app.queries)
+            return to_bundle(report, extraction, view.queries)
         except ReportError as err:
             log.info("source %s: %s", self.name, err)
-            return 0
-        outcome = app.add_source_facts(bundle)
-        return outcome.results + outcome.incidents + outcome.quotes
+            return None
 
 
 def _item_id(entry) -> str:

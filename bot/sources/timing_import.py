@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.domain import EventBundle, Source
 from bot.sources import alkamel
-from bot.sources.event_file import DEFAULT_PRIORITY
+from bot.domain import SOURCE_PRIORITY
 from bot.sources.fields import FileError
 from bot.sources.target import SESSION_KINDS, Target, TargetError, find_target
 from bot.store.queries import Queries
@@ -30,7 +30,7 @@ def timing_facts(target: Target, raw: bytes, name: str, source_id: str | None = 
     text = raw[:MAX_BYTES].decode("utf-8", errors="replace")
     digest = hashlib.sha256(raw).hexdigest()[:12]
     source = Source(source_id or f"timing-{Path(name).stem}-{digest}"[:80], "timing", f"Al Kamel {name}", None, None,
-                    DEFAULT_PRIORITY["timing"])
+                    SOURCE_PRIORITY["timing"])
     session_id = target.session.id
     kind = alkamel.kind_of(text)
     if kind == "laps":

@@ -1,4 +1,5 @@
-"""The store: the only place facts live (schema, writes, queries)."""
-from bot.store.database import open_database
+"""The store: the only place facts live, and the only code that writes SQL (schema,
+migrations, repositories, queries)."""
+from bot.store.database import Store, open_database, open_store
 
-__all__ = ["open_database"]
+__all__ = ["Store", "open_database", "open_store"]

@@ -6,6 +6,13 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from bot.store import schema
+from bot.store.channels import Channels
+from bot.store.outbox import Outbox
+from bot.store.pending import PendingReports
+from bot.store.platform_state import PlatformState
+from bot.store.queries import Queries
+from bot.store.source_state import SourceStates
+from bot.store.writer import FactWriter
 
 
 def open_database(path: str | Path) -> tuple[Database, bool]:
@@ -31,3 +38,29 @@ def open_database(path: str | Path) -> tuple[Database, bool]:
     created = "events" not in db.table_names()
     schema.apply(db)
     return db, created
+
+
+class Store:
+    """The repositories over one database. The bootstrap hands each part only the ones it
+    uses; nothing outside the store writes SQL."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.queries = Queries(db)
+        self.channels = Channels(db)
+        self.outbox = Outbox(db)
+        self.facts = FactWriter(db)
+        self.source_states = SourceStates(db)
+        self.pending_reports = PendingReports(db)
+        self.platform_state = PlatformState(db)
+
+    def close(self) -> None:
+        """Release the database."""
+        self.db.close()
+
+
+def open_store(path: str | Path) -> tuple[Store, bool]:
+    """The store over the database at `path` (created and migrated if need be), and
+    whether it was created just now."""
+    db, created = open_database(path)
+    return Store(db), created

@@ -20,23 +20,22 @@ class PendingReport:
     language: str | None
 
 
-def save_pending(db: Database, report: PendingReport, now_iso: str) -> None:
-    """Keep a report until it is confirmed or expires."""
-    db["pending_reports"].upsert({**report.__dict__, "created_at": now_iso}, pk="token")
+class PendingReports:
+    """Reports waiting for their operator's confirmation."""
 
+    def __init__(self, db: Database):
+        self.db = db
 
-def find_pending(db: Database, token: str) -> PendingReport | None:
-    """The report waiting under `token`, or None."""
-    row = db.execute("SELECT token, source, url, text, channel_id, user, expires_at, facts, language "
-                     "FROM pending_reports WHERE token = ?", [token]).fetchone()
-    return PendingReport(*row) if row else None
+    def save(self, report: PendingReport, now_iso: str) -> None:
+        """Keep a report until it is confirmed or expires."""
+        self.db["pending_reports"].upsert({**report.__dict__, "created_at": now_iso}, pk="token")
 
+    def find(self, token: str) -> PendingReport | None:
+        """The report waiting under `token`, or None."""
+        row = self.db.execute("SELECT token, source, url, text, channel_id, user, expires_at, facts, language "
+                              "FROM pending_reports WHERE token = ?", [token]).fetchone()
+        return PendingReport(*row) if row else None
 
-def drop_pending(db: Database, token: str) -> None:
-    """Forget a report (published, or expired)."""
-    db.execute("DELETE FROM pending_reports WHERE token = ?", [token])
-
-
-def drop_expired(db: Database, now_iso: str) -> int:
-    """Forget every report past its expiry; returns how many."""
-    return db.execute("DELETE FROM pending_reports WHERE expires_at IS NULL OR expires_at < ?", [now_iso]).rowcount
+    def drop(self, token: str) -> None:
+        """Forget a report (published, or expired)."""
+        self.db.execute("DELETE FROM pending_reports WHERE token = ?", [token])

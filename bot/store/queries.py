@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 
 from sqlite_utils import Database
 
-from bot.domain import Event, Incident, Quote, Result, Session, Series
+from bot.domain import Event, Incident, Quote, Result, Session, Series, incident_from_dict, result_from_dict
 from bot.lookup import AliasIndex, AliasRow, Resolution, normalise, rank, resolve, split_year
 
 
@@ -241,21 +241,12 @@ def _session(row: dict) -> Session:
 
 
 def _result(row: dict) -> Result:
-    return _build(Result, row, drivers=tuple(json.loads(row["drivers"])))
+    return result_from_dict({**row, "drivers": json.loads(row["drivers"])})
 
 
 def _incident(row: dict) -> Incident:
-    return _build(
-        Incident,
-        row,
-        start_time=_dt(row["start_time"]),
-        end_time=_dt(row["end_time"]),
-        cause=_loads(row["cause"]),
-        location=_loads(row["location"]),
-        drivers=tuple(json.loads(row["drivers"] or "[]")),
-        note=_loads(row["note"]),
-        ended=bool(row["ended"]),
-    )
+    return incident_from_dict({**row, "cause": _loads(row["cause"]), "location": _loads(row["location"]),
+                               "note": _loads(row["note"]), "drivers": json.loads(row["drivers"] or "[]")})
 
 
 def _quote(row: dict) -> Quote:

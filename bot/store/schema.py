@@ -286,6 +286,12 @@ def m011_publishing(db: Database) -> None:
     db["sources"].add_column("published_at", str)
 
 
+@migrations()
+def m012_drop_source_etags(db: Database) -> None:
+    """Validators live with the bodies they validate, in memory: the etags column was never used."""
+    db["source_state"].transform(drop={"etags"})
+
+
 def apply(db: Database) -> int:
     """Bring `db` to the current schema; returns how many migrations were applied."""
     pending = len(migrations.pending(db))

@@ -11,7 +11,7 @@ from bot.domain import Event, EventBundle, Quote, Result, Series, Session, Sourc
 @asynccontextmanager
 async def running(app, name: str, platform):
     """The platform started with the engine behind it; both stopped (in that order) after."""
-    engine = Engine(app, {name: platform})
+    engine = app.engine({name: platform})
     await platform.start()
     engine.start()
     try:

@@ -6,7 +6,7 @@ import re
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
 
-from bot.app import build_app
+from bot.bootstrap import bootstrap
 from bot.config import Config
 from bot.domain import EventBundle, Session
 from bot.platforms.discord_bot import DiscordPlatform
@@ -25,8 +25,8 @@ async def discord_bot(tmp_path, seed=True, fake=None):
     fake = fake or FakeDiscord()
     if not fake.api_base_url:
         await fake.start()
-    app = build_app(Config(db_path=tmp_path / "discord.db", seed_events=seed))
-    platform = DiscordPlatform(app, fake.token, fake.api_base_url, fake.gateway_url)
+    app = bootstrap(Config(db_path=tmp_path / "discord.db", seed_events=seed))
+    platform = app.platform("discord", fake.token, api_base_url=fake.api_base_url, gateway_url=fake.gateway_url)
     try:
         async with running(app, "discord", platform):
             yield fake, app

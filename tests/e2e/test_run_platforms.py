@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from bot.app import build_app
+from bot.bootstrap import bootstrap
 from bot.config import Config
 from bot.sources.event_file import load_event_file
 from bot.sources.replay import replay_stages
@@ -25,7 +25,7 @@ TOP_TEN = ["Dan Cammish", "Dino Zamparelli", "Alessio Rovera", "Ayhancan Güven"
 
 def test_one_process_serves_both_platforms_and_posts_each_update_once_on_each(tmp_path):
     db_path = tmp_path / "run.db"
-    build_app(Config(db_path=db_path, seed_events=False)).close()
+    bootstrap(Config(db_path=db_path, seed_events=False)).close()
     (tmp_path / "events").mkdir()  # the bot must not load the bundled race by itself
     config = tmp_path / "pitboard.toml"
     config.write_text('[database]\nevents_dir = "events"\nseed_events = false\n', encoding="utf-8")
@@ -42,7 +42,7 @@ def test_one_process_serves_both_platforms_and_posts_each_update_once_on_each(tm
             wait(lambda: discord.identified and discord.commands, "the Discord gateway and commands")
             fakes.run(discord.command("subscribe", fake_discord.TEXT, fake_discord.ADMIN, target="all"))
             fakes.call(telegram.say, GROUP, "/subscribe all", user_id=ADMIN)
-            app = build_app(Config(db_path=db_path, seed_events=False))
+            app = bootstrap(Config(db_path=db_path, seed_events=False))
             wait(lambda: app.db["subscriptions"].count == 2, "both subscriptions")
             race = replay_stages(load_event_file(LE_MANS_FILE))
             for stage in race[:5]:

@@ -9,7 +9,7 @@ import time
 from contextlib import asynccontextmanager
 from html.parser import HTMLParser
 
-from bot.app import build_app
+from bot.bootstrap import bootstrap
 from bot.config import Config
 from bot.domain import EventBundle
 from bot.platforms.telegram_bot import TelegramPlatform
@@ -44,9 +44,9 @@ async def telegram(tmp_path, seed=True, operators=()):
     fake.chat(GROUP, "group", "Porsche fans", admins=(ADMIN,))
     fake.chat(SUPERGROUP, "supergroup", "Le Mans club", admins=(ADMIN,))
     fake.chat(CHANNEL, "channel", "Pitboard news")
-    app = build_app(Config(db_path=tmp_path / "telegram.db", seed_events=seed,
+    app = bootstrap(Config(db_path=tmp_path / "telegram.db", seed_events=seed,
                            operators=(("telegram", tuple(str(o) for o in operators)),)))
-    platform = TelegramPlatform(app, fake.token, base, poll_timeout=1)
+    platform = app.platform("telegram", fake.token, base_url=base, poll_timeout=1)
     try:
         async with running(app, "telegram", platform):
             yield fake, app
@@ -212,7 +212,7 @@ def test_429_then_success_chat_migrated_and_a_kicked_bot(tmp_path):
 
 def test_pitboard_run_with_a_telegram_token_answers_and_posts_the_demo_once_each(tmp_path):
     db_path = tmp_path / "run.db"
-    build_app(Config(db_path=db_path, seed_events=False)).close()  # an empty store: every fact arrives later
+    bootstrap(Config(db_path=db_path, seed_events=False)).close()  # an empty store: every fact arrives later
     with LoopThread(FakeTelegram()) as host:
         fake = host.fakes[0]
         host.call(fake.chat, PRIVATE, "private")
@@ -230,7 +230,7 @@ def test_pitboard_run_with_a_telegram_token_answers_and_posts_the_demo_once_each
             host.call(fake.say, GROUP, "/subscribe@PitboardBot all", user_id=ADMIN)
             wait(lambda: fake.to(GROUP), "the subscription's answer")
             # The demo's race, stage by stage, lands in the store while the bot runs.
-            app = build_app(Config(db_path=db_path, seed_events=False))
+            app = bootstrap(Config(db_path=db_path, seed_events=False))
             race = stages()
             for stage in race[:5]:
                 app.store([stage.bundle], stage.label)
@@ -319,8 +319,8 @@ def test_a_correction_of_another_length_adds_or_removes_messages(tmp_path):
         fake = FakeTelegram()
         base = await fake.start()
         fake.chat(GROUP, "group", "Porsche fans")
-        app = build_app(Config(db_path=tmp_path / "telegram.db"))
-        platform = TelegramPlatform(app, fake.token, base, poll_timeout=1)
+        app = bootstrap(Config(db_path=tmp_path / "telegram.db"))
+        platform = app.platform("telegram", fake.token, base_url=base, poll_timeout=1)
         await platform.start()
         try:
             short = app.ask("/pole lemans", app.context())

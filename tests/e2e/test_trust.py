@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 
 from aiohttp import web
 
-from bot.app import build_app
+from bot.bootstrap import bootstrap
 from bot.config import Config
 from bot.platforms.discord_bot import DiscordPlatform
 from bot.platforms.telegram_bot import TelegramPlatform
@@ -34,8 +34,8 @@ async def telegram(tmp_path):
     fake.chat(GROUP, "group", "Porsche fans", admins=(OPERATOR,))
     fake.chat(OTHER_GROUP, "supergroup", "Le Mans club", admins=(OPERATOR,))
     fake.chat(STRANGERS, "supergroup", "Strangers")
-    app = build_app(Config(db_path=tmp_path / "trust.db", operators=(("telegram", (str(OPERATOR),)),)))
-    platform = TelegramPlatform(app, fake.token, base, poll_timeout=1)
+    app = bootstrap(Config(db_path=tmp_path / "trust.db", operators=(("telegram", (str(OPERATOR),)),)))
+    platform = app.platform("telegram", fake.token, base_url=base, poll_timeout=1)
     try:
         async with running(app, "telegram", platform):
             yield fake, app
@@ -61,7 +61,7 @@ def test_a_fan_in_a_private_chat_gets_a_preview_and_cannot_confirm(tmp_path):
             assert text_of(preview.text).startswith("Preview: ") and preview.reply_markup is None
             fake.say(GROUP, "/ingest " + REPORT, user_id=OPERATOR)
             await fake.wait_for(lambda: fake.to(GROUP))
-            token = fake.to(GROUP)[0].reply_markup["inline_keyboard"][0][0]["callback_data"].split("|")[2]
+            token = fake.to(GROUP)[0].reply_markup["inline_keyboard"][0][0]["callback_data"].split()[-1]
             fake.say(FAN, f"/confirm {token}", user_id=FAN)
             await fake.wait_for(lambda: len(fake.to(FAN)) == 2)
             assert last(fake, FAN).startswith("Only Pitboard's operators can use /confirm")
@@ -89,7 +89,7 @@ def test_a_token_is_refused_from_another_chat_another_person_and_the_publish_but
             await fake.wait_for(lambda: fake.to(GROUP))
             listing = fake.to(GROUP)[0]
             data = listing.reply_markup["inline_keyboard"][0][0]["callback_data"]
-            token = data.split("|")[2]
+            token = data.split()[-1]
             fake.press(listing, data, user_id=FAN)  # a member presses Publish
             fake.say(GROUP, f"/confirm {token}", user_id=FAN)
             fake.say(OPERATOR, f"/confirm {token}", user_id=OPERATOR)  # the operator, but in a private chat
@@ -196,8 +196,8 @@ def test_on_discord_a_server_admin_who_is_not_an_operator_gets_a_preview_without
         fake = FakeDiscord()
         await fake.start()
         # Operators named in the config replace the default (the application's owner).
-        app = build_app(Config(db_path=tmp_path / "discord.db", operators=(("discord", ("123456789",)),)))
-        platform = DiscordPlatform(app, fake.token, fake.api_base_url, fake.gateway_url)
+        app = bootstrap(Config(db_path=tmp_path / "discord.db", operators=(("discord", ("123456789",)),)))
+        platform = app.platform("discord", fake.token, api_base_url=fake.api_base_url, gateway_url=fake.gateway_url)
         try:
             async with running(app, "discord", platform):
                 await fake.command("ingest", TEXT, OWNER, report=REPORT)

@@ -8,10 +8,11 @@ import pytest
 from bot.announce.dispatcher import MAX_ATTEMPTS, Dispatcher
 from bot.announce.engine import Engine
 from bot.announce.presets import apply_presets
-from bot.announce.ratelimit import Limits
-from bot.app import build_app
-from bot.config import ChannelPreset, Config
-from bot.platforms.base import SendFailed
+from bot.ports import Limits
+from bot.bootstrap import bootstrap
+from bot.channel import ChannelPreset
+from bot.config import Config
+from bot.ports import SendFailed
 from bot.platforms.fake import FakePlatform
 from bot.render.text import render_text
 from bot.sources.event_file import load_event_file
@@ -39,7 +40,7 @@ def clock():
 @pytest.fixture
 def bare(tmp_path, clock):
     """An app with an empty store, so every fact arrives while channels listen."""
-    application = build_app(Config(db_path=tmp_path / "announce.db", seed_events=False))
+    application = bootstrap(Config(db_path=tmp_path / "announce.db", seed_events=False))
     application.announcer.clock = clock
     yield application
     application.close()
@@ -62,7 +63,7 @@ def play(app, stages, upto):
 
 
 def dispatch(app, platform, clock, rounds=20):
-    dispatcher = Dispatcher(app.db, {platform.name: platform}, clock=clock)
+    dispatcher = app.dispatcher({platform.name: platform}, clock=clock)
 
     async def go():
         for _ in range(rounds):
@@ -112,7 +113,7 @@ def test_a_result_corrected_while_its_post_is_on_the_way_is_then_edited(bare, st
     channel(bare, "fans", kinds=("finish",))
     play(bare, stages, 4)
     fake = FakePlatform(latency=0.05)  # the send takes a while: time for the correction to land
-    dispatcher = Dispatcher(bare.db, {fake.name: fake}, clock=clock)
+    dispatcher = bare.dispatcher({fake.name: fake}, clock=clock)
 
     async def go():
         sending = asyncio.create_task(dispatcher.run_once())
@@ -287,7 +288,7 @@ def test_a_big_fan_out_does_not_starve_a_small_one(bare, stages, clock):
     channel(bare, "lonely", target=("event", "porsche-carrera-cup-le-mans-2017"), kinds=("safety_car",))
     play(bare, stages, 2)  # pole to 60 channels, then the safety car to 61
     fake = FakePlatform()
-    dispatcher = Dispatcher(bare.db, {"fake": fake}, clock=clock, batch=10)
+    dispatcher = bare.dispatcher({"fake": fake}, clock=clock, batch=10)
     asyncio.run(dispatcher.run_once())
     # The first round of ten already serves the second fan-out.
     assert "lonely" in [s.channel for s in fake.sent]
@@ -300,7 +301,7 @@ def test_sends_stay_inside_the_platform_limits_without_a_single_429(bare, stages
         channel(bare, f"fans-{i}")
     play(bare, stages, 2)  # pole, then the safety car: two posts per chat
     fake = FakePlatform(limits=limits, latency=0.002)
-    dispatcher = Dispatcher(bare.db, {"fake": fake}, clock=clock)
+    dispatcher = bare.dispatcher({"fake": fake}, clock=clock)
     asyncio.run(dispatcher.run_until_idle(poll=0.005))
     assert fake.throttled == 0
     assert len(fake.sent) == 80 and statuses(bare) == {"sent": 80}
@@ -342,8 +343,8 @@ def test_config_presets_set_up_channels_and_applying_them_again_changes_nothing(
                       (("lang", "fr"), ("timezone", "Europe/Paris"))),
         ChannelPreset("fake", "everyone"),
     )
-    first = apply_presets(bare.db, presets)
-    again = apply_presets(bare.db, presets)
+    first = apply_presets(bare.channels, presets)
+    again = apply_presets(bare.channels, presets)
     assert first == again and [c.address for c in again] == ["paris", "everyone"]
     assert (again[0].lang, again[0].timezone, again[0].name) == ("fr", "Europe/Paris", "Fans in Paris")
     assert [(s.target_kind, s.kinds) for s in bare.channels.subscriptions(again[0].id)] == [("event", ("pole",))]
@@ -390,7 +391,7 @@ def test_shutdown_lets_the_send_in_flight_finish_and_starts_no_other(bare, stage
     fake = FakePlatform(latency=0.3)
 
     async def go():
-        engine = Engine(bare, {"fake": fake})
+        engine = bare.engine({"fake": fake})
         engine.dispatcher.clock = clock
         engine.start()
         play(bare, stages, 1)  # the pole, to five channels

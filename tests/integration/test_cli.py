@@ -2,7 +2,7 @@
 import io
 import sqlite3
 
-from bot.app import build_app
+from bot.bootstrap import bootstrap
 from bot.config import Config
 from bot.platforms.console import run_console
 from tests.conftest import FIXTURES, LE_MANS_FILE, NOW, dump
@@ -86,7 +86,7 @@ def dump_conn(conn):
 
 
 def test_a_changed_file_replaces_what_it_said_before(tmp_path):
-    app = build_app(Config(db_path=tmp_path / "db.sqlite"))
+    app = bootstrap(Config(db_path=tmp_path / "db.sqlite"))
     text = (FIXTURES / "test-cup-spa-2024.toml").read_text(encoding="utf-8")
     app.import_files([FIXTURES / "test-cup-spa-2024.toml"])
     changed = tmp_path / "spa.toml"

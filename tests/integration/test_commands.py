@@ -1,7 +1,7 @@
 """Every command answered against the bundled Le Mans event, in English and French."""
 import pytest
 
-from bot.app import build_app
+from bot.bootstrap import bootstrap
 from bot.config import Config
 
 from tests.conftest import FIXTURES, NOW
@@ -159,7 +159,7 @@ def test_autocomplete_sources(app):
 
 def test_fuzzy_lookup_sees_events_imported_by_another_connection(app):
     assert ask(app, "/results test cap").error  # builds the in-memory alias index
-    other = build_app(Config(db_path=app.config.db_path))
+    other = bootstrap(Config(db_path=app.config.db_path))
     other.import_files([FIXTURES / "test-cup-spa-2024.toml"])
     other.close()
     message = ask(app, "/results test cap")

@@ -9,7 +9,7 @@ import sys
 import time
 from collections import Counter
 
-from bot.app import build_app
+from bot.bootstrap import bootstrap
 from bot.config import Config
 from bot.sources.event_file import load_event_file
 from bot.sources.replay import replay_stages
@@ -21,7 +21,7 @@ HEADER = re.compile(r"^\[(fan-\d+) #\d+\]$")
 
 
 def _prepare(db_path):
-    app = build_app(Config(db_path=db_path, seed_events=False))
+    app = bootstrap(Config(db_path=db_path, seed_events=False))
     for i in range(CHANNELS):
         ch = app.channels.ensure("console", f"fan-{i}")
         app.channels.subscribe(ch.id, "all", "")

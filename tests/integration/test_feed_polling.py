@@ -9,13 +9,13 @@ import pytest
 from aiohttp import web
 
 from bot.announce.dispatcher import Dispatcher
-from bot.app import build_app
+from bot.bootstrap import bootstrap
 from bot.config import Config
 from bot.domain import Event, EventBundle, Series, Session, Source
 from bot.platforms.fake import FakePlatform
 from bot.render.text import render_text
 from bot.sources.openf1_feed import OpenF1Source
-from bot.sources.polling import HttpFeed, load_state
+from bot.sources.polling import HttpFeed
 from tests.conftest import ROOT, dump
 from tests.loopback import Loopback
 
@@ -67,7 +67,7 @@ class FakeOpenF1(Loopback):
 def f1_app(db_path, with_event: bool = True):
     """A store that knows the Japanese Grand Prix 2026 (race not started) and a channel
     following everything."""
-    app = build_app(Config(db_path=db_path, seed_events=False))
+    app = bootstrap(Config(db_path=db_path, seed_events=False))
     app.channels.subscribe(app.channels.ensure("fake", "fans").id, "all", "")
     if with_event:
         add_calendar(app)
@@ -96,10 +96,10 @@ def test_a_race_played_by_the_server_posts_safety_car_in_and_finish_once_each(f1
     async def go():
         base = await server.start()
         source = OpenF1Source("openf1-suzuka", base, 9000, "suzuka 2026")
-        dispatcher = Dispatcher(f1.db, {"fake": fake})
+        dispatcher = f1.dispatcher({"fake": fake})
 
         async def step():
-            await source.poll(f1)
+            await f1.poll(source)
             await dispatcher.run_until_idle(poll=0.01)
 
         server.race_control = [rc(1, "GREEN LIGHT - PIT EXIT OPEN", "GREEN", 1), rc(22, "SAFETY CAR DEPLOYED", None, 30)]
@@ -129,7 +129,7 @@ def test_a_race_played_by_the_server_posts_safety_car_in_and_finish_once_each(f1
     assert [e.message.title for e in fake.edits] == ["Corrected: #63 wins — Japanese Grand Prix 2026"]
     assert fake.edits[0].message_id == fake.sent[2].message_id
     assert f1.queries.sessions("japanese-grand-prix-2026")[0].status == "finished"
-    assert load_state(f1.db, "openf1-suzuka").last_error is None
+    assert f1.repositories.source_states.load("openf1-suzuka").last_error is None
 
 
 @pytest.mark.parametrize("mode, says, wait", [("429", "429", 7.0), ("500", "500", 2.0),
@@ -143,14 +143,14 @@ def test_a_misbehaving_server_changes_nothing_and_the_source_backs_off(f1, mode,
         base = await server.start()
         source = OpenF1Source("openf1-suzuka", base, 9000, "suzuka 2026")
         server.mode = mode
-        assert await source.poll(f1) == 0
+        assert await f1.poll(source) == 0
         asked = server.requests
-        assert await source.poll(f1) == 0  # backing off: the server is not asked again yet
+        assert await f1.poll(source) == 0  # backing off: the server is not asked again yet
         assert server.requests == asked
         await server.runner.cleanup()
 
     asyncio.run(go())
-    state = load_state(f1.db, "openf1-suzuka")
+    state = f1.repositories.source_states.load("openf1-suzuka")
     assert says in state.last_error and state.failures == 1
     after = dump(f1.db)
     del after["source_state"]
@@ -262,8 +262,8 @@ def test_driver_names_come_from_the_drivers_feed_and_qualifying_posts_the_pole_f
     async def go():
         base = await server.start()
         source = OpenF1Source("openf1-suzuka-q", base, 9001, "suzuka 2026", "qualifying")
-        await source.poll(f1)
-        await Dispatcher(f1.db, {"fake": fake}).run_until_idle(poll=0.01)
+        await f1.poll(source)
+        await f1.dispatcher({"fake": fake}).run_until_idle(poll=0.01)
         await server.stop()
 
     asyncio.run(go())
@@ -291,16 +291,16 @@ def test_the_real_suzuka_race_control_replayed_message_by_message_posts_each_upd
         base = await server.start()
         # Polled back to back, faster than a live race: without OpenF1's request limit.
         source = OpenF1Source("openf1-suzuka", base, 11253, "suzuka 2026", feed=HttpFeed())
-        dispatcher = Dispatcher(f1.db, {"fake": fake})
+        dispatcher = f1.dispatcher({"fake": fake})
         for i in range(0, len(messages), 3):
             server.race_control = messages[: i + 3]
             if any(m.get("flag") == "CHEQUERED" for m in server.race_control):
                 server.results = result
-            await source.poll(f1)
+            await f1.poll(source)
             await dispatcher.run_until_idle(poll=0.01)
             seen_after.append((server.race_control[-1].get("lap_number"), len(fake.posts_to("fans"))))
         for _ in range(3):  # the feed goes quiet: more polls change nothing
-            await source.poll(f1)
+            await f1.poll(source)
             await dispatcher.run_until_idle(poll=0.01)
         await server.stop()
 
@@ -325,20 +325,20 @@ def test_a_feed_read_before_its_event_was_imported_is_stored_once_the_event_is(t
     async def go():
         base = await server.start()
         source = OpenF1Source("openf1-suzuka", base, 9000, "suzuka 2026")
-        await source.poll(app)
-        missing = load_state(app.db, "openf1-suzuka")
+        await app.poll(source)
+        missing = app.repositories.source_states.load("openf1-suzuka")
         add_calendar(app)
         source_state = app.db["source_state"]
         source_state.update("openf1-suzuka", {"next_poll": 0})  # the backoff is over
-        stored = await source.poll(app)  # every document unchanged (304): still news
-        await Dispatcher(app.db, {"fake": fake}).run_until_idle(poll=0.01)
+        stored = await app.poll(source)  # every document unchanged (304): still news
+        await app.dispatcher({"fake": fake}).run_until_idle(poll=0.01)
         await server.stop()
         return missing, stored
 
     missing, stored = asyncio.run(go())
     assert "no event 'suzuka 2026' is known" in missing.last_error and missing.failures == 1
     assert stored == 1 and [m.title for m in fake.posts_to("fans")] == ["Safety car — Japanese Grand Prix 2026"]
-    assert load_state(app.db, "openf1-suzuka").last_error is None
+    assert app.repositories.source_states.load("openf1-suzuka").last_error is None
     app.close()
 
 
@@ -349,16 +349,16 @@ def test_a_poll_failing_halfway_loses_nothing_the_next_poll_stores_the_chequered
     async def go():
         base = await server.start()
         source = OpenF1Source("openf1-suzuka", base, 9000, "suzuka 2026", feed=HttpFeed())
-        dispatcher = Dispatcher(f1.db, {"fake": fake})
-        await source.poll(f1)
+        dispatcher = f1.dispatcher({"fake": fake})
+        await f1.poll(source)
         # The flag falls; race control is read (and its new ETag kept), then /drivers fails.
         server.race_control += [rc(27, "SAFETY CAR IN THIS LAP", None, 40), rc(53, "CHEQUERED FLAG", "CHEQUERED", 90)]
         server.results = [{"position": 1, "driver_number": 12, "number_of_laps": 53, "duration": 5283.4}]
         server.fail_once.add("drivers")
-        assert await source.poll(f1) == 0
-        failed = load_state(f1.db, "openf1-suzuka")
+        assert await f1.poll(source) == 0
+        failed = f1.repositories.source_states.load("openf1-suzuka")
         f1.db["source_state"].update("openf1-suzuka", {"next_poll": 0})  # the backoff is over
-        await source.poll(f1)  # race control answers 304 now: its news must still be stored
+        await f1.poll(source)  # race control answers 304 now: its news must still be stored
         await dispatcher.run_until_idle(poll=0.01)
         await server.stop()
         return failed
@@ -378,10 +378,10 @@ def test_a_session_key_of_another_meeting_stores_nothing_and_says_so(f1):
 
     async def go():
         base = await server.start()
-        await OpenF1Source("openf1-suzuka", base, 9000, "suzuka 2026").poll(f1)
+        await f1.poll(OpenF1Source("openf1-suzuka", base, 9000, "suzuka 2026"))
         await server.stop()
 
     asyncio.run(go())
-    state = load_state(f1.db, "openf1-suzuka")
+    state = f1.repositories.source_states.load("openf1-suzuka")
     assert "held on 2026-05-03" in state.last_error and "fix session_key" in state.last_error
     assert {k: v for k, v in dump(f1.db).items() if k != "source_state"} == before

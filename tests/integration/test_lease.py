@@ -11,8 +11,8 @@ import time
 import pytest
 
 from bot.announce.dispatcher import Dispatcher
-from bot.announce.ratelimit import Limits
-from bot.app import build_app
+from bot.ports import Limits
+from bot.bootstrap import bootstrap
 from bot.config import Config
 from bot.demo import run_demo
 from bot.platforms.fake import FakePlatform
@@ -120,7 +120,7 @@ def test_dispatch_while_run_holds_the_lease_exits_and_sends_nothing(tmp_path):
     first = _start(db_path)
     try:
         _read_until(first, first.stderr, "Pitboard is running")
-        app = build_app(Config(db_path=db_path, seed_events=False))
+        app = bootstrap(Config(db_path=db_path, seed_events=False))
         try:
             # One of them is in flight in the running bot: a recovery would reset it.
             app.db.execute("UPDATE deliveries SET status = 'sending' WHERE id = (SELECT min(id) FROM deliveries "
@@ -234,7 +234,7 @@ def test_the_demo_does_not_wipe_a_demo_database_in_use(tmp_path, capsys):
 def _race_app(db_path, *addresses):
     """The bundled Le Mans race stored, stage by stage, for console channels following
     everything (not seeded first: a race stored whole already posts nothing)."""
-    app = build_app(Config(db_path=db_path, seed_events=False))
+    app = bootstrap(Config(db_path=db_path, seed_events=False))
     for address in addresses:
         ch = app.channels.ensure("console", address)
         app.channels.subscribe(ch.id, "all", "")
@@ -266,7 +266,7 @@ def test_a_delivery_claimed_elsewhere_is_not_sent_and_the_others_are(tmp_path):
         # Another process has claimed it and is sending it now.
         app.db.execute("UPDATE deliveries SET status = 'sending' WHERE id = ?", [claimed])
         fake = FakePlatform("console")
-        dispatcher = Dispatcher(app.db, {"console": fake})
+        dispatcher = app.dispatcher({"console": fake})
         _rounds(dispatcher)
         sent = [int(s.nonce[2:].split("r")[0]) for s in fake.sent]  # nonces are pb<delivery id>r<revision>
         assert claimed not in sent
@@ -283,7 +283,7 @@ def test_a_claim_lost_between_reading_and_claiming_sends_nothing_and_counts_noth
         # One send in flight at a time and one send a minute: a leaked slot would hang the
         # round (hence wait_for), a counted send would make the next one wait.
         fake = FakePlatform("console", limits=Limits(1, 60.0, 1_000, 1.0), max_in_flight=1)
-        dispatcher = Dispatcher(app.db, {"console": fake})
+        dispatcher = app.dispatcher({"console": fake})
         due = dispatcher._due()
         assert len(due) == 3  # each channel's oldest post
         # Someone else claims every row after this round read them.
@@ -302,7 +302,7 @@ def test_a_new_dispatcher_leaves_sending_rows_alone_recover_is_the_lease_holders
     app = _race_app(tmp_path / "x.db", "c1")
     try:
         app.db.execute("UPDATE deliveries SET status = 'sending' WHERE id = (SELECT min(id) FROM deliveries)")
-        dispatcher = Dispatcher(app.db, {"console": FakePlatform("console")})
+        dispatcher = app.dispatcher({"console": FakePlatform("console")})
         assert _statuses(app)["sending"] == 1  # constructing it changed nothing
         assert dispatcher.recover() == 1
         assert "sending" not in _statuses(app)

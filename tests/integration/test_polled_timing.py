@@ -13,14 +13,14 @@ import pytest
 from aiohttp import web
 
 from bot.announce.dispatcher import Dispatcher
-from bot.app import build_app
+from bot.bootstrap import bootstrap
 from bot.config import Config
 from bot.domain import Event, EventBundle, Series, Session, Source
 from bot.platforms.fake import FakePlatform
 from bot.render.text import render_text
 from bot.sources.alkamel_feed import AlKamelSource
 from bot.sources.jolpica_feed import JOLPICA_LIMITS, JolpicaSource
-from bot.sources.polling import FeedError, HttpFeed, RateLimit, load_state
+from bot.sources.polling import FeedError, HttpFeed, RateLimit
 from tests.conftest import FIXTURES, dump
 from tests.loopback import Loopback
 
@@ -114,7 +114,7 @@ def f1_bundle() -> EventBundle:
 
 def new_app(db_path, bundle: EventBundle | None = None):
     """A store that knows `bundle`'s event (none if None), and a channel following everything."""
-    app = build_app(Config(db_path=db_path, seed_events=False))
+    app = bootstrap(Config(db_path=db_path, seed_events=False))
     if bundle is not None:
         app.store([bundle], "calendar")
     app.channels.subscribe(app.channels.ensure("fake", "fans").id, "all", "")
@@ -133,7 +133,7 @@ def status(app, event_id: str, kind: str) -> str:
 
 
 async def poll_and_send(source, app, dispatcher, force: bool = False) -> int:
-    stored = await source.poll(app, force=force)
+    stored = await app.poll(source, force=force)
     await dispatcher.run_until_idle(poll=0.01)
     return stored
 
@@ -145,12 +145,12 @@ def test_jolpica_a_round_without_results_stores_nothing_then_finishes_once(f1):
     async def go():
         base = await server.start()
         source = JolpicaSource("jolpica-suzuka", base, "2026", "3", "suzuka 2026")
-        dispatcher = Dispatcher(f1.db, {"fake": fake})
+        dispatcher = f1.dispatcher({"fake": fake})
         server.answers["2026", "3", "results"] = no_results_yet()
         assert await poll_and_send(source, f1, dispatcher) == 0
         assert facts(f1.db) == before and fake.sent == []
-        assert load_state(f1.db, "jolpica-suzuka").last_error is None  # not raced yet is no error
-        assert load_state(f1.db, "jolpica-suzuka").failures == 0
+        assert f1.repositories.source_states.load("jolpica-suzuka").last_error is None  # not raced yet is no error
+        assert f1.repositories.source_states.load("jolpica-suzuka").failures == 0
         server.answers["2026", "3", "results"] = jolpica_answer("results")
         assert await poll_and_send(source, f1, dispatcher) == 4
         asked = server.requests
@@ -177,7 +177,7 @@ def test_jolpica_the_same_answer_again_without_an_etag_posts_nothing_more(f1):
     async def go():
         base = await server.start()
         source = JolpicaSource("jolpica-suzuka", base, "2026", "3", "suzuka 2026")
-        dispatcher = Dispatcher(f1.db, {"fake": fake})
+        dispatcher = f1.dispatcher({"fake": fake})
         server.answers["2026", "3", "results"] = jolpica_answer("results")
         await poll_and_send(source, f1, dispatcher)
         stored = f1.queries.results(f"{SUZUKA}/race", "")
@@ -196,7 +196,7 @@ def test_jolpica_a_penalty_after_the_race_corrects_the_finish_post(f1):
     async def go():
         base = await server.start()
         source = JolpicaSource("jolpica-suzuka", base, "2026", "3", "suzuka 2026")
-        dispatcher = Dispatcher(f1.db, {"fake": fake})
+        dispatcher = f1.dispatcher({"fake": fake})
         server.answers["2026", "3", "results"] = jolpica_answer("results")
         await poll_and_send(source, f1, dispatcher)
         server.answers["2026", "3", "results"] = after_penalty()
@@ -222,7 +222,7 @@ def test_jolpica_qualifying_makes_one_pole_post_naming_the_pole_sitter(f1):
     async def go():
         base = await server.start()
         source = JolpicaSource("jolpica-suzuka-q", base, "2026", "3", "suzuka 2026", session_kind="qualifying")
-        dispatcher = Dispatcher(f1.db, {"fake": fake})
+        dispatcher = f1.dispatcher({"fake": fake})
         server.answers["2026", "3", "qualifying"] = jolpica_answer("qualifying")
         assert await poll_and_send(source, f1, dispatcher) == 4
         assert await poll_and_send(source, f1, dispatcher) == 0
@@ -252,16 +252,16 @@ def test_jolpica_a_round_raced_on_another_day_stores_nothing(f1, season, round_,
     async def go():
         base = await server.start()
         source = JolpicaSource("jolpica-x", base, season, round_, "suzuka 2026")
-        dispatcher = Dispatcher(f1.db, {"fake": fake})
+        dispatcher = f1.dispatcher({"fake": fake})
         assert await poll_and_send(source, f1, dispatcher) == 0
-        first = load_state(f1.db, "jolpica-x")
+        first = f1.repositories.source_states.load("jolpica-x")
         # Asked again (`pitboard poll`), the answer is the same (a 304): still not this race.
         assert await poll_and_send(source, f1, dispatcher, force=True) == 0
         await server.stop()
         return first
 
     first = asyncio.run(go())
-    again = load_state(f1.db, "jolpica-x")
+    again = f1.repositories.source_states.load("jolpica-x")
     if wrong:
         assert day in first.last_error and "Japanese Grand Prix" in first.last_error and first.failures == 1
         assert again.last_error is not None and day in again.last_error
@@ -279,9 +279,9 @@ def test_jolpica_results_read_before_the_event_was_known_are_stored_once_it_is(t
     async def go():
         base = await server.start()
         source = JolpicaSource("jolpica-suzuka", base, "2026", "3", "suzuka 2026")
-        dispatcher = Dispatcher(app.db, {"fake": fake})
+        dispatcher = app.dispatcher({"fake": fake})
         assert await poll_and_send(source, app, dispatcher) == 0
-        assert "suzuka 2026" in load_state(app.db, "jolpica-suzuka").last_error
+        assert "suzuka 2026" in app.repositories.source_states.load("jolpica-suzuka").last_error
         assert app.queries.event(SUZUKA) is None  # no ghost event
         app.store([f1_bundle()], "calendar")
         # Jolpica's answer has not changed (a 304), but now there is an event to put it in.
@@ -292,7 +292,7 @@ def test_jolpica_results_read_before_the_event_was_known_are_stored_once_it_is(t
     try:
         assert asyncio.run(go()) == 4
         assert titles(fake) == ["Mara Quist wins — Japanese Grand Prix 2026"]
-        assert load_state(app.db, "jolpica-suzuka").last_error is None
+        assert app.repositories.source_states.load("jolpica-suzuka").last_error is None
     finally:
         app.close()
 
@@ -306,7 +306,7 @@ def test_jolpica_a_lapped_finisher_reported_as_lapped_is_classified(f1):
 
     async def go():
         base = await server.start()
-        await JolpicaSource("jolpica-suzuka", base, "2026", "3", "suzuka 2026").poll(f1)
+        await f1.poll(JolpicaSource("jolpica-suzuka", base, "2026", "3", "suzuka 2026"))
         await server.stop()
 
     asyncio.run(go())
@@ -325,7 +325,7 @@ def test_jolpica_a_misbehaving_server_changes_nothing_and_the_source_backs_off(f
     async def go():
         base = await server.start()
         source = JolpicaSource("jolpica-suzuka", base, "2026", "3", "suzuka 2026")
-        dispatcher = Dispatcher(f1.db, {"fake": fake})
+        dispatcher = f1.dispatcher({"fake": fake})
         server.mode = mode
         assert await poll_and_send(source, f1, dispatcher) == 0
         asked = server.requests
@@ -334,7 +334,7 @@ def test_jolpica_a_misbehaving_server_changes_nothing_and_the_source_backs_off(f
         await server.stop()
 
     asyncio.run(go())
-    state = load_state(f1.db, "jolpica-suzuka")
+    state = f1.repositories.source_states.load("jolpica-suzuka")
     assert says in state.last_error and state.failures == 1
     assert facts(f1.db) == before and fake.sent == []
     assert wait - 1 <= state.next_poll - time.time() <= wait + 1
@@ -344,43 +344,51 @@ def test_rate_limit_a_fifth_request_within_a_second_must_wait():
     limit = RateLimit(*JOLPICA_LIMITS)
     now = 10_000.0
     assert limit.wait_needed(now) == 0
-    limit._sent.extend([now - 0.9, now - 0.6, now - 0.3, now - 0.1])  # four in the last second
+    for at in (now - 0.9, now - 0.6, now - 0.3, now - 0.1):  # four in the last second
+        limit.record(at)
     assert limit.wait_needed(now) == pytest.approx(0.1)  # until the oldest is a second old
     assert limit.wait_needed(now + 0.2) == 0
-    limit._sent.popleft()
-    assert limit.wait_needed(now) == 0  # three in the last second: the fourth may go now
+    three = RateLimit(*JOLPICA_LIMITS)
+    for at in (now - 0.6, now - 0.3, now - 0.1):
+        three.record(at)
+    assert three.wait_needed(now) == 0  # three in the last second: the fourth may go now
 
 
 def test_rate_limit_the_501st_request_within_an_hour_is_refused_with_the_time_to_wait():
     limit = RateLimit(*JOLPICA_LIMITS)
     start = time.monotonic()
     # 500 requests over the last 50 minutes, none in the last second.
-    limit._sent.extend(start - 3000.0 + 6.0 * i for i in range(500))
+    for i in range(500):
+        limit.record(start - 3000.0 + 6.0 * i)
     assert limit.wait_needed(start) == pytest.approx(600.0)  # the oldest leaves the hour in 10 minutes
     with pytest.raises(FeedError) as refused:
         asyncio.run(limit.acquire())
     assert refused.value.retry_after == pytest.approx(600.0, abs=1.0)
-    assert len(limit._sent) == 500 and limit._sent[-1] < start  # no slot was taken
-    limit._sent.popleft()
-    asyncio.run(limit.acquire())  # one left the hour: the next one goes at once
-    assert limit._sent[-1] >= start
+    count, last = limit.taken()
+    assert count == 500 and last < start  # no slot was taken
+    fewer = RateLimit(*JOLPICA_LIMITS)
+    for i in range(1, 500):
+        fewer.record(start - 3000.0 + 6.0 * i)
+    asyncio.run(fewer.acquire())  # one left the hour: the next one goes at once
+    assert fewer.taken()[1] >= start
 
 
 def test_jolpica_a_spent_hourly_budget_backs_the_source_off_without_asking_the_server(f1):
     server = FakeJolpica()
     server.answers["2026", "3", "results"] = jolpica_answer("results")
     limit = RateLimit(*JOLPICA_LIMITS)
-    limit._sent.extend(time.monotonic() - 3000.0 + 6.0 * i for i in range(500))
+    for i in range(500):
+        limit.record(time.monotonic() - 3000.0 + 6.0 * i)
     before = facts(f1.db)
 
     async def go():
         base = await server.start()
         source = JolpicaSource("jolpica-suzuka", base, "2026", "3", "suzuka 2026", feed=HttpFeed(limit))
-        assert await source.poll(f1) == 0
+        assert await f1.poll(source) == 0
         await server.stop()
 
     asyncio.run(go())
-    state = load_state(f1.db, "jolpica-suzuka")
+    state = f1.repositories.source_states.load("jolpica-suzuka")
     assert server.requests == 0
     assert "rate limit" in state.last_error and state.failures == 1
     assert 590 <= state.next_poll - time.time() <= 610
@@ -431,7 +439,7 @@ def test_alkamel_a_race_dropped_in_a_folder_file_by_file(spa, tmp_path):
     source = AlKamelSource("spa-timing", "spa 2026", path=folder)
 
     async def go():
-        dispatcher = Dispatcher(spa.db, {"fake": fake})
+        dispatcher = spa.dispatcher({"fake": fake})
         assert await poll_and_send(source, spa, dispatcher) == 0  # an empty folder
         assert facts(spa.db) == before and fake.sent == []
 
@@ -439,7 +447,7 @@ def test_alkamel_a_race_dropped_in_a_folder_file_by_file(spa, tmp_path):
         drop(folder, "spa_2026_weather.csv", "26_Weather_Race_Hour 1.CSV")
         (folder / "readme.txt").write_text("not a timing file", encoding="utf-8")
         assert await poll_and_send(source, spa, dispatcher) == 2  # two periods
-        assert load_state(spa.db, "spa-timing").last_error is None  # the weather file is no error
+        assert spa.repositories.source_states.load("spa-timing").last_error is None  # the weather file is no error
         assert status(spa, SPA, "race") == "live"
         periods = [(i.kind, i.start_lap, i.end_lap) for i in spa.queries.incidents(f"{SPA}/race")]
         assert periods == [("safety_car", 4, 6), ("full_course_yellow", 10, 10)]
@@ -491,10 +499,10 @@ def test_alkamel_a_lap_analysis_without_neutralisations_is_no_error(spa, tmp_pat
     before = facts(spa.db)
 
     async def go():
-        return await AlKamelSource("spa-timing", "spa 2026", path=folder).poll(spa)
+        return await spa.poll(AlKamelSource("spa-timing", "spa 2026", path=folder))
 
     assert asyncio.run(go()) == 0
-    assert load_state(spa.db, "spa-timing").last_error is None
+    assert spa.repositories.source_states.load("spa-timing").last_error is None
     assert spa.queries.incidents(f"{SPA}/race") == []
     assert status(spa, SPA, "race") == "live"  # the laps say the race is under way
     after = facts(spa.db)
@@ -522,12 +530,12 @@ def test_alkamel_a_malformed_file_is_named_changes_nothing_and_is_not_read_again
     fake = FakePlatform()
 
     async def go():
-        dispatcher = Dispatcher(spa.db, {"fake": fake})
+        dispatcher = spa.dispatcher({"fake": fake})
         assert await poll_and_send(source, spa, dispatcher) == 0
-        first = load_state(spa.db, "spa-timing")
+        first = spa.repositories.source_states.load("spa-timing")
         assert facts(spa.db) == before
         assert await poll_and_send(source, spa, dispatcher) == 0  # the same bytes: not read again,
-        second = load_state(spa.db, "spa-timing")  # but the problem still stands
+        second = spa.repositories.source_states.load("spa-timing")  # but the problem still stands
         assert facts(spa.db) == before and fake.sent == []
         # Fixed in place (the timing screen publishes it again): read again, and stored.
         drop(folder, "spa_2026_race_classification_provisional.csv", bad.name)
@@ -538,7 +546,7 @@ def test_alkamel_a_malformed_file_is_named_changes_nothing_and_is_not_read_again
     assert "05_Classification_Race_Broken.CSV" in first.last_error
     assert first.failures == 0  # retrying the same bytes would not help: it is told, not retried
     assert second.last_error == first.last_error and second.failures == 0
-    assert load_state(spa.db, "spa-timing").last_error is None  # a good file read: the problem is over
+    assert spa.repositories.source_states.load("spa-timing").last_error is None  # a good file read: the problem is over
     assert seen_items(spa, "spa-timing") == [bad.name, bad.name]
     assert stored > 0 and status(spa, SPA, "race") == "finished"
     assert titles(fake) == ["Ada Nord / Ben Oster / Cai Prado wins — 6 Hours of Spa 2026"]
@@ -550,7 +558,7 @@ def test_alkamel_one_watched_file_is_read_when_it_changes(spa, tmp_path):
     fake = FakePlatform()
 
     async def go():
-        dispatcher = Dispatcher(spa.db, {"fake": fake})
+        dispatcher = spa.dispatcher({"fake": fake})
         assert await poll_and_send(source, spa, dispatcher) > 0
         assert await poll_and_send(source, spa, dispatcher) == 0
         drop(tmp_path, "spa_2026_race_classification_official.csv", "classification.csv")
@@ -570,7 +578,7 @@ def test_alkamel_a_restarted_source_does_not_read_the_same_files_again(spa, tmp_
     fake = FakePlatform()
 
     async def go():
-        dispatcher = Dispatcher(spa.db, {"fake": fake})
+        dispatcher = spa.dispatcher({"fake": fake})
         assert await poll_and_send(AlKamelSource("spa-timing", "spa 2026", path=folder), spa, dispatcher) > 0
         after_first = facts(spa.db)
         sent = len(fake.sent)
@@ -578,12 +586,12 @@ def test_alkamel_a_restarted_source_does_not_read_the_same_files_again(spa, tmp_
         assert await poll_and_send(AlKamelSource("spa-timing", "spa 2026", path=folder), spa, dispatcher) == 0
         assert facts(spa.db) == after_first and len(fake.sent) == sent
         # A source of another name has read nothing yet.
-        assert await AlKamelSource("other", "spa 2026", path=folder).poll(spa) > 0
+        assert await spa.poll(AlKamelSource("other", "spa 2026", path=folder)) > 0
 
     asyncio.run(go())
     assert titles(fake)[-1] == "Ada Nord / Ben Oster / Cai Prado wins — 6 Hours of Spa 2026"
     assert titles(fake).count("Ada Nord / Ben Oster / Cai Prado wins — 6 Hours of Spa 2026") == 1
-    assert load_state(spa.db, "spa-timing").items > 0
+    assert spa.repositories.source_states.load("spa-timing").items > 0
 
 
 class TimingScreen(Loopback):
@@ -612,7 +620,7 @@ def test_alkamel_a_classification_at_a_url_is_stored_once(spa):
     async def go():
         url = await screen.start()
         source = AlKamelSource("spa-url", "spa 2026", url=url, feed=HttpFeed(RateLimit((10, 1.0))))
-        dispatcher = Dispatcher(spa.db, {"fake": fake})
+        dispatcher = spa.dispatcher({"fake": fake})
         assert await poll_and_send(source, spa, dispatcher) > 0
         stored = facts(spa.db)
         assert await poll_and_send(source, spa, dispatcher) == 0
@@ -623,15 +631,15 @@ def test_alkamel_a_classification_at_a_url_is_stored_once(spa):
     assert screen.requests == 2 and screen.not_modified == 1
     assert titles(fake) == ["Ada Nord / Ben Oster / Cai Prado wins — 6 Hours of Spa 2026"]
     assert status(spa, SPA, "race") == "finished"
-    state = load_state(spa.db, "spa-url")
+    state = spa.repositories.source_states.load("spa-url")
     assert state.last_error is None and state.failures == 0
 
 
 def test_alkamel_a_path_that_does_not_exist_is_a_clear_error(spa, tmp_path):
     missing = tmp_path / "no-such-folder"
     before = facts(spa.db)
-    assert asyncio.run(AlKamelSource("spa-timing", "spa 2026", path=missing).poll(spa)) == 0
-    state = load_state(spa.db, "spa-timing")
+    assert asyncio.run(spa.poll(AlKamelSource("spa-timing", "spa 2026", path=missing))) == 0
+    state = spa.repositories.source_states.load("spa-timing")
     assert str(missing) in state.last_error and "fix the path" in state.last_error
     assert state.failures == 1 and state.next_poll > time.time()
     assert facts(spa.db) == before
@@ -651,11 +659,11 @@ def test_alkamel_the_real_spa_2016_classification_gives_every_class_winner(tmp_p
     fake = FakePlatform()
     try:
         async def go():
-            dispatcher = Dispatcher(app.db, {"fake": fake})
+            dispatcher = app.dispatcher({"fake": fake})
             return await poll_and_send(AlKamelSource("wec-timing", "spa 2016", path=folder), app, dispatcher)
 
         assert asyncio.run(go()) > 0
-        assert load_state(app.db, "wec-timing").last_error is None
+        assert app.repositories.source_states.load("wec-timing").last_error is None
         winners = {c: app.queries.results(race.id, c)[0].number for c in app.queries.classifications(race.id)}
         assert winners == {"": "8", "LMP1": "8", "LMP2": "36", "LMGTE Pro": "71", "LMGTE Am": "98"}
         assert titles(fake) == [
@@ -672,11 +680,11 @@ def test_alkamel_an_hourly_classification_is_the_order_so_far_and_other_sessions
     source = AlKamelSource("spa-timing", "spa 2026", path=folder)
 
     async def go():
-        dispatcher = Dispatcher(spa.db, {"fake": fake})
+        dispatcher = spa.dispatcher({"fake": fake})
         drop(folder, "spa_2026_race_classification_provisional.csv", "03_Classification_Race_Hour 3.CSV")
         drop(folder, "spa_2026_race_classification_official.csv", "01_Classification_Qualifying.CSV")
         hourly = await poll_and_send(source, spa, dispatcher)
-        after_hour = (status(spa, SPA, "race"), titles(fake), load_state(spa.db, "spa-timing").last_error,
+        after_hour = (status(spa, SPA, "race"), titles(fake), spa.repositories.source_states.load("spa-timing").last_error,
                       [r.number for r in spa.queries.results(f"{SPA}/race", "LMGT3")])
         # The final classification arrives while the timing screen is still writing it:
         # not read until it has rested, then read once.

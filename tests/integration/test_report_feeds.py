@@ -11,11 +11,11 @@ import pytest
 from aiohttp import web
 
 from bot.announce.dispatcher import Dispatcher
-from bot.app import build_app
+from bot.bootstrap import bootstrap
 from bot.config import Config
 from bot.domain import Event, EventBundle, Series, Session, Source
 from bot.platforms.fake import FakePlatform
-from bot.sources.polling import load_state
+
 from bot.sources.rss_feed import RssSource
 from tests.conftest import ROOT, dump
 from tests.loopback import Loopback
@@ -98,7 +98,7 @@ CALENDAR = [("gt-sprint", "European GT Sprint", "European GT Sprint Monza", date
 def app(tmp_path):
     """A store that knows the events of the fixture reports (their calendars were imported),
     and a channel following everything."""
-    app = build_app(Config(db_path=tmp_path / "news.db", seed_events=False))
+    app = bootstrap(Config(db_path=tmp_path / "news.db", seed_events=False))
     for series_id, series_name, name, day in CALENDAR:
         event = Event(f"{series_id}-{day.year}", series_id, name, day, "Europe/Paris")
         race = Session(f"{event.id}/race", event.id, "race", "Race")
@@ -139,18 +139,18 @@ def test_each_article_is_read_once_teasers_are_followed_and_failures_retried(app
             {"id": "tag:news,5", "title": "Reverse grid race", "link": f"{base}/articles/flaky", "summary": "Teaser."},
         ]
         source = RssSource("news", f"{base}/feed.xml")
-        dispatcher = Dispatcher(app.db, {"fake": fake})
-        first = await source.poll(app)
+        dispatcher = app.dispatcher({"fake": fake})
+        first = await app.poll(source)
         await dispatcher.run_until_idle(poll=0.01)
-        after_first = (report_sources(app), load_state(app.db, "news").last_error, len(fake.sent))
+        after_first = (report_sources(app), app.repositories.source_states.load("news").last_error, len(fake.sent))
 
         del site.status["/articles/flaky"]  # the site is back
-        second = await source.poll(app)
+        second = await app.poll(source)
         await dispatcher.run_until_idle(poll=0.01)
         after_second = (report_sources(app), len(fake.sent))
 
         restarted = RssSource("news", f"{base}/feed.xml")  # a restart: nothing in memory
-        third = await restarted.poll(app)
+        third = await app.poll(restarted)
         await dispatcher.run_until_idle(poll=0.01)
         await site.stop()
         return first, second, third, after_first, after_second
@@ -171,7 +171,7 @@ def test_each_article_is_read_once_teasers_are_followed_and_failures_retried(app
     pages = [p for p in site.asked if p.startswith("/articles/")]
     assert sorted(pages) == ["/articles/flaky", "/articles/flaky", "/articles/gone", "/articles/nogaro",
                              "/articles/preview"]
-    assert load_state(app.db, "news").last_error is None
+    assert app.repositories.source_states.load("news").last_error is None
 
 
 @pytest.mark.parametrize("body, status", [("<html><body>Maintenance</body></html>", 200), (None, 503),
@@ -186,14 +186,14 @@ def test_a_feed_that_is_not_a_feed_changes_nothing_and_backs_off(app, body, stat
             site.status["/feed.xml"] = status
         site.feed_body = body
         source = RssSource("news", f"{base}/feed.xml")
-        stored = await source.poll(app)
+        stored = await app.poll(source)
         asked = len(site.asked)
-        await source.poll(app)  # backing off: not asked again
+        await app.poll(source)  # backing off: not asked again
         await site.stop()
         return stored, asked, len(site.asked)
 
     stored, asked, asked_after = asyncio.run(go())
-    state = load_state(app.db, "news")
+    state = app.repositories.source_states.load("news")
     assert stored == 0 and asked == asked_after == 1
     assert state.failures == 1 and ("not an RSS or Atom feed" in state.last_error or "503" in state.last_error)
     after = {k: v for k, v in dump(app.db).items() if k != "source_state"}
@@ -212,8 +212,8 @@ def test_a_feeds_backlog_older_than_a_week_is_set_aside_unread(app):
                          "updated": old},
                         {"id": "new", "title": "Today", "link": f"{base}/articles/new", "summary": "x"}]
         source = RssSource("news", f"{base}/feed.xml")
-        await source.poll(app)
-        await source.poll(app)
+        await app.poll(source)
+        await app.poll(source)
         await site.stop()
 
     asyncio.run(go())
@@ -224,7 +224,7 @@ def test_a_feeds_backlog_older_than_a_week_is_set_aside_unread(app):
 
 def test_an_article_about_an_event_the_store_does_not_know_is_set_aside(tmp_path):
     """A news site writes about much else: a feed never invents an event to post about."""
-    app = build_app(Config(db_path=tmp_path / "empty.db", seed_events=False))
+    app = bootstrap(Config(db_path=tmp_path / "empty.db", seed_events=False))
     app.channels.subscribe(app.channels.ensure("fake", "fans").id, "all", "")
     site, fake = NewsSite(), FakePlatform()
     before = {k: v for k, v in dump(app.db).items() if k not in ("source_state", "source_items")}
@@ -233,12 +233,12 @@ def test_an_article_about_an_event_the_store_does_not_know_is_set_aside(tmp_path
         base = await site.start()
         title, body = heading_and_body("en_gt_monza.txt")
         site.entries = [{"id": "1", "title": title, "link": f"{base}/a", "content": body}]
-        stored = await RssSource("news", f"{base}/feed.xml").poll(app)
-        await Dispatcher(app.db, {"fake": fake}).run_until_idle(poll=0.01)
+        stored = await app.poll(RssSource("news", f"{base}/feed.xml"))
+        await app.dispatcher({"fake": fake}).run_until_idle(poll=0.01)
         await site.stop()
         return stored
 
     assert asyncio.run(go()) == 0
     assert {k: v for k, v in dump(app.db).items() if k not in ("source_state", "source_items")} == before
-    assert fake.sent == [] and load_state(app.db, "news").last_error is None
+    assert fake.sent == [] and app.repositories.source_states.load("news").last_error is None
     app.close()

@@ -177,10 +177,10 @@ def test_results_say_which_report_differs(cli):
 def test_facts_above_the_configured_confidence_publish_at_once_the_rest_wait_for_confirm(tmp_path):
     from dataclasses import replace as dc_replace
 
-    from bot.app import build_app
+    from bot.bootstrap import bootstrap
     from bot.config import Config
 
-    app = build_app(Config(db_path=tmp_path / "desk.db", seed_events=False, report_auto_confidence=0.9))
+    app = bootstrap(Config(db_path=tmp_path / "desk.db", seed_events=False, report_auto_confidence=0.9))
     try:
         channel = app.channels.ensure("console", "desk")
         ctx = app.terminal(channel=channel)

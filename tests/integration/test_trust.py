@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.app import build_app
+from bot.bootstrap import bootstrap
 from bot.config import Config, ConfigError, load_config
 from bot.reports.fetch import FetchRefused
 from bot.reports.worker import ReportWorker
@@ -25,7 +25,7 @@ FAN, OPERATOR, OTHER_OPERATOR = "telegram:5", "telegram:1", "telegram:2"
 
 @pytest.fixture
 def desk_app(tmp_path):
-    app = build_app(Config(db_path=tmp_path / "trust.db", seed_events=False))
+    app = bootstrap(Config(db_path=tmp_path / "trust.db", seed_events=False))
     yield app
     app.close()
 
@@ -90,7 +90,7 @@ def test_the_terminal_is_an_operator_and_may_confirm_any_report(desk_app):
 
 
 def test_auto_publish_is_for_operators_only(tmp_path):
-    app = build_app(Config(db_path=tmp_path / "auto.db", seed_events=False, report_auto_confidence=0.5))
+    app = bootstrap(Config(db_path=tmp_path / "auto.db", seed_events=False, report_auto_confidence=0.5))
     try:
         shown = ask(app, chat(app, "-100", FAN), "ingest", report=REPORT)
         assert shown.data["preview"] and app.db.execute("SELECT count(*) FROM quotes").fetchone()[0] == 0
@@ -206,13 +206,15 @@ def test_a_fifo_is_refused_by_import_and_skipped_by_the_watched_folder(tmp_path,
     (folder / "race.toml").write_bytes(LE_MANS_FILE.read_bytes())
     refused = cli("import", str(fifo))
     assert refused.code == 1 and "is not a regular file" in refused.err
-    watcher, done, result = EventFolder(folder), threading.Event(), []
+    done, result, errors = threading.Event(), [], []
 
     def poll():
         """One poll of the folder, in a thread: a blocking open of the FIFO would hang it."""
-        app = build_app(Config(db_path=tmp_path / "folder.db", seed_events=False))
+        app = bootstrap(Config(db_path=tmp_path / "folder.db", seed_events=False))
+        watcher = EventFolder(folder, app.ingest)
         try:
-            result.append(asyncio.run(watcher.poll(app)))
+            result.append(asyncio.run(watcher.poll()))
+            errors.append(watcher.last_error)
         finally:
             app.close()
             done.set()
@@ -223,7 +225,7 @@ def test_a_fifo_is_refused_by_import_and_skipped_by_the_watched_folder(tmp_path,
     finally:
         if not done.is_set():  # let a stuck reader go, so the test ends with its failure
             os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-    assert result == [1] and "x.toml: is not a regular file" in watcher.last_error
+    assert result == [1] and "x.toml: is not a regular file" in errors[0]
 
 
 # --- credentials ------------------------------------------------------------------------

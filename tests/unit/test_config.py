@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ChannelPreset, Config, ConfigError, load_config
+from bot.channel import ChannelPreset
+from bot.config import Config, ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -159,3 +160,24 @@ def test_the_example_sources_load_once_uncommented(tmp_path):
     config = _load(tmp_path, "\n".join(lines) + "\n")
     assert [(s.name, s.kind) for s in config.sources] == [
         ("openf1-suzuka", "openf1"), ("jolpica-suzuka", "jolpica"), ("lemans-timing", "alkamel"), ("reports", "rss")]
+
+
+@pytest.mark.parametrize("text, says", [
+    ("[databse]\npath = \"x.db\"\n", "'databse' is not a section of the config file (did you mean 'database'?)"),
+    ("[[channel]]\nplatform = \"telegram\"\naddress = \"1\"\n", "'channel' is not a section of the config file "
+                                                                "(did you mean 'channels'?)"),
+    ("telegram_token = \"123:abc\"\n", "platform tokens are read from the environment only"),
+    ("[database]\npth = \"x.db\"\n", "database.pth is not a setting (did you mean 'path'?)"),
+    ("[defaults]\nlanguage = \"fr\"\n", "defaults.language is not a setting"),
+    ("[telegram]\ntoken = \"123:abc\"\n", "telegram.token is not a setting"),
+    ("[database]\nseed_events = \"no\"\n", "database.seed_events must be true or false"),
+    ("[operators]\nslack = [1]\n", "operators.slack is not a platform"),
+    ('[[channels]]\nplatform = "telegram"\naddress = "1"\nspoiler_dealy = 5\n', "unknown key 'spoiler_dealy' (did you "
+                                                                              "mean 'spoiler_delay'?)"),
+])
+def test_a_typo_anywhere_in_the_file_is_refused_with_a_sentence(tmp_path, text, says):
+    with pytest.raises(ConfigError) as err:
+        _load(tmp_path, text)
+    message = str(err.value)
+    assert says in message and str(tmp_path / "pitboard.toml") in message and "\n" not in message
+    assert "123:abc" not in message  # a token written in the file is never echoed

@@ -7,40 +7,12 @@ feed that flips back and forth finds the update it already made.
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import asdict, dataclass
 
-from bot.domain import NEUTRALISATIONS, OVERALL, Incident
+from bot.domain import NEUTRALISATIONS, OVERALL, Incident, UpdateDraft, incident_to_dict, result_to_dict
 from bot.store.queries import Queries
 
-# What a channel can choose to follow. Corrections reach whoever got the pole or finish post.
-# Reminders and the digest go only to channels that opted in (`/settings reminders`, `digest`).
-UPDATE_KINDS = ("pole", "safety_car", "safety_car_in", "vsc", "red_flag", "finish", "quote", "reminder", "digest")
-# Posts that give a result away: spoiler delay and spoiler markup apply to these.
-SPOILER_KINDS = ("pole", "finish")
-# Posts held back by a channel's spoiler delay: those, what the drivers said (a winner's
-# words give the result away) and the digest that sums them up.
-DELAYED_KINDS = SPOILER_KINDS + ("quote", "digest")
-# Posts whose content may change later (penalties, provisional → final): revised, not repeated.
-CORRECTABLE_KINDS = ("pole", "finish")
 _DEPLOYED = {"safety_car": "safety_car", "virtual_safety_car": "vsc", "full_course_yellow": "vsc", "red_flag": "red_flag"}
 _ENDED = {"safety_car": "safety_car_in", "virtual_safety_car": "vsc", "full_course_yellow": "vsc", "red_flag": "red_flag"}
-
-
-@dataclass(frozen=True)
-class UpdateDraft:
-    key: str
-    kind: str
-    event_id: str
-    series_id: str
-    session_id: str | None
-    payload: dict
-
-    @property
-    def digest(self) -> str:
-        """A fingerprint of what the post would say, to tell a correction from a repeat."""
-        text = json.dumps(self.payload, sort_keys=True, ensure_ascii=False, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()
 
 
 def derive_updates(queries: Queries, event_id: str) -> list[UpdateDraft]:
@@ -58,13 +30,13 @@ def derive_updates(queries: Queries, event_id: str) -> list[UpdateDraft]:
         if session.kind == "qualifying" and finished:
             pole = next((r for r in overall if r.position == 1), None)
             if pole is not None:
-                grid = [_row(r) for r in overall if r.position]
+                grid = [result_to_dict(r) for r in overall if r.position]
                 drafts.append(UpdateDraft(f"pole:{session.id}", "pole", session_id=session.id, **base,
                                           payload={**where, "status": session.status, "grid": grid}))
         drafts += _incident_drafts(queries.incidents(session.id), session.id, base, where)
         if session.kind == "race" and finished:
             classes = [
-                {"classification": c, "rows": [_row(r) for r in queries.results(session.id, c)]}
+                {"classification": c, "rows": [result_to_dict(r) for r in queries.results(session.id, c)]}
                 for c in queries.classifications(session.id)
             ]
             if classes:
@@ -78,12 +50,6 @@ def derive_updates(queries: Queries, event_id: str) -> list[UpdateDraft]:
     return drafts
 
 
-def _row(result) -> dict:
-    data = asdict(result)
-    data["drivers"] = list(result.drivers)
-    return data
-
-
 def _incident_drafts(incidents: list[Incident], session_id: str, base: dict, where: dict) -> list[UpdateDraft]:
     drafts = []
     crashes = [i for i in incidents if i.kind == "crash"]
@@ -92,8 +58,8 @@ def _incident_drafts(incidents: list[Incident], session_id: str, base: dict, whe
             continue
         # The start lap (or time) identifies the period whichever source reports it.
         mark = inc.start_lap if inc.start_lap is not None else (inc.start_time.isoformat() if inc.start_time else inc.seq)
-        linked = [_incident(c) for c in crashes if c.start_lap is not None and c.start_lap == inc.start_lap]
-        payload = {**where, "incident": _incident(inc), "crashes": linked}
+        linked = [incident_to_dict(c) for c in crashes if c.start_lap is not None and c.start_lap == inc.start_lap]
+        payload = {**where, "incident": incident_to_dict(inc), "crashes": linked}
         key = f"{inc.kind}:{session_id}:{mark}"
         drafts.append(UpdateDraft(key, _DEPLOYED[inc.kind], session_id=session_id, **base,
                                   payload={**payload, "phase": "start"}))
@@ -101,11 +67,3 @@ def _incident_drafts(incidents: list[Incident], session_id: str, base: dict, whe
             drafts.append(UpdateDraft(f"{key}:end", _ENDED[inc.kind], session_id=session_id, **base,
                                       payload={**payload, "phase": "end"}))
     return drafts
-
-
-def _incident(inc: Incident) -> dict:
-    data = asdict(inc)
-    data["drivers"] = list(inc.drivers)
-    data["start_time"] = inc.start_time.isoformat() if inc.start_time else None
-    data["end_time"] = inc.end_time.isoformat() if inc.end_time else None
-    return data

@@ -1,41 +1,15 @@
-"""Channels (a platform plus its chat id) and what they follow, with their settings."""
+"""The channels repository: channels (a platform plus its chat id), their settings and
+what they follow."""
 from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import datetime, timezone
 
 from sqlite_utils import Database
 
-
-@dataclass(frozen=True)
-class Channel:
-    id: int
-    platform: str
-    address: str
-    name: str | None = None
-    lang: str = "en"
-    timezone: str | None = None
-    spoiler_delay_min: int = 0
-    spoiler_mode: bool = False
-    mention_role: str | None = None
-    reminders_min: int = 0
-    paused_reason: str | None = None
-    digest: bool = False
-
-
-@dataclass(frozen=True)
-class Subscription:
-    id: int
-    channel_id: int
-    target_kind: str  # all, series, event
-    target_id: str
-    kinds: tuple[str, ...]
-    paused: bool
-
-
-SETTINGS = ("lang", "timezone", "spoiler_delay_min", "spoiler_mode", "mention_role", "reminders_min", "digest")
+from bot.channel import SETTING_FIELDS, Channel, Subscription
 
 
 def _now() -> str:
@@ -47,6 +21,10 @@ class Channels:
 
     def __init__(self, db: Database):
         self.db = db
+
+    def transaction(self):
+        """A transaction (a savepoint inside one already open): all of it lands, or none."""
+        return self.db.atomic()
 
     def ensure(self, platform: str, address: str, name: str | None = None) -> Channel:
         """The channel for this platform and id, created with default settings if new."""
@@ -68,13 +46,9 @@ class Channels:
             raise KeyError(f"no channel {channel_id}")
         return _channel(rows[0])
 
-    def all(self) -> list[Channel]:
-        """Every channel, in the order they were first seen."""
-        return [_channel(r) for r in self.db.query("SELECT * FROM channels ORDER BY id")]
-
     def configure(self, channel_id: int, **settings) -> Channel:
         """Change some of a channel's settings."""
-        unknown = set(settings) - set(SETTINGS)
+        unknown = set(settings) - set(SETTING_FIELDS)
         if unknown:
             raise ValueError(f"unknown channel settings: {', '.join(sorted(unknown))}")
         if settings:

@@ -1,0 +1,72 @@
+"""Answering command lines for any platform: who asks (a context), then the registry.
+
+Platforms hand a typed line or a pressed button here with who sent it; this builds the
+context (language, zone, channel, admin and operator rights) and runs the command.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from bot.channel import Channel
+from bot.commands.parse import parse_line
+from bot.commands.registry import Context, Registry, UserError
+from bot.i18n import Lang
+from bot.messages import Message, error_message
+from bot.reports.review import ReportDesk
+from bot.store.channels import Channels
+from bot.store.queries import Queries
+
+
+class Commands:
+    """The commands as every platform reaches them."""
+
+    def __init__(self, registry: Registry, queries: Queries, channels: Channels, reports: ReportDesk,
+                 lang: str = "en", timezone_name: str | None = None,
+                 operators: tuple[tuple[str, tuple[str, ...] | None], ...] = ()):
+        self.registry, self.queries, self.channels, self.reports = registry, queries, channels, reports
+        self.lang, self.timezone = lang, timezone_name
+        self._operators = dict(operators)
+
+    def context(self, lang: str | None = None, tz: str | None = None, is_admin: bool = False,
+                now: datetime | None = None, channel: Channel | None = None, is_operator: bool = False,
+                user: str | None = None, page_size: int | None = None) -> Context:
+        """A command context for one reader; in a channel, its language and zone apply
+        unless the reader asks for others. `user` is "platform:id" in a chat (None at the
+        terminal, which is an operator)."""
+        lang = lang or (channel.lang if channel else None) or self.lang
+        tz = tz or (channel.timezone if channel else None) or self.timezone
+        return Context(queries=self.queries, lang=Lang(lang, tz), now=now or datetime.now(timezone.utc),
+                       is_admin=is_admin, is_operator=is_operator, user=user, channel=channel,
+                       channels=self.channels, reports=self.reports, page_size=page_size)
+
+    def terminal(self, lang: str | None = None, tz: str | None = None, channel: Channel | None = None) -> Context:
+        """The context of the person at the terminal: they run the bot, so they are an
+        operator and the admin of the console channel."""
+        return self.context(lang=lang, tz=tz, is_admin=True, channel=channel, is_operator=True)
+
+    def is_operator(self, platform: str, user_id: object, default: frozenset[str] = frozenset()) -> bool:
+        """Whether this platform user may publish facts: named in the config, else in the
+        platform's `default` (Discord: the application's owner or team)."""
+        named = self._operators.get(platform)
+        return str(user_id) in (default if named is None else named)
+
+    def ask(self, line: str, ctx: Context) -> Message:
+        """Answer a typed command line such as `/results lemans` (no event loop running)."""
+        try:
+            call = parse_line(line, self.registry, ctx.lang)
+        except UserError as err:
+            return error_message(err.text, ctx.lang.code)
+        return self.registry.run(ctx, call.name, call.args)
+
+    async def ask_async(self, line: str, ctx: Context) -> Message:
+        """`ask` on the event loop (the platforms): waits without blocking other chats."""
+        try:
+            call = parse_line(line, self.registry, ctx.lang)
+        except UserError as err:
+            return error_message(err.text, ctx.lang.code)
+        return await self.registry.run_async(ctx, call.name, call.args)
+
+    def role_of(self, line: str) -> str:
+        """Who may run the command this line names: everyone, admin or operator."""
+        command = self.registry.get(line.strip().split(" ", 1)[0])
+        return command.role if command else "everyone"

@@ -1,0 +1,48 @@
+"""Sliding windows of send times: the one rate-limiting primitive, for the dispatcher's
+platform limits, the polled sources' API budgets and the fake platforms that enforce them.
+
+Windows of actual send times, not token buckets: platforms count requests in windows too,
+and staying strictly inside their window is what keeps 429s at zero.
+"""
+from __future__ import annotations
+
+from collections import deque
+
+
+class Window:
+    """At most `count` events in any `seconds`. `margin` widens the window a hair, so clock
+    jitter between us and a platform never tips it over."""
+
+    def __init__(self, count: int, seconds: float, margin: float = 0.0):
+        self.count, self.seconds = count, seconds + margin
+        self.times: deque[float] = deque()
+
+    def _expire(self, now: float) -> None:
+        while self.times and now - self.times[0] >= self.seconds:
+            self.times.popleft()
+
+    def wait(self, now: float) -> float:
+        """Seconds until one more event fits (0: now)."""
+        self._expire(now)
+        return 0.0 if len(self.times) < self.count else self.times[0] + self.seconds - now
+
+    def full(self, now: float) -> bool:
+        """Whether one more event now would break the window."""
+        return self.wait(now) > 0
+
+    def take(self, now: float) -> None:
+        """Count an event at `now`."""
+        self.times.append(now)
+
+    def last(self) -> float | None:
+        """When the latest event counted happened, if any is still in the window."""
+        return self.times[-1] if self.times else None
+
+    def settle(self, started: float, finished: float) -> None:
+        """Re-date the event counted at `started` to `finished` (a request is seen by the
+        server somewhere in between; counting from the answer stays inside its window).
+        The newest entries are at the right; a deque left out of order only expires later."""
+        for i in range(len(self.times) - 1, -1, -1):
+            if self.times[i] == started:
+                self.times[i] = finished
+                return

@@ -1,0 +1,196 @@
+"""The outbox repository: updates and their deliveries.
+
+An update is stored once under its key. Each channel whose subscriptions match gets one
+delivery row (unique per update × channel), written in the same transaction as the update,
+so a crash between writing and sending loses nothing, and a repeat of the same fact adds
+nothing. A changed result revises the update and turns its sent deliveries into edits: a
+correction, not a second post. The dispatcher claims a delivery (`sending`, committed)
+before the platform is called and settles it after.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlite_utils import Database
+
+from bot.domain import CORRECTABLE_KINDS, DELAYED_KINDS, UpdateDraft
+
+
+@dataclass(frozen=True)
+class Recorded:
+    new: tuple[int, ...] = ()  # update ids created
+    revised: tuple[int, ...] = ()  # update ids whose content changed (corrections)
+    deliveries: int = 0  # delivery rows written (new sends and new edits)
+
+
+@dataclass(frozen=True)
+class Post:
+    """An update as the dispatcher reads it back."""
+
+    id: int
+    kind: str
+    payload: dict
+    revision: int
+
+
+@dataclass(frozen=True)
+class Due:
+    """A delivery due now, with the channel it goes to."""
+
+    id: int
+    update_id: int
+    channel_id: int
+    action: str
+    attempts: int
+    message_id: str | None
+    platform: str
+    address: str
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat()
+
+
+# Which updates have deliveries due (the index answers this without touching the table).
+_DUE_UPDATES = "SELECT DISTINCT update_id FROM deliveries WHERE status = 'pending' AND not_before <= :now"
+# One update's next due deliveries, skipping channels that still wait for an older post
+# (posts reach a channel in order). The indexes are named because, without statistics,
+# SQLite's planner picks the due-index here and scans every pending row (6 s at 10,000).
+_DUE_FOR_UPDATE = """
+SELECT d.id, d.update_id, d.channel_id, d.action, d.attempts, d.message_id, c.platform, c.address
+FROM deliveries d INDEXED BY idx_deliveries_update_status JOIN channels c ON c.id = d.channel_id
+WHERE d.update_id = :update AND d.status = 'pending' AND d.not_before <= :now
+  AND c.paused_reason IS NULL AND c.platform IN ({platforms})
+  AND NOT EXISTS (SELECT 1 FROM deliveries o INDEXED BY idx_deliveries_channel_id_status WHERE o.channel_id = d.channel_id AND o.status = 'pending'
+                  AND o.not_before <= :now AND o.update_id < d.update_id)
+ORDER BY d.id
+LIMIT :limit
+"""
+# Results wait out the channel's spoiler delay; a reminder goes out the channel's chosen
+# number of minutes before the session (at once if that moment has passed).
+_FAN_OUT = """
+INSERT OR IGNORE INTO deliveries (update_id, channel_id, status, action, not_before, created_at)
+SELECT DISTINCT :update_id, c.id, 'pending', 'send',
+  CASE WHEN :kind = 'reminder' THEN max(:now, :start - c.reminders_min * 60.0)
+       WHEN :spoiler THEN :now + c.spoiler_delay_min * 60.0 ELSE :now END, :created
+FROM subscriptions s JOIN channels c ON c.id = s.channel_id
+WHERE s.paused = 0 AND c.paused_reason IS NULL
+  AND (s.kinds = '[]' OR EXISTS (SELECT 1 FROM json_each(s.kinds) WHERE value = :kind))
+  AND (:kind != 'reminder' OR c.reminders_min > 0) AND (:kind != 'digest' OR c.digest = 1)
+  AND ((s.target_kind = 'all')
+    OR (s.target_kind = 'series' AND s.target_id = :series)
+    OR (s.target_kind = 'event' AND s.target_id = :event))
+"""
+
+
+class Outbox:
+    """Updates and deliveries: what to post, to whom, and how each send went."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    # --- writing updates ---------------------------------------------------------------
+
+    def record(self, drafts: list[UpdateDraft], now: float) -> Recorded:
+        """Store new updates with their deliveries, and revise changed ones, atomically."""
+        new, revised, deliveries = [], [], 0
+        with self.db.atomic():
+            for draft in drafts:
+                row = self.db.execute("SELECT id, digest, revision, kind FROM updates WHERE key = ?",
+                                      [draft.key]).fetchone()
+                if row is None:
+                    update_id = self.db["updates"].insert({
+                        "key": draft.key, "kind": draft.kind, "event_id": draft.event_id,
+                        "session_id": draft.session_id, "series_id": draft.series_id,
+                        "payload": json.dumps(draft.payload, ensure_ascii=False, default=str),
+                        "digest": draft.digest, "revision": 1, "created_at": _iso(now),
+                    }).last_pk
+                    new.append(update_id)
+                    deliveries += self._fan_out(update_id, draft, now)
+                elif row[1] != draft.digest and row[3] in CORRECTABLE_KINDS:
+                    update_id, revision = row[0], row[2] + 1
+                    self.db.execute(
+                        "UPDATE updates SET payload = ?, digest = ?, revision = ?, revised_at = ? WHERE id = ?",
+                        [json.dumps(draft.payload, ensure_ascii=False, default=str), draft.digest, revision,
+                         _iso(now), update_id])
+                    revised.append(update_id)
+                    # What was posted gets edited; what is still waiting will simply show the new text.
+                    deliveries += self.db.execute(
+                        "UPDATE deliveries SET action = 'edit', status = 'pending', not_before = ?, attempts = 0, "
+                        "last_error = NULL WHERE update_id = ? AND status = 'sent' AND message_id IS NOT NULL",
+                        [now, update_id]).rowcount
+        return Recorded(tuple(new), tuple(revised), deliveries)
+
+    def _fan_out(self, update_id: int, draft: UpdateDraft, now: float) -> int:
+        """One pending delivery per channel following this update's event, series or everything."""
+        return self.db.execute(_FAN_OUT, {
+            "update_id": update_id, "now": now, "created": _iso(now), "kind": draft.kind,
+            "spoiler": draft.kind in DELAYED_KINDS, "start": draft.payload.get("start_epoch", now),
+            "series": draft.series_id, "event": draft.event_id,
+        }).rowcount
+
+    def posted_since(self, since_iso: str) -> list[tuple[str, str, dict]]:
+        """(event id, kind, payload) of the updates made since then, but reminders and
+        digests, oldest first: what a digest sums up."""
+        rows = self.db.execute("SELECT event_id, kind, payload FROM updates WHERE created_at >= ? "
+                               "AND kind NOT IN ('reminder', 'digest') ORDER BY id", [since_iso])
+        return [(event_id, kind, json.loads(payload)) for event_id, kind, payload in rows]
+
+    # --- sending -------------------------------------------------------------------------
+
+    def recover(self) -> int:
+        """After a crash: deliveries left `sending` may or may not have gone out; send them
+        again (at most one duplicate each) rather than lose them. Only the holder of the
+        database's lease may call this (another sender's `sending` rows are in flight)."""
+        return self.db.execute("UPDATE deliveries SET status = 'pending' WHERE status = 'sending'").rowcount
+
+    def pending(self) -> int:
+        """How many deliveries still wait to be sent (including delayed ones)."""
+        return self.db.execute("SELECT count(*) FROM deliveries WHERE status IN ('pending', 'sending')").fetchone()[0]
+
+    def due(self, now: float, platforms: list[str], batch: int) -> list[Due]:
+        """Deliveries due now on these platforms, each channel's oldest only, interleaved
+        across updates (every fan-out's first channel, then every fan-out's second, ...),
+        so a 10,000-channel fan-out cannot push a small one to the back of the queue."""
+        if not platforms:
+            return []
+        params: dict = {"now": now, **{f"p{i}": name for i, name in enumerate(platforms)}}
+        updates = [r[0] for r in self.db.execute(_DUE_UPDATES, params).fetchall()]
+        if not updates:
+            return []
+        params["limit"] = -(-batch // len(updates))  # an equal share of the round each
+        sql = _DUE_FOR_UPDATE.format(platforms=",".join(f":p{i}" for i in range(len(platforms))))
+        shares = [[Due(*r) for r in self.db.execute(sql, {**params, "update": u}).fetchall()] for u in sorted(updates)]
+        return [row for turn in itertools.zip_longest(*shares) for row in turn if row is not None][:batch]
+
+    def claim(self, delivery_id: int) -> bool:
+        """Mark a delivery `sending`; False if it is no longer pending (claimed elsewhere)."""
+        return self.db.execute("UPDATE deliveries SET status = 'sending', attempts = attempts + 1 "
+                               "WHERE id = ? AND status = 'pending'", [delivery_id]).rowcount == 1
+
+    def post(self, update_id: int) -> Post:
+        """The update a delivery posts, as it stands now."""
+        row = self.db.execute("SELECT id, kind, payload, revision FROM updates WHERE id = ?", [update_id]).fetchone()
+        return Post(row[0], row[1], json.loads(row[2]), row[3])
+
+    def sent(self, delivery: Due, message_id: str, revision: int, now_iso: str) -> None:
+        """The platform took it. If the result was corrected while this post was on its way,
+        the post is out of date: the delivery stays, as an edit of what was just posted."""
+        self.db.execute(
+            "UPDATE deliveries SET message_id = :mid, revision = :rev, sent_at = :at, last_error = NULL, "
+            "status = CASE WHEN (SELECT revision FROM updates WHERE id = :update) > :rev THEN 'pending' ELSE 'sent' END, "
+            "action = CASE WHEN (SELECT revision FROM updates WHERE id = :update) > :rev THEN 'edit' ELSE 'send' END "
+            "WHERE id = :id",
+            {"mid": message_id, "rev": revision, "at": now_iso, "update": delivery.update_id, "id": delivery.id})
+
+    def settle(self, delivery_id: int, status: str, not_before: float, reason: str) -> None:
+        """Set a delivery's state after a failed send: retry later, or give up with the reason."""
+        self.db.execute("UPDATE deliveries SET status = ?, not_before = ?, last_error = ? WHERE id = ?",
+                        [status, not_before, reason, delivery_id])
+
+    def repost(self, delivery_id: int) -> None:
+        """The post to correct is gone: post the correction anew instead of editing."""
+        self.db.execute("UPDATE deliveries SET action = 'repost', message_id = NULL WHERE id = ?", [delivery_id])
