@@ -10,8 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.announce.announcer import Announcer
-from bot.announce.dispatcher import Dispatcher
-from bot.announce.engine import Engine
 from bot.announce.ingest import FactIngest
 from bot.commands import build_registry
 from bot.commands.registry import Context, Registry
@@ -19,13 +17,15 @@ from bot.commands.service import Commands
 from bot.config import Config
 from bot.domain import EventBundle
 from bot.messages import Message
-from bot.ports import Limits, Platform, Source
+from bot.ports import UNLIMITED, Limits, Platform, Source
+from bot.reports.jobs import PRELOAD
 from bot.reports.review import ReportDesk
 from bot.sources.event_file import bundled_files
 from bot.sources.folder import EventFolder, import_event_files
-from bot.sources.polling import Poller
+from bot.sources.poller import Poller
 from bot.store import Store, open_store
 from bot.store.writer import ImportOutcome
+from bot.workers import Workers
 
 TOKENS = {"discord": "DISCORD_BOT_TOKEN", "telegram": "TELEGRAM_BOT_TOKEN"}
 
@@ -101,14 +101,18 @@ class Bot:
 
     # --- parts built on demand -------------------------------------------------------------
 
-    def dispatcher(self, platforms: dict[str, Platform], **options) -> Dispatcher:
+    def dispatcher(self, platforms: dict[str, Platform], **options):
         """A dispatcher sending the outbox through these platforms (`clock`, `pace`, `batch`
         may be given, as tests do)."""
+        from bot.announce.dispatcher import Dispatcher  # loaded only by what sends
+
         options.setdefault("clock", self.clock)
         return Dispatcher(self.repositories.outbox, self.repositories.channels, platforms, **options)
 
-    def engine(self, platforms: dict[str, Platform], polls: list | None = None, **options) -> Engine:
+    def engine(self, platforms: dict[str, Platform], polls: list | None = None, **options):
         """The scheduler and dispatcher for a running bot, polling `polls` on their intervals."""
+        from bot.announce.engine import Engine  # the scheduler loads only for a running bot
+
         return Engine(self.dispatcher(platforms, **options), self.announcer, self.queries, polls,
                       self.config.digest_hour)
 
@@ -132,13 +136,15 @@ class Bot:
                 return JolpicaSource(s.name, s.url, s.season, s.round, s.event, s.session, **timing)
             if s.kind == "alkamel":
                 return AlKamelSource(s.name, s.event, s.session, path=s.path, url=s.url, **timing)
-            return RssSource(s.name, s.url, **timing)
+            return RssSource(s.name, s.url, workers=self.reports.workers, **timing)
 
         return [build(s) for s in self.config.sources]
 
     def platform(self, name: str, token: str, limits: Limits | None = None, **options) -> Platform:
         """The Telegram or Discord platform with this token (its SDK imported only now).
         `limits` replaces the platform's own send limits (a test's fake keeps none)."""
+        if limits is None and not getattr(self.config, f"{name}_send_limits"):
+            limits = UNLIMITED
         extra = {"limits": limits} if limits is not None else {}
         if name == "telegram":
             from bot.platforms.telegram_bot import TelegramPlatform
@@ -167,16 +173,17 @@ class Bot:
         self.repositories.close()
 
 
-def bootstrap(config: Config, *, clock: Callable[[], float] = time.time, worker=None, fetch=None,
-              chat_allow=None, registry: Registry | None = None) -> Bot:
+def bootstrap(config: Config, *, clock: Callable[[], float] = time.time, workers: Workers | None = None,
+              fetch=None, chat_allow=None, registry: Registry | None = None) -> Bot:
     """Open the store (seeding a brand-new one with the bundled events) and build every part
-    over it. Tests pass their doubles: a clock, the report workers, a fetcher, which
-    addresses chat links may reach."""
+    over it. Tests pass their doubles: a clock, the workers (a short deadline), a fetcher,
+    which addresses chat links may reach."""
     store, created = open_store(config.db_path)
     announcer = Announcer(store.queries, store.outbox, clock)
     ingest = FactIngest(store.facts, announcer)
-    reports = ReportDesk(store.queries, store.pending_reports, ingest, config.report_auto_confidence,
-                         worker=worker, fetch=fetch, chat_allow=chat_allow)
+    workers = workers or Workers(preload=PRELOAD)  # worker processes start only when a report comes
+    reports = ReportDesk(store.queries, store.pending_reports, ingest, workers, config.report_auto_confidence,
+                         fetch=fetch, chat_allow=chat_allow)
     commands = Commands(registry or build_registry(), store.queries, store.channels, reports, config.lang,
                         config.timezone, config.operators)
     bot = Bot(config, store, commands, announcer, ingest, Poller(store.source_states, store.queries, ingest, clock),

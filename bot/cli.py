@@ -9,7 +9,6 @@ never a traceback.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import os
@@ -17,7 +16,6 @@ import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -182,6 +180,8 @@ def _poll(bot: Bot, args: argparse.Namespace) -> int:
         finally:
             await source.aclose()
 
+    import asyncio
+
     stored = asyncio.run(poll_once())
     state = bot.repositories.source_states.load(source.name)
     if state.failures:
@@ -250,10 +250,24 @@ TERMINAL = {
 
 def pitboard_version() -> str:
     """The installed version (from the package's metadata)."""
+    from importlib.metadata import PackageNotFoundError, version  # slow to load: only when asked
+
     try:
         return version("pitboard")
     except PackageNotFoundError:
         return "unknown (not installed)"
+
+
+class _Version(argparse.Action):
+    """`--version`: print the version and exit."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        """Print `pitboard X.Y.Z` and stop."""
+        print(f"pitboard {pitboard_version()}")
+        parser.exit()
 
 
 def build_parser(registry: Registry) -> argparse.ArgumentParser:
@@ -261,7 +275,7 @@ def build_parser(registry: Registry) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pitboard", description="Motorsport results, pole, safety cars and quotes from one SQLite store."
     )
-    parser.add_argument("--version", action="version", version=f"pitboard {pitboard_version()}")
+    parser.add_argument("--version", action=_Version)
     _common(parser, suppress=False)
     subs = parser.add_subparsers(dest="subcommand", metavar="COMMAND")
     for cmd in registry:

@@ -1,38 +1,27 @@
-"""Credentials kept out of everything shown: output, logs, errors, JSON.
+"""Credentials kept out of everything shown: output, logs, errors, JSON, the store.
 
 Source URLs are the operator's to write, and some carry a password (`user:pass@host`) or a
-key in the query (`?api_key=…`). Wherever a URL is shown, its user info and the values of
-credential-like query parameters are replaced by `***`.
+key (`?api_key=…`, `;token=…`, `#access_token=…`). Wherever a URL is shown or kept, its
+user info and the values of credential-like parameters are replaced by `***`.
 """
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 HIDDEN = "***"
-# Query parameters whose value is a credential, whatever its exact spelling.
-_SECRET_KEY = re.compile(r"key|token|pass|pwd|secret|sig|auth|credential|session_?id|cookie|jwt|bearer", re.I)
+_USERINFO = re.compile(r"^(?P<scheme>[a-zA-Z][\w+.-]*://)(?P<info>[^/?#@\s]*@)")
+# A parameter whose name says it is a credential, wherever it sits: the query, the
+# fragment, or a path segment's `;name=value`.
+_SECRET = re.compile(r"(?P<lead>[?&;#/])(?P<name>[\w.-]*(?:key|token|pass|pwd|secret|sig|auth|credential|"
+                     r"session_?id|cookie|jwt|bearer)[\w.-]*)=(?P<value>[^&;#/\s]*)", re.I)
 _URL = re.compile(r"\b[a-zA-Z][\w+.-]*://[^\s\"'<>]+")
 
 
 def redact_url(url: str) -> str:
-    """`url` with its user info and credential-like query values hidden."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = parts.port
-    except ValueError:  # not a URL we can take apart: show nothing of it that could leak
-        return HIDDEN
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = (f"{HIDDEN}@" if parts.username is not None or parts.password is not None else "") + host
-    if port:
-        netloc += f":{port}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode([(k, HIDDEN if _SECRET_KEY.search(k) else v) for k, v in pairs], safe="*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    """`url` with its user info and credential-like parameter values hidden (text that is
+    not a URL comes back as it was)."""
+    hidden = _USERINFO.sub(lambda m: f"{m['scheme']}{HIDDEN}@", url)
+    return _SECRET.sub(lambda m: f"{m['lead']}{m['name']}={HIDDEN}", hidden)
 
 
 def redact_urls(text: str) -> str:

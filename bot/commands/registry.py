@@ -6,7 +6,6 @@ commands, `/command args` parsing or CLI subcommands; handlers return a Message.
 """
 from __future__ import annotations
 
-import asyncio
 import inspect
 import re
 from collections.abc import Callable
@@ -152,7 +151,11 @@ class Registry:
         no event loop running: the terminal). Every problem the user can cause comes back
         as an error Message, never a traceback."""
         answer = self._start(ctx, name, args)
-        return asyncio.run(_finish(answer, ctx.lang)) if inspect.isawaitable(answer) else answer
+        if not inspect.isawaitable(answer):
+            return answer
+        import asyncio  # only for a command that waits (reading a report's link)
+
+        return asyncio.run(_finish(answer, ctx.lang))
 
     async def run_async(self, ctx: Context, name: str, args: dict[str, object]) -> Message:
         """`run` for the platforms, on the event loop: a command that waits on the network

@@ -43,6 +43,10 @@ class Config:
     # Discord's REST base and gateway (a proxy, or a test's fake).
     discord_api_base_url: str | None = None
     discord_gateway_url: str | None = None
+    # Whether sends keep to each platform's rate limits. Only a test's fake server, which
+    # enforces none, is talked to without them: Telegram and Discord answer 429s.
+    telegram_send_limits: bool = True
+    discord_send_limits: bool = True
     # Who may change the facts every channel sees (publish a report): platform user ids.
     # None for a platform: its default (Discord: the application's owner or team;
     # Telegram: nobody). The terminal is always an operator.
@@ -65,7 +69,10 @@ def load_config(env: dict | None = None, path: str | Path | None = None) -> Conf
         config = replace(config, **read_file(path))
     elif env.get("PITBOARD_CONFIG"):
         raise ConfigError(f"PITBOARD_CONFIG names {path}, which does not exist; fix the path or unset it.")
-    return replace(config, **_from_env(env))
+    found = _from_env(env)
+    if "operators" in found:  # the environment names a platform's operators; the file's others stay
+        found["operators"] = tuple({**dict(config.operators), **dict(found["operators"])}.items())
+    return replace(config, **found)
 
 
 def _from_env(env: dict) -> dict:
@@ -82,7 +89,7 @@ def _from_env(env: dict) -> dict:
                            ("DISCORD_GATEWAY_URL", "discord_gateway_url", True)):
         if env.get(var):
             found[field] = url(env[var], var, ws=ws)
-    if env.get("PITBOARD_OPERATORS") is not None:
+    if env.get("PITBOARD_OPERATORS"):
         found["operators"] = _operators_env(env["PITBOARD_OPERATORS"])
     return found
 

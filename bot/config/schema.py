@@ -122,9 +122,11 @@ SECTIONS: dict[str, dict[str, tuple[str, Callable]]] = {
                  "seed_events": ("seed_events", _switch)},
     "defaults": {"lang": ("lang", _language), "timezone": ("timezone", _zone)},
     "announcements": {"digest_hour": ("digest_hour", _hour)},
-    "telegram": {"api_base_url": ("telegram_api_base_url", lambda v, w, b: url(v, w))},
+    "telegram": {"api_base_url": ("telegram_api_base_url", lambda v, w, b: url(v, w)),
+                 "send_limits": ("telegram_send_limits", _switch)},
     "discord": {"api_base_url": ("discord_api_base_url", lambda v, w, b: url(v, w)),
-                "gateway_url": ("discord_gateway_url", lambda v, w, b: url(v, w, ws=True))},
+                "gateway_url": ("discord_gateway_url", lambda v, w, b: url(v, w, ws=True)),
+                "send_limits": ("discord_send_limits", _switch)},
     "reports": {"auto_publish_confidence": ("report_auto_confidence", _confidence)},
 }
 LISTS = ("channels", "sources")  # written as [[channels]] and [[sources]] tables

@@ -138,6 +138,8 @@ STRINGS = {
     "ingest.preview_hint": "Only Pitboard's operators can publish facts, since every channel sees them; send this report to one of them.",
     "ingest.elsewhere": "This token belongs to another chat or another person: confirm it where /ingest showed it, as the one who sent the report.",
     "ingest.expired": "This report waited more than {hours} hours and has expired; send it again with /ingest.",
+    "ingest.crowded": "Many reports are being read right now; try again in a minute.",
+    "ingest.left_out": "{count} more facts are not listed (the list is full, or a quote is too long to show), and will not be published; send a shorter report for them.",
     "ingest.busy": "You already have {count} reports being read; wait for them to finish, then try again.",
     "ingest.too_slow": "Reading this report took more than {seconds} seconds; send a shorter text or another link.",
     "results.differs": "{source} differs: {places}.",

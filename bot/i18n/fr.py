@@ -138,6 +138,8 @@ STRINGS = {
     "ingest.preview_hint": "Seuls les opérateurs de Pitboard peuvent publier des faits, car tous les salons les voient ; envoyez ce compte rendu à l’un d’eux.",
     "ingest.elsewhere": "Ce jeton appartient à une autre discussion ou à une autre personne : confirmez-le là où /ingest l’a montré, en tant qu’auteur de l’envoi.",
     "ingest.expired": "Ce compte rendu a attendu plus de {hours} heures et a expiré ; renvoyez-le avec /ingest.",
+    "ingest.crowded": "Beaucoup de comptes rendus sont en cours de lecture ; réessayez dans une minute.",
+    "ingest.left_out": "{count} autres faits ne sont pas listés (la liste est pleine, ou une citation est trop longue pour être montrée) et ne seront pas publiés ; envoyez un compte rendu plus court pour eux.",
     "ingest.busy": "Vous avez déjà {count} comptes rendus en cours de lecture ; attendez qu’ils soient finis, puis réessayez.",
     "ingest.too_slow": "La lecture de ce compte rendu a pris plus de {seconds} secondes ; envoyez un texte plus court ou un autre lien.",
     "results.differs": "{source} diffère : {places}.",

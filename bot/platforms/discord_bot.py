@@ -56,13 +56,24 @@ def failure(err: Exception, editing: bool = False) -> SendFailed:
     return SendFailed("rejected", f"{type(err).__name__}: {err}")
 
 
+def owners(info: discord.AppInfo) -> frozenset[str]:
+    """Who runs the bot, so is an operator unless the config names others: the application's
+    owner, or its team's owner and the members who accepted with an admin or developer role
+    (not those only invited, nor read-only ones, nor the team's stand-in user)."""
+    if info.team is None:
+        return frozenset({str(info.owner.id)})
+    members = {m.id for m in info.team.members if m.membership_state == discord.TeamMembershipState.accepted
+               and m.role in (discord.TeamMemberRole.admin, discord.TeamMemberRole.developer)}
+    return frozenset(str(i) for i in {info.team.owner_id, *members} if i)
+
+
 class DiscordPlatform:
     """The Platform seam for Discord, plus the slash commands."""
 
     name = "discord"
 
     def __init__(self, commands: Commands, state: PlatformState, token: str, api_base_url: str | None = None,
-                 gateway_url: str | None = None, limits: Limits = DISCORD_LIMITS):
+                 gateway_url: str | None = None, limits: Limits = DISCORD_LIMITS, guild_ready_timeout: float = 2.0):
         # Nonces make a retried create idempotent, so several sends may be in flight.
         self.capabilities = Capabilities(max_length=2000, embeds=True, spoilers=True, edits=True, limits=limits,
                                          max_in_flight=4)
@@ -72,7 +83,10 @@ class DiscordPlatform:
         self._saved = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
         # A rate limit longer than this is handed back to the dispatcher (which keeps the
         # post and retries later) instead of holding a send for minutes.
-        self.client = discord.Client(intents=discord.Intents(guilds=True), max_ratelimit_timeout=10.0)
+        # guild_ready_timeout: how long discord.py waits for more servers before it is ready
+        # (a test's fake has one server, and need not wait).
+        self.client = discord.Client(intents=discord.Intents(guilds=True), max_ratelimit_timeout=10.0,
+                                     guild_ready_timeout=guild_ready_timeout)
         self.commands = DiscordCommands(commands, self.client)
         self.client.event(self.commands.on_interaction)
         self._task: asyncio.Task | None = None
@@ -90,9 +104,7 @@ class DiscordPlatform:
             DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.gateway_url)
         await asyncio.wait_for(self.client.login(self.token), READY_TIMEOUT)
         info = await asyncio.wait_for(self.client.application_info(), READY_TIMEOUT)
-        # Whoever owns the application runs the bot: an operator unless the config names others.
-        owners = {info.owner.id} | ({m.id for m in info.team.members} if info.team else set())
-        self.commands.owners = frozenset(str(o) for o in owners)
+        self.commands.owners = owners(info)
         await asyncio.wait_for(sync_if_changed(self.commands.commands.registry, self.state, self.client), READY_TIMEOUT)
         self._task = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
         self._task.add_done_callback(_report)

@@ -36,9 +36,11 @@ MALFORMED = "That is not a link that can be read; send the full address of the r
 class FetchRefused(Exception):
     """A link that is not fetched, or a fetch that failed; `text` is one sentence for the user."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, retry: bool = False, status: int | None = None):
         super().__init__(text)
         self.text = text
+        # Whether trying again later may work (a timeout, a 5xx, a 429), and the HTTP status.
+        self.retry, self.status = retry, status
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,8 @@ async def _read(response: httpx.Response, url: httpx.URL, max_bytes: int) -> Fet
     if status in REDIRECTS and response.headers.get("location"):
         return url.join(response.headers["location"])
     if status >= 300:
-        raise FetchRefused(f"{host} answered {status}; check the link.")
+        raise FetchRefused(f"{host} answered {status}; check the link.", retry=status in (408, 429) or status >= 500,
+                           status=status)
     content_type = response.headers.get("content-type", "").strip()
     media = content_type.split(";")[0].strip().lower()
     if media and not (media.startswith("text/") or media in TEXT_TYPES):
@@ -182,8 +185,8 @@ async def fetch_untrusted(url: str, *, deadline: float = 20.0, max_bytes: int = 
                 current = _parse(str(result))
             raise FetchRefused(f"{host} redirected more than {max_redirects} times; try another link.")
     except (TimeoutError, httpx.TimeoutException):
-        raise FetchRefused(f"{host} took longer than {deadline:g} s to answer; try another link.") from None
+        raise FetchRefused(f"{host} took longer than {deadline:g} s to answer; try another link.", retry=True) from None
     except httpx.InvalidURL:
         raise FetchRefused(MALFORMED) from None
     except (httpx.HTTPError, OSError, zlib.error, UnicodeError):  # no raw text: it can hold the query
-        raise FetchRefused(f"{host} cannot be reached or did not answer properly; try again later.") from None
+        raise FetchRefused(f"{host} cannot be reached or did not answer properly; try again later.", retry=True) from None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.lookup import normalise
+from bot.redaction import redact_url
 from bot.domain import SOURCE_PRIORITY, Event, EventBundle, Incident, Quote, Result, Series, Session, Source
 from bot.reports.extract import Extraction, extract
 from bot.store.queries import Queries
@@ -95,12 +96,16 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "report"
 
 
-def to_bundle(report: Report, extraction: Extraction, queries: Queries, published_by: str | None = None) -> EventBundle:
+def to_bundle(report: Report, extraction: Extraction, queries: Queries, published_by: str | None = None,
+              part: str | None = None) -> EventBundle:
     """The facts as a bundle for the store, attached to the known event or a new one;
-    `published_by` names who made them public (an operator, the terminal)."""
+    `published_by` names who made them public (an operator, the terminal). A report
+    published in `part`s (what was sure enough at once, then what was confirmed) stores each
+    as its own source, so one never replaces the other; the same part again replaces itself."""
     digest = hashlib.sha256(report.text.encode()).hexdigest()[:12]
-    source = Source(f"report-{digest}", "report", f"Report {report.where}"[:200], report.url, extraction.language,
-                    SOURCE_PRIORITY["report"], published_by)
+    where, url = redact_url(report.where), redact_url(report.url) if report.url else None
+    source = Source(f"report-{digest}" + (f"-{part}" if part else ""), "report", f"Report {where}"[:200], url,
+                    extraction.language, SOURCE_PRIORITY["report"], published_by)
     event_id = find_event(queries, extraction)
     data = extraction.of("event")[0].data if extraction.of("event") else {}
     if event_id:

@@ -31,7 +31,10 @@ from bot.sources.fields import Fields, FileError
 FORMAT_VERSION = 1
 # The biggest real event (a 24-hour race, 60 cars, every class) is well under 200 KB; a file
 # of tens of MB is a mistake or an attack, and parsing it costs ten times its size in memory.
-MAX_FILE_BYTES = 2_000_000
+MAX_FILE_BYTES = 1_000_000
+# A key of dozens of dotted parts is no event file's, and Python's TOML reader takes time
+# growing with the square of such a key's length (60 KB of it held the bot for 15 s).
+_DOTTED_RUN = re.compile(r"""(?:(?:[\w-]+|"[^"\n]{0,200}"|'[^'\n]{0,200}')[ \t]*\.[ \t]*){32}""")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 def read_regular_file(path: Path, limit: int) -> bytes:
@@ -63,7 +66,10 @@ def load_event_file(path: str | Path) -> EventBundle:
     raw = read_regular_file(path, MAX_FILE_BYTES)
     try:
         # A BOM is how some editors mark UTF-8; TOML does not allow one, people do.
-        data = tomllib.loads(raw.decode("utf-8").removeprefix("\ufeff"))
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+        if _DOTTED_RUN.search(text):
+            raise FileError(name, "", "has a key of more than 30 dotted parts; no event file needs one, flatten it")
+        data = tomllib.loads(text)
     except UnicodeDecodeError:
         raise FileError(name, "", "is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as err:

@@ -19,10 +19,11 @@ from bot.store.writer import ImportOutcome
 log = logging.getLogger(__name__)
 
 
-def import_event_files(ingest: FactIngest, paths) -> list[ImportOutcome]:
-    """Validate every file, then store them all in one transaction, with what they announce."""
+def import_event_files(ingest: FactIngest, paths, bundles=None) -> list[ImportOutcome]:
+    """Validate every file (unless its `bundles` were read already), then store them all in
+    one transaction, with what they announce."""
     paths = list(paths)
-    bundles = load_event_files(paths)
+    bundles = load_event_files(paths) if bundles is None else bundles
     try:
         return ingest.replace_events(bundles, ", ".join(str(p) for p in paths))
     except IngestConflict as err:
@@ -44,6 +45,8 @@ class EventFolder:
 
     async def poll(self) -> int:
         """Import the files that are new or changed since the last poll; returns how many."""
+        import asyncio  # the watched folder runs only in `pitboard run`
+
         imported = 0
         for path in sorted(self.path.glob("*.toml")) if self.path.is_dir() else []:
             try:
@@ -60,7 +63,9 @@ class EventFolder:
                 self._seen[path] = stamp
                 continue
             try:
-                outcome = import_event_files(self.ingest, [path])[0]
+                # Parsed off the event loop (a big file takes a while); stored on it.
+                bundles = await asyncio.to_thread(load_event_files, [path])
+                outcome = import_event_files(self.ingest, [path], bundles)[0]
             except FileError as err:
                 self.last_error = str(err)
                 log.warning("%s", err)

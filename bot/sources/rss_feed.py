@@ -22,7 +22,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from bot.redaction import redact_url
-from bot.reports.ingest import ReportError, analyse, find_event, report_from_bytes, to_bundle
+from bot.reports.fetch import FetchRefused, fetch_untrusted
+from bot.reports.ingest import ReportError, find_event, to_bundle
+from bot.reports.jobs import PRELOAD, read_report_bytes
+from bot.reports.review import analyse_off_loop
+from bot.workers import Workers, WorkerTimeout
 from bot.ports import FeedError, Poll, SourceView
 from bot.sources.polling import FeedSource, HttpFeed, RateLimit, shown_url
 
@@ -41,6 +45,8 @@ class RssSource(FeedSource):
     interval: float = 900.0
     live_interval: float = 300.0
     feed: HttpFeed = field(default_factory=lambda: HttpFeed(RateLimit(FEED_LIMIT)))
+    workers: Workers | None = None  # where articles are read (started on first use if not given)
+    article_allow: object = None  # which addresses article links may reach: None is public ones only
     _retry: bool = field(default=True, init=False, repr=False)  # an article is due again (or never polled)
 
     def describe(self) -> str:
@@ -74,7 +80,7 @@ class RssSource(FeedSource):
                 continue
             try:
                 report = await self._report(entry)
-                bundle = self._bundle(view, report) if report is not None else None
+                bundle = await self._bundle(view, report) if report is not None else None
                 if bundle is not None:
                     read.bundles.append(bundle)
             except FeedError as err:
@@ -84,6 +90,8 @@ class RssSource(FeedSource):
                     continue  # tried again at the next poll
             except ReportError as err:
                 log.info("source %s: %s", self.name, err)
+            except WorkerTimeout:
+                problems.append(f"article {item[:80]} took too long to read; set aside")
             except Exception as err:  # noqa: BLE001 - one poisoned article is named; the others are read
                 log.exception("source %s: article %s", self.name, item)
                 problems.append(f"article {item[:80]} could not be read ({type(err).__name__})")
@@ -100,13 +108,28 @@ class RssSource(FeedSource):
         if len(re.sub(r"<[^>]+>", " ", body).split()) >= FULL_ARTICLE_WORDS or not link:
             # The title is the report's heading: it names the event and the year.
             page = f"<html><body><article><h1>{html.escape(title)}</h1>{body}</article></body></html>"
-            return report_from_bytes(page.encode(), link or f"{shown_url(self.url)} ({title[:60]})", link)
-        raw, _ = await self.feed.get(link, as_json=False, remember=False)
-        return report_from_bytes(raw, link, link)
+            where = redact_url(link) if link else f"{shown_url(self.url)} ({title[:60]})"
+            return await self._workers().run(read_report_bytes, page.encode(), where, redact_url(link) if link else None)
+        # The feed is the operator's; the links in it are its publisher's: an article is
+        # fetched like any link a stranger gives (public addresses only, capped, in time).
+        await self.feed.limit.acquire()
+        try:
+            fetched = await fetch_untrusted(link, allow=self.article_allow)
+        except FetchRefused as err:
+            raise FeedError(f"{shown_url(link)}: {err.text}",
+                            status=err.status if err.status else (None if err.retry else 400)) from None
+        shown = redact_url(fetched.url)
+        return await self._workers().run(read_report_bytes, fetched.body, shown, shown)
 
-    def _bundle(self, view: SourceView, report):
-        """The article's facts about an event the store knows, or None (set aside)."""
-        extraction = analyse(report, view.queries)
+    def _workers(self) -> Workers:
+        if self.workers is None:
+            self.workers = Workers(preload=PRELOAD)
+        return self.workers
+
+    async def _bundle(self, view: SourceView, report):
+        """The article's facts about an event the store knows, or None (set aside). Read in
+        a worker: an article is a stranger's text too."""
+        extraction = await analyse_off_loop(self._workers(), report, view.queries)
         if not {f.kind for f in extraction.facts} & ANNOUNCEABLE:
             log.info("source %s: %s has nothing to announce; set aside", self.name, report.where)
             return None

@@ -17,6 +17,7 @@ import fcntl
 import json
 import os
 import socket
+import stat
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -82,8 +83,9 @@ class Lease:
 
 
 def lock_path(db_path: str | Path) -> Path:
-    """The lock file beside the database: `data/pitboard.db` → `data/pitboard.db.lock`."""
-    return Path(f"{db_path}.lock")
+    """The lock file beside the database: `data/pitboard.db` → `data/pitboard.db.lock`. The
+    database's real path is used, so another spelling of it (a symlink, `./`) is the same lock."""
+    return Path(f"{os.path.realpath(db_path)}.lock")
 
 
 def acquire_lease(db_path: str | Path, command: str) -> Lease:
@@ -101,8 +103,13 @@ def acquire_lease(db_path: str | Path, command: str) -> Lease:
     try:
         # The database may not exist yet (open_database creates its folder the same way).
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Python opens it non-inheritable, so a child process never carries the lock.
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        # Python opens it non-inheritable, so a child process never carries the lock. A
+        # symlink planted in its place is not followed (it would be overwritten), and only a
+        # regular file will do (a FIFO would block).
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise OSError(0, "it is not a regular file")
     except OSError as err:
         # One argument, so str() is the sentence alone (no "[Errno 13]" in front).
         unavailable = LeaseUnavailable(f"Cannot create the lock file {path} ({err.strerror or err}); "
@@ -128,9 +135,11 @@ def lease_holder(db_path: str | Path) -> dict | None:
     if str(db_path) == ":memory:":
         return None
     try:
-        fd = os.open(lock_path(db_path), os.O_RDONLY)
+        fd = os.open(lock_path(db_path), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:
         return None  # no process has ever taken it
+    except OSError:
+        return None  # not a lock file Pitboard made: nobody holds the lease through it
     try:
         # A shared lock is enough to test: it fails against the holder's exclusive one.
         if _lock(fd, fcntl.LOCK_SH):

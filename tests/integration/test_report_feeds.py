@@ -20,6 +20,10 @@ from bot.sources.rss_feed import RssSource
 from tests.conftest import ROOT, dump
 from tests.loopback import Loopback
 
+# The news site of these tests lives on 127.0.0.1: its article links may be fetched from there.
+LOOPBACK = lambda ip: ip.is_loopback  # noqa: E731
+
+
 REPORTS = ROOT / "tests" / "fixtures" / "reports"
 NOW = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 NOW_RFC822 = format_datetime(datetime.now(timezone.utc))
@@ -138,7 +142,7 @@ def test_each_article_is_read_once_teasers_are_followed_and_failures_retried(app
             {"id": "tag:news,4", "title": "Gone", "link": f"{base}/articles/gone", "summary": "Removed."},
             {"id": "tag:news,5", "title": "Reverse grid race", "link": f"{base}/articles/flaky", "summary": "Teaser."},
         ]
-        source = RssSource("news", f"{base}/feed.xml")
+        source = RssSource("news", f"{base}/feed.xml", article_allow=LOOPBACK)
         dispatcher = app.dispatcher({"fake": fake})
         first = await app.poll(source)
         await dispatcher.run_until_idle(poll=0.01)
@@ -149,7 +153,7 @@ def test_each_article_is_read_once_teasers_are_followed_and_failures_retried(app
         await dispatcher.run_until_idle(poll=0.01)
         after_second = (report_sources(app), len(fake.sent))
 
-        restarted = RssSource("news", f"{base}/feed.xml")  # a restart: nothing in memory
+        restarted = RssSource("news", f"{base}/feed.xml", article_allow=LOOPBACK)  # a restart: nothing in memory
         third = await app.poll(restarted)
         await dispatcher.run_until_idle(poll=0.01)
         await site.stop()
@@ -185,7 +189,7 @@ def test_a_feed_that_is_not_a_feed_changes_nothing_and_backs_off(app, body, stat
         if status != 200:
             site.status["/feed.xml"] = status
         site.feed_body = body
-        source = RssSource("news", f"{base}/feed.xml")
+        source = RssSource("news", f"{base}/feed.xml", article_allow=LOOPBACK)
         stored = await app.poll(source)
         asked = len(site.asked)
         await app.poll(source)  # backing off: not asked again
@@ -211,7 +215,7 @@ def test_a_feeds_backlog_older_than_a_week_is_set_aside_unread(app):
         site.entries = [{"id": "old", "title": "Last month", "link": f"{base}/articles/old", "summary": "x",
                          "updated": old},
                         {"id": "new", "title": "Today", "link": f"{base}/articles/new", "summary": "x"}]
-        source = RssSource("news", f"{base}/feed.xml")
+        source = RssSource("news", f"{base}/feed.xml", article_allow=LOOPBACK)
         await app.poll(source)
         await app.poll(source)
         await site.stop()
@@ -233,7 +237,7 @@ def test_an_article_about_an_event_the_store_does_not_know_is_set_aside(tmp_path
         base = await site.start()
         title, body = heading_and_body("en_gt_monza.txt")
         site.entries = [{"id": "1", "title": title, "link": f"{base}/a", "content": body}]
-        stored = await app.poll(RssSource("news", f"{base}/feed.xml"))
+        stored = await app.poll(RssSource("news", f"{base}/feed.xml", article_allow=LOOPBACK))
         await app.dispatcher({"fake": fake}).run_until_idle(poll=0.01)
         await site.stop()
         return stored
@@ -242,3 +246,21 @@ def test_an_article_about_an_event_the_store_does_not_know_is_set_aside(tmp_path
     assert {k: v for k, v in dump(app.db).items() if k not in ("source_state", "source_items")} == before
     assert fake.sent == [] and app.repositories.source_states.load("news").last_error is None
     app.close()
+
+
+def test_an_article_link_to_an_internal_address_is_never_fetched(app):
+    """The feed is the operator's; its links are the publisher's: like any stranger's link, an
+    article may only be fetched from a public address."""
+    site = NewsSite()
+
+    async def go():
+        base = await site.start()
+        site.pages["/admin/delete"] = article_html("fr_gt4_nogaro.txt")
+        site.entries = [{"id": "tag:news,9", "title": "Teaser", "link": f"{base}/admin/delete", "summary": "Read on"}]
+        stored = await app.poll(RssSource("news", f"{base}/feed.xml"))  # the default: public addresses only
+        await site.stop()
+        return stored
+
+    assert asyncio.run(go()) == 0
+    assert site.asked == ["/feed.xml"]  # the internal page was never asked for
+    assert "is not a public address" in app.repositories.source_states.load("news").last_error

@@ -200,7 +200,7 @@ def test_facts_above_the_configured_confidence_publish_at_once_the_rest_wait_for
         app.close()
 
 
-@pytest.mark.parametrize("text, kinds", [
+@pytest.mark.parametrize("text, kinds", ids=["words", "guillemets", "straight-quotes", "absurd-numbers", "traps"], argvalues=[
     # Hostile or odd input: each must come back quickly, without a traceback or invented facts.
     ("Alpha Beta " * 20000, set()),
     ("« " * 100000, set()),

@@ -12,12 +12,14 @@ import pytest
 from bot.bootstrap import bootstrap
 from bot.config import Config, ConfigError, load_config
 from bot.reports.fetch import FetchRefused
-from bot.reports.worker import ReportWorker
+from bot.reports.jobs import PRELOAD
+from bot.workers import Workers
 from bot.runner import _Redacting
 from bot.sources.event_file import load_event_file
 from bot.sources.fields import FileError
 from bot.sources.folder import EventFolder
 from tests.conftest import FIXTURES, LE_MANS_FILE, dump
+from tests.loopback import Loopback
 
 REPORT = (FIXTURES / "reports" / "fr_gt4_nogaro.txt").read_text(encoding="utf-8")
 FAN, OPERATOR, OTHER_OPERATOR = "telegram:5", "telegram:1", "telegram:2"
@@ -129,7 +131,7 @@ def test_one_person_has_a_bounded_number_of_reports_in_reading(desk_app):
 
 def test_a_report_that_overruns_its_deadline_is_stopped_and_the_loop_kept_free(desk_app):
     app = desk_app
-    app.reports.worker = ReportWorker(deadline=0.3)
+    app.reports.workers = Workers(deadline=0.3, preload=PRELOAD)
     hostile = "« Alpha Beta Gamma Delta » a déclaré Jean Dupont. " * 60_000  # ~3 MB of quotes to attribute
     ctx = chat(app, "-100", FAN)
     order = []
@@ -194,7 +196,7 @@ def test_an_oversized_event_file_is_refused_before_parsing(tmp_path):
     path = tmp_path / "huge.toml"
     text = LE_MANS_FILE.read_text(encoding="utf-8")
     path.write_text(text + "\n" + "# padding padding padding padding\n" * 80_000)  # ~3 MB, still valid TOML
-    with pytest.raises(FileError, match=r"is 2\.\d MB; an event file is at most 2 MB"):
+    with pytest.raises(FileError, match=r"is \d\.\d MB; an event file is at most 1 MB"):
         load_event_file(path)
 
 
@@ -276,3 +278,186 @@ def test_operators_are_named_in_the_config_or_the_environment(tmp_path):
         config.write_text(bad)
         with pytest.raises(ConfigError, match="operators"):
             load_config({}, config)
+
+
+# --- what the attack review found ------------------------------------------------------------
+
+def test_a_job_that_overruns_is_stopped_alone_and_the_next_one_is_answered():
+    """One worker at a time: the second job waits its turn, and its deadline counts from its start."""
+    import time as clock
+
+    workers = Workers(deadline=0.5, slots=1)
+
+    async def scenario():
+        slow = asyncio.create_task(workers.run(clock.sleep, 30))
+        quick = asyncio.create_task(workers.run(len, "abc"))
+        results = await asyncio.gather(slow, quick, return_exceptions=True)
+        return results, await workers.run(sum, [1, 2, 3])
+
+    (slow, quick), again = asyncio.run(scenario())
+    assert type(slow).__name__ == "WorkerTimeout" and quick == 3 and again == 6
+
+
+def long_report(quotes: int, long_quote: bool = False) -> str:
+    """Our own words: a short race report with many quotes (one far too long to read in a list)."""
+    said = "".join(f"« Nous avons roulé fort au tour {i} et tout s'est bien passé », a déclaré Jean Dupont.\n"
+                   for i in range(quotes))
+    if long_quote:
+        said += "« " + "Une phrase de plus encore et encore " * 30 + "», a déclaré Paul Martin.\n"
+    return ("2024 - GT4 France Nogaro\nNogaro - Jean Dupont signait la pole position devant Paul Martin. "
+            "Jean Dupont s'imposait en devançant Paul Martin et Luc Moreau.\n" + said)
+
+
+def test_only_the_facts_listed_are_published_and_the_listing_says_what_it_left_out(desk_app):
+    app = desk_app
+    ctx = chat(app, "-100", OPERATOR, operator=True)
+    shown = ask(app, ctx, "ingest", report=long_report(30, long_quote=True))
+    listed = shown.blocks[0].items
+    assert len(listed) == 25 and shown.data["facts"] == 25
+    assert any("not listed" in getattr(b, "text", "") and "will not be published" in getattr(b, "text", "")
+               for b in shown.blocks)
+    assert all("Une phrase de plus" not in value for _, value in listed)  # the long quote is not offered
+    done = ask(app, ctx, "confirm", token=shown.data["confirm"])
+    assert done.title.startswith("Published ")
+    stored = app.queries.quotes("gt4-france-nogaro-2024")
+    assert len(stored) == sum(kind.startswith("quote") for kind, _ in listed)  # the listed quotes, no more
+    assert not any("Une phrase de plus" in q.text for q in stored)
+
+
+def test_facts_published_at_once_and_those_confirmed_after_are_both_kept(tmp_path):
+    app = bootstrap(Config(db_path=tmp_path / "parts.db", seed_events=False, report_auto_confidence=0.85))
+    try:
+        ctx = chat(app, "-100", OPERATOR, operator=True)
+        shown = ask(app, ctx, "ingest", report=REPORT)
+        at_once = int(shown.blocks[0].text.split()[1])
+        done = ask(app, ctx, "confirm", token=shown.data["confirm"])
+        confirmed = int(done.title.split()[1])
+        stored = sum(app.db.execute(f"SELECT count(*) FROM {t} WHERE source_id LIKE 'report-%'").fetchone()[0]
+                     for t in ("results", "incidents", "quotes"))
+        assert at_once and confirmed and stored == at_once + confirmed
+    finally:
+        app.close()
+
+
+def test_everyone_together_has_a_bounded_number_of_reports_in_reading(desk_app):
+    app = desk_app
+    release = asyncio.Event()
+
+    async def slow_fetch(url, allow=None):
+        await release.wait()
+        raise FetchRefused("example.invalid took longer than 20 s to answer; try another link.")
+
+    app.reports.fetch = slow_fetch
+
+    async def scenario():
+        busy = [asyncio.create_task(app.registry.run_async(chat(app, "-100", f"telegram:{i}"), "ingest",
+                                                           {"report": "https://example.invalid/x"}))
+                for i in range(8)]
+        for _ in range(5):
+            await asyncio.sleep(0)
+        ninth = await app.registry.run_async(chat(app, "-100", "telegram:99"), "ingest",
+                                             {"report": "https://example.invalid/x"})
+        release.set()
+        await asyncio.gather(*busy)
+        return ninth
+
+    ninth = asyncio.run(scenario())
+    assert ninth.error and ninth.title.startswith("Many reports are being read right now")
+
+
+def test_a_key_of_many_dotted_parts_is_refused_before_the_toml_reader_spends_minutes_on_it(tmp_path):
+    path = tmp_path / "dotted.toml"
+    path.write_text(".".join(f"k{i}" for i in range(5000)) + " = 1\n")
+    with pytest.raises(FileError, match="more than 30 dotted parts"):
+        load_event_file(path)
+
+
+def test_discord_operators_by_default_are_the_owner_and_the_team_s_accepted_admins_and_developers():
+    from types import SimpleNamespace as Data
+
+    import discord
+
+    from bot.platforms.discord_bot import owners
+
+    accepted, invited = discord.TeamMembershipState.accepted, discord.TeamMembershipState.invited
+    role = discord.TeamMemberRole
+    team = Data(owner_id=1, members=[Data(id=2, membership_state=accepted, role=role.admin),
+                                     Data(id=3, membership_state=accepted, role=role.developer),
+                                     Data(id=4, membership_state=accepted, role=role.read_only),
+                                     Data(id=5, membership_state=invited, role=role.admin)])
+    assert owners(Data(team=team, owner=Data(id=999))) == {"1", "2", "3"}  # 999: the team's stand-in user
+    assert owners(Data(team=None, owner=Data(id=7))) == {"7"}
+
+
+def test_the_environment_names_one_platform_s_operators_and_leaves_the_file_s_others(tmp_path):
+    config = tmp_path / "pitboard.toml"
+    config.write_text("[operators]\ndiscord = [\"111\"]\ntelegram = [5]\n")
+    loaded = load_config({"PITBOARD_OPERATORS": "telegram:6"}, config)
+    assert loaded.operators_of("discord") == ("111",) and loaded.operators_of("telegram") == ("6",)
+    assert load_config({"PITBOARD_OPERATORS": ""}, config).operators_of("telegram") == ("5",)  # empty: unset
+
+
+def test_another_spelling_of_the_database_path_is_the_same_lease(tmp_path):
+    from bot.store.lease import LeaseHeld, acquire_lease
+
+    db = tmp_path / "p.db"
+    db.touch()
+    (tmp_path / "alias.db").symlink_to(db)
+    with acquire_lease(db, "pitboard run"):
+        with pytest.raises(LeaseHeld):
+            acquire_lease(tmp_path / "alias.db", "pitboard run")
+
+
+def test_a_planted_lock_file_is_neither_followed_nor_a_traceback(tmp_path):
+    from bot.store.lease import LeaseUnavailable, acquire_lease
+
+    victim = tmp_path / "victim.conf"
+    victim.write_text("precious")
+    (tmp_path / "p.db.lock").symlink_to(victim)
+    with pytest.raises(LeaseUnavailable, match="Cannot create the lock file"):
+        acquire_lease(tmp_path / "p.db", "pitboard run")
+    assert victim.read_text() == "precious"
+    os.mkfifo(tmp_path / "q.db.lock")
+    with pytest.raises(LeaseUnavailable, match="not a regular file"):
+        acquire_lease(tmp_path / "q.db", "pitboard run")
+
+
+@pytest.mark.parametrize("url, secret", [
+    ("https://h.invalid/x?lang=en;api_key=S1", "S1"), ("https://h.invalid/v1;token=S2/x", "S2"),
+    ("https://h.invalid/p#access_token=S3&x=1", "S3"), ("https://u:S4@h.invalid/", "S4"),
+    ("https://h.invalid/x?Signature=S5&page=2", "S5"),
+])
+def test_credentials_are_hidden_wherever_they_sit_in_a_url(url, secret):
+    from bot.redaction import redact_url
+
+    assert secret not in redact_url(url) and "h.invalid" in redact_url(url)
+
+
+def test_a_report_s_link_is_stored_and_shown_without_its_credentials(tmp_path, cli):
+    site = Loopback()
+
+    async def serve():
+        from aiohttp import web
+
+        async def page(request):
+            return web.Response(text=REPORT, content_type="text/plain")
+        return await site.start([web.get("/{p:.*}", page)])
+
+    loop = asyncio.new_event_loop()
+    base = loop.run_until_complete(serve())
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        result = cli("ingest", "report", f"{base}/race.txt?api_key=KEY123&lang=fr", "--json")
+    finally:
+        asyncio.run_coroutine_threadsafe(site.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+    assert result.code == 0 and "KEY123" not in result.out + result.err
+    app = bootstrap(Config(db_path=tmp_path / "pitboard.db"))
+    try:
+        row = app.db.execute("SELECT name, url, published_by FROM sources WHERE id LIKE 'report-%'").fetchone()
+        assert "KEY123" not in (row[0] + (row[1] or "")) and row[2] == "terminal"
+        shown = app.ask("/results nogaro 2024", app.context())
+        assert "KEY123" not in str(shown)
+    finally:
+        app.close()
