@@ -36,8 +36,6 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from bot.announce.dispatcher import Dispatcher
-from bot.announce.engine import Engine
 from bot.announce.posts import render_post
 from bot.store.outbox import Post
 from bot.ports import DISCORD_LIMITS as DISCORD, TELEGRAM_LIMITS as TELEGRAM, UNLIMITED, Limits
@@ -61,7 +59,7 @@ def pole_bundle(n: int) -> EventBundle:
     return EventBundle(SERIES, event, (source,), (quali,), results)
 
 
-def new_app(tmp: str, name: str, platform: str, channels: int) -> App:
+def new_app(tmp: str, name: str, platform: str, channels: int) -> Bot:
     """A fresh store with `channels` channels of `platform`, each following everything."""
     app = bootstrap(Config(db_path=Path(tmp) / f"{name}.db", seed_events=False))
     with app.db.atomic():

@@ -30,7 +30,6 @@ from bot.bootstrap import bootstrap
 from bot.config import Config
 from bot.domain import Event, EventBundle, Result, Series, Session, Source
 from bot.render.text import render_text
-from bot.store.writer import save_bundles
 
 AIM_MS = 10.0
 LEMANS = "porsche-carrera-cup-le-mans-2017"
@@ -84,7 +83,7 @@ def main() -> None:
         # A file DB (WAL, as in production) rather than :memory:, seeded with the real event.
         app = bootstrap(Config(db_path=Path(tmp) / "bench.db", seed_events=True))
         bundles = [synthetic_bundle(n, args.results_per_event) for n in range(1, args.events + 1)]
-        save_bundles(app.db, bundles)  # one transaction, as an import would do
+        app.store(bundles, "synthetic events")  # one transaction, as an import would do
         build_s = (time.perf_counter_ns() - started) / 1e9
         n_events, n_results, n_aliases = (app.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                                           for t in ("events", "results", "event_aliases"))

@@ -12,7 +12,7 @@ noisy, so the ratios are what to compare between runs; absolute rates are printe
   race control    `--messages` OpenF1 race-control messages (default 50,000) ->
                   openf1.race_control, messages/s; the periods found must be the ones
                   generated; baseline: json.loads of the log plus a loop touching each message.
-  store           the classification read and stored (timing_facts + App.add_source_facts)
+  store           the classification read and stored (timing_facts + the ingest step)
                   into a fresh temporary store that knows the event, facts/s; baseline: the
                   parse alone (alkamel.classification).
   latency         a race-control message appearing on an OpenF1 server on 127.0.0.1 -> its
@@ -55,7 +55,6 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.announce.engine import Engine
 from bot.bootstrap import Bot, bootstrap
 from bot.config import Config
 from bot.domain import OVERALL, Event, EventBundle, Series, Session, Source
@@ -216,7 +215,7 @@ def race_control_log(n: int) -> tuple[list[dict], list[tuple[str, int, int]]]:
 # ---------------------------------------------------------------- stores and servers
 
 
-def event_app(db_path: Path, series: Series, event: Event) -> App:
+def event_app(db_path: Path, series: Series, event: Event) -> Bot:
     """A store that knows `event` (its race not started) and one fake channel following
     everything, the way tests/integration/test_feed_polling.py builds one."""
     app = bootstrap(Config(db_path=db_path, seed_events=False, digest_hour=None))
@@ -227,14 +226,14 @@ def event_app(db_path: Path, series: Series, event: Event) -> App:
     return app
 
 
-def endurance_app(db_path: Path) -> App:
+def endurance_app(db_path: Path) -> Bot:
     """A store that knows a 24-hour race, for the classification import."""
     event = Event("bench-24-hours-2026", "wec", "Bench 24 Hours", date(2026, 6, 13), "Europe/Paris",
                   classes=CLASSES, aliases=("bench 24h 2026",))
     return event_app(db_path, Series("wec", "FIA World Endurance Championship", "WEC"), event)
 
 
-def f1_app(db_path: Path) -> App:
+def f1_app(db_path: Path) -> Bot:
     """A store that knows the Japanese Grand Prix 2026, as the feed-polling tests do."""
     event = Event("japanese-grand-prix-2026", "f1", "Japanese Grand Prix", date(2026, 3, 29), "Asia/Tokyo",
                   aliases=("suzuka 2026",))
@@ -394,19 +393,20 @@ async def bench_latency(tmp: str, name: str, interval: float, trials: int, seed:
     source = OpenF1Source(f"openf1-{name}", base, SESSION_KEY, "suzuka 2026", interval=interval,
                           live_interval=interval, **({"feed": feed} if feed else {}))
     polls: list[tuple[float, float, int]] = []  # (started, finished, requests made)
-    poll = source.poll
+    scheduled = app.poller.scheduled(source)
+    poll = scheduled.poll
 
-    async def stamped_poll(app: App, force: bool = False) -> int:
+    async def stamped_poll() -> int:
         """The source's own poll, stamped: when it started, when it finished, how many
         requests it made (none while the source backs off)."""
         started, asked = time.monotonic(), server.requests
-        stored = await poll(app, force)
+        stored = await poll()
         polls.append((started, time.monotonic(), server.requests - asked))
         return stored
 
-    source.poll = stamped_poll  # the Engine calls source.poll(app): this instance's wins
+    scheduled.poll = stamped_poll  # the Engine calls poll() on what it schedules: this one's wins
     server.race_control.append(rc_message(0, 1, "GREEN LIGHT - PIT EXIT OPEN", "GREEN", "Flag"))
-    engine = app.engine({"fake": fake}, polls=[(source, interval, interval)])
+    engine = app.engine({"fake": fake}, polls=[scheduled])
     engine.start()
     deadline = time.monotonic() + 10
     while not (polls and app.queries.any_live_session()):  # the first poll has read the log: the race is live

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from bot.channel import ChannelPreset
 from bot.config.errors import ConfigError
-from bot.config.schema import JOLPICA_URL, RESERVED_SOURCE, SourceSpec, read_file, url, user_ids
+from bot.config.lists import JOLPICA_URL, RESERVED_SOURCE, SourceSpec
+from bot.config.schema import read_file
+from bot.config.values import url, user_ids
 from bot.domain import LANGUAGES
 
 __all__ = ["Config", "ConfigError", "DATA_DIR", "JOLPICA_URL", "PROJECT_ROOT", "RESERVED_SOURCE", "SourceSpec",

@@ -10,6 +10,8 @@ from babel.numbers import format_decimal
 
 from bot.domain import LANGUAGES
 from bot.i18n import en, fr
+
+__all__ = ["LANGUAGES", "Lang", "pick"]
 from bot.laptime import format_lap_time
 
 _CATALOGS = {"en": en.STRINGS, "fr": fr.STRINGS}

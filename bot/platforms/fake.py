@@ -39,6 +39,8 @@ class FakePlatform:
         self.clock = clock
         self.sent: list[Sent] = []
         self.edits: list[Sent] = []
+        self.hung: set[str] = set()  # chats whose sends are never answered
+        self.slow: dict[str, float] = {}  # chats whose sends are taken at once but answered this late
         self.throttled = 0  # 429s given because the caller broke a limit
         self._failures: dict[str, deque] = defaultdict(deque)
         self._ids = itertools.count(1)
@@ -72,6 +74,8 @@ class FakePlatform:
 
     async def send(self, channel: str, message: Message, nonce: str | None = None) -> MessageRef:
         """Record `message` as posted to `channel`, unless a failure or a limit says no."""
+        if channel in self.hung:
+            await asyncio.Event().wait()  # the request is never answered
         if self.latency:
             await asyncio.sleep(self.latency)
         if self._failures[channel]:
@@ -83,6 +87,8 @@ class FakePlatform:
         self.sent.append(Sent(channel, message, ref.message_id, self.clock(), nonce))
         if nonce:
             self._by_nonce[nonce] = ref
+        if channel in self.slow:
+            await asyncio.sleep(self.slow[channel])  # posted already; the answer is late
         return ref
 
     async def edit(self, ref: MessageRef, message: Message) -> None:

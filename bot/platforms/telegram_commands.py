@@ -45,8 +45,10 @@ class TelegramCommands:
         updates = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
         application.add_handler(MessageHandler(filters.COMMAND & updates, self.on_command))
         application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE & updates, self.on_migrate))
-        application.add_handler(MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/ingest\b") & updates,
-                                               self.on_document))
+        # A document captioned with a command that takes a file (a report for /ingest).
+        takes_file = "|".join(c.name for c in commands.registry if any(p.file for p in c.params)) or "(?!)"
+        application.add_handler(MessageHandler(filters.Document.ALL & filters.CaptionRegex(rf"^/(?:{takes_file})\b")
+                                               & updates, self.on_document))
         application.add_handler(CallbackQueryHandler(self.on_button))
         application.add_error_handler(self.on_error)
 
@@ -99,8 +101,9 @@ class TelegramCommands:
     async def on_document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A report sent as a file with the caption /ingest: read it, show its facts."""
         msg, chat = update.effective_message, update.effective_chat
+        command = (msg.caption or "").split()[0].split("@")[0]
         if not await self._may_manage(chat, msg.from_user, msg.sender_chat):
-            reply = await self._run("/ingest -", chat, msg.from_user, msg.sender_chat)  # the refusal
+            reply = await self._run(f"{command} -", chat, msg.from_user, msg.sender_chat)  # the refusal
         elif (msg.document.file_size or 0) > MAX_REPORT_BYTES:
             reply = error_message(f"{msg.document.file_name}: larger than 5 MB; that is not a race report.")
         else:

@@ -12,8 +12,6 @@ import asyncio
 import json
 import logging
 import time
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 from sqlite_utils import Database
 
-from bot.domain import CORRECTABLE_KINDS, DELAYED_KINDS, UpdateDraft
+from bot.domain import BULK, CORRECTABLE_KINDS, DELAYED_KINDS, FRESH_FOR, PRIORITY, UpdateDraft
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class Post:
 
 @dataclass(frozen=True)
 class Due:
-    """A delivery due now, with the channel it goes to."""
+    """A delivery due now, with the channel it goes to and what orders its send."""
 
     id: int
     update_id: int
@@ -48,6 +48,16 @@ class Due:
     message_id: str | None
     platform: str
     address: str
+    priority: int = 1  # LIVE (0) before BULK (1)
+    rank: int = 0  # its place in its update's fan-out: fan-outs of one priority take turns
+    kind: str = ""
+    born: str = ""  # when its update was made, or last corrected (ISO, UTC)
+    start_epoch: float | None = None  # a reminder's session start: worthless after it
+
+    @property
+    def order(self) -> tuple:
+        """What the dispatcher sends first: live before bulk, then fan-outs in turns."""
+        return (self.priority, self.rank, self.update_id, self.id)
 
 
 def _iso(epoch: float) -> str:
@@ -68,6 +78,18 @@ WHERE d.update_id = :update AND d.status = 'pending' AND d.not_before <= :now
                   AND o.not_before <= :now AND o.update_id < d.update_id)
 ORDER BY d.id
 LIMIT :limit
+"""
+# A channel's next deliveries: due, its channel live on the platform, and no earlier one of
+# the channel still waiting or in flight (whatever its time: order is strict).
+_HEADS = """
+SELECT d.id, d.update_id, d.channel_id, d.action, d.attempts, d.message_id, c.platform, c.address, u.priority,
+       d.id - coalesce(u.first_delivery, d.id) AS rank, u.kind, coalesce(u.revised_at, u.created_at),
+       json_extract(u.payload, '$.start_epoch')
+FROM deliveries d INDEXED BY {index}
+JOIN channels c ON c.id = d.channel_id JOIN updates u ON u.id = d.update_id
+WHERE d.status = 'pending' AND d.not_before <= :now AND c.paused_reason IS NULL AND {which}
+  AND NOT EXISTS (SELECT 1 FROM deliveries o INDEXED BY idx_deliveries_channel_id_status
+                  WHERE o.channel_id = d.channel_id AND o.status IN ('pending', 'sending') AND o.id < d.id)
 """
 # Results wait out the channel's spoiler delay; a reminder goes out the channel's chosen
 # number of minutes before the session (at once if that moment has passed).
@@ -104,39 +126,54 @@ class Outbox:
                 if row is None:
                     update_id = self.db["updates"].insert({
                         "key": draft.key, "kind": draft.kind, "event_id": draft.event_id,
-                        "session_id": draft.session_id, "series_id": draft.series_id,
-                        "payload": json.dumps(draft.payload, ensure_ascii=False, default=str),
+                        "session_id": draft.session_id, "series_id": draft.series_id, "payload": "",
                         "digest": draft.digest, "revision": 1, "created_at": _iso(now),
+                        "priority": PRIORITY.get(draft.kind, BULK),
                     }).last_pk
                     new.append(update_id)
-                    deliveries += self._fan_out(update_id, draft, now)
+                    sent_to = self._fan_out(update_id, draft, now)
+                    deliveries += sent_to
+                    if sent_to:
+                        self._keep_payload(update_id, draft)
                 elif row[1] != draft.digest and row[3] in CORRECTABLE_KINDS:
                     update_id, revision = row[0], row[2] + 1
-                    self.db.execute(
-                        "UPDATE updates SET payload = ?, digest = ?, revision = ?, revised_at = ? WHERE id = ?",
-                        [json.dumps(draft.payload, ensure_ascii=False, default=str), draft.digest, revision,
-                         _iso(now), update_id])
+                    self.db.execute("UPDATE updates SET digest = ?, revision = ?, revised_at = ? WHERE id = ?",
+                                    [draft.digest, revision, _iso(now), update_id])
                     revised.append(update_id)
                     # What was posted gets edited; what is still waiting will simply show the new text.
                     deliveries += self.db.execute(
                         "UPDATE deliveries SET action = 'edit', status = 'pending', not_before = ?, attempts = 0, "
                         "last_error = NULL WHERE update_id = ? AND status = 'sent' AND message_id IS NOT NULL",
                         [now, update_id]).rowcount
+                    if self.db.execute("SELECT 1 FROM deliveries WHERE update_id = ? LIMIT 1", [update_id]).fetchone():
+                        self._keep_payload(update_id, draft)
         return Recorded(tuple(new), tuple(revised), deliveries)
 
+    def _keep_payload(self, update_id: int, draft: UpdateDraft) -> None:
+        """Keep what the post says, for the channels it goes to. An update nobody follows
+        keeps only its key and fingerprint (enough to never post it, or its correction, as
+        new): a history of finishes nobody was told of is most of a store's size otherwise."""
+        self.db.execute("UPDATE updates SET payload = ? WHERE id = ?",
+                        [json.dumps(draft.payload, ensure_ascii=False, default=str), update_id])
+
     def _fan_out(self, update_id: int, draft: UpdateDraft, now: float) -> int:
-        """One pending delivery per channel following this update's event, series or everything."""
-        return self.db.execute(_FAN_OUT, {
+        """One pending delivery per channel following this update's event, series or everything;
+        the first one's id is kept, so each delivery knows its rank in the fan-out."""
+        made = self.db.execute(_FAN_OUT, {
             "update_id": update_id, "now": now, "created": _iso(now), "kind": draft.kind,
             "spoiler": draft.kind in DELAYED_KINDS, "start": draft.payload.get("start_epoch", now),
             "series": draft.series_id, "event": draft.event_id,
         }).rowcount
+        if made:
+            self.db.execute("UPDATE updates SET first_delivery = (SELECT min(id) FROM deliveries WHERE update_id = ?) "
+                            "WHERE id = ?", [update_id, update_id])
+        return made
 
     def posted_since(self, since_iso: str) -> list[tuple[str, str, dict]]:
         """(event id, kind, payload) of the updates made since then, but reminders and
         digests, oldest first: what a digest sums up."""
         rows = self.db.execute("SELECT event_id, kind, payload FROM updates WHERE created_at >= ? "
-                               "AND kind NOT IN ('reminder', 'digest') ORDER BY id", [since_iso])
+                               "AND kind NOT IN ('reminder', 'digest') AND payload != '' ORDER BY id", [since_iso])
         return [(event_id, kind, json.loads(payload)) for event_id, kind, payload in rows]
 
     # --- sending -------------------------------------------------------------------------
@@ -165,6 +202,39 @@ class Outbox:
         sql = _DUE_FOR_UPDATE.format(platforms=",".join(f":p{i}" for i in range(len(platforms))))
         shares = [[Due(*r) for r in self.db.execute(sql, {**params, "update": u}).fetchall()] for u in sorted(updates)]
         return [row for turn in itertools.zip_longest(*shares) for row in turn if row is not None][:batch]
+
+    def due_heads(self, platform: str, now: float, limit: int) -> list[Due]:
+        """The deliveries due now on `platform` that are their channel's next (a channel's
+        posts go out strictly in order: one waiting on a retry holds back the later ones),
+        live before bulk, fan-outs of one priority taking turns; at most `limit`."""
+        sql = _HEADS.format(index="idx_deliveries_due", which="c.platform = :platform")
+        return [Due(*r) for r in self.db.execute(sql + " ORDER BY u.priority, rank, d.update_id, d.id LIMIT :limit",
+                                                 {"platform": platform, "now": now, "limit": limit})]
+
+    def next_head(self, channel_id: int, now: float) -> Due | None:
+        """The channel's next delivery, if it is due now."""
+        sql = _HEADS.format(index="idx_deliveries_channel_id_status", which="d.channel_id = :channel")
+        row = self.db.execute(sql + " ORDER BY d.id LIMIT 1", {"channel": channel_id, "now": now}).fetchone()
+        return Due(*row) if row else None
+
+    def expire_stale(self, now: float) -> int:
+        """Mark expired the deliveries no longer worth sending (see FRESH_FOR), with the reason."""
+        expired = 0
+        for kind, seconds in FRESH_FOR.items():
+            expired += self.db.execute(
+                "UPDATE deliveries SET status = 'expired', last_error = ? WHERE status = 'pending' AND update_id IN "
+                "(SELECT id FROM updates WHERE kind = ? AND coalesce(revised_at, created_at) < ?)",
+                [f"expired: not sent within {seconds // 3600} h of the {kind.replace('_', ' ')} update "
+                 "(a post that late would mislead)", kind, _iso(now - seconds)]).rowcount
+        expired += self.db.execute(
+            "UPDATE deliveries SET status = 'expired', last_error = 'expired: the session had started' "
+            "WHERE status = 'pending' AND update_id IN (SELECT id FROM updates WHERE kind = 'reminder' "
+            "AND json_extract(payload, '$.start_epoch') < ?)", [now]).rowcount
+        return expired
+
+    def counts(self) -> dict[str, int]:
+        """How many deliveries are in each state (pending, sending, sent, failed, expired)."""
+        return dict(self.db.execute("SELECT status, count(*) FROM deliveries GROUP BY status").fetchall())
 
     def claim(self, delivery_id: int) -> bool:
         """Mark a delivery `sending`; False if it is no longer pending (claimed elsewhere)."""

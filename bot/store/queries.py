@@ -54,13 +54,14 @@ class Queries:
         return [event_id for event_id, *_ in rank(query, self.alias_index())[:limit]]
 
     def alias_index(self) -> AliasIndex:
-        """Every alias, for fuzzy lookup; rebuilt only after the database has changed.
+        """Every alias, for fuzzy lookup; rebuilt only when the aliases changed.
 
-        Reloading thousands of aliases costs ~10 ms per fuzzy lookup, so the index is kept
-        and checked with two cheap counters: this connection's total_changes, and SQLite's
-        data_version, which moves when another connection (an import) commits.
+        Rebuilding for thousands of events costs far more than a lookup, so the index is kept
+        until the aliases' version (bumped by whoever writes them, in any process) moves: the
+        dispatcher's writes, which are many, leave it alone.
         """
-        stamp = (self.db.conn.total_changes, self.db.execute("PRAGMA data_version").fetchone()[0])
+        row = self.db.execute("SELECT value FROM store_meta WHERE key = 'aliases'").fetchone()
+        stamp = row[0] if row else 0
         if self._alias_index is None or self._alias_index[0] != stamp:
             sql = "SELECT a.alias, a.event_id, e.name, e.date FROM event_aliases a JOIN events e ON e.id = a.event_id"
             rows = [AliasRow(*r) for r in self.db.execute(sql)]

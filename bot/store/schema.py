@@ -292,6 +292,19 @@ def m012_drop_source_etags(db: Database) -> None:
     db["source_state"].transform(drop={"etags"})
 
 
+@migrations()
+def m013_send_order(db: Database) -> None:
+    """What the dispatcher orders sends by: each update's priority (live before bulk) and its
+    first delivery (a delivery's rank in its fan-out, to interleave fan-outs fairly); and a
+    small table of counters (the aliases' version, so fuzzy lookup reloads only when they change)."""
+    db["updates"].add_column("priority", int, not_null_default=1)
+    db["updates"].add_column("first_delivery", int)
+    db.execute("UPDATE updates SET priority = 0 WHERE kind IN "
+               "('pole', 'safety_car', 'safety_car_in', 'vsc', 'red_flag', 'restart', 'finish')")
+    db.execute("UPDATE updates SET first_delivery = (SELECT min(id) FROM deliveries d WHERE d.update_id = updates.id)")
+    db["store_meta"].create({"key": str, "value": int}, pk="key", not_null={"value"})
+
+
 def apply(db: Database) -> int:
     """Bring `db` to the current schema; returns how many migrations were applied."""
     pending = len(migrations.pending(db))

@@ -134,6 +134,9 @@ class FactWriter:
         aliases = {normalise(a) for a in (event.name, event.id, *event.aliases)} - {""}
         self.db["event_aliases"].insert_all(({"alias": a, "event_id": event.id} for a in sorted(aliases)),
                                             pk=("alias", "event_id"), ignore=ignore)
+        # Readers keep their fuzzy index until this moves (another process's reader too).
+        self.db.execute("INSERT INTO store_meta (key, value) VALUES ('aliases', 1) "
+                        "ON CONFLICT (key) DO UPDATE SET value = value + 1")
 
     @staticmethod
     def _session_row(s) -> dict:

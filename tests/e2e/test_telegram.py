@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from contextlib import asynccontextmanager
 from html.parser import HTMLParser
 
@@ -13,9 +12,10 @@ from bot.bootstrap import bootstrap
 from bot.config import Config
 from bot.domain import EventBundle
 from bot.platforms.telegram_bot import TelegramPlatform
+from bot.ports import TELEGRAM_LIMITS, UNLIMITED
 from bot.sources.event_file import load_event_file
 from bot.sources.replay import replay_stages
-from tests.conftest import FIXTURES, LE_MANS_FILE, RACE_TITLES, ROOT
+from tests.conftest import FIXTURES, LE_MANS_FILE, RACE_TITLES, ROOT, deliveries
 from tests.e2e.fake_telegram import FakeTelegram
 from tests.e2e.harness import race_bundle, running
 from tests.e2e.loop_thread import LoopThread, wait
@@ -37,7 +37,9 @@ def text_of(html_text: str) -> str:
 
 
 @asynccontextmanager
-async def telegram(tmp_path, seed=True, operators=()):
+async def telegram(tmp_path, seed=True, operators=(), limits=UNLIMITED):
+    """The bot polling a fake Telegram. The fake keeps no send limits, so neither does the
+    bot, unless a test about 429s and pacing asks for Telegram's own (TELEGRAM_LIMITS)."""
     fake = FakeTelegram()
     base = await fake.start()
     fake.chat(PRIVATE, "private")
@@ -46,7 +48,7 @@ async def telegram(tmp_path, seed=True, operators=()):
     fake.chat(CHANNEL, "channel", "Pitboard news")
     app = bootstrap(Config(db_path=tmp_path / "telegram.db", seed_events=seed,
                            operators=(("telegram", tuple(str(o) for o in operators)),)))
-    platform = app.platform("telegram", fake.token, base_url=base, poll_timeout=1)
+    platform = app.platform("telegram", fake.token, base_url=base, poll_timeout=1, limits=limits)
     try:
         async with running(app, "telegram", platform):
             yield fake, app
@@ -131,8 +133,7 @@ def test_only_group_admins_may_subscribe_and_a_subscribed_group_gets_each_post_o
             for stage in stages()[:2]:  # the pole, then the safety car: facts land while the bot runs
                 app.store([stage.bundle], stage.label)
             app.store([stages()[0].bundle], "the same facts again")
-            await fake.wait_for(lambda: len(fake.to(GROUP)) == 4)
-            await asyncio.sleep(1.5)  # time for a double to show up, if there were one
+            await fake.wait_for(lambda: deliveries(app.db) == {"sent": 2})  # nothing more can be sent
             posts = [text_of(s.text).split("\n")[0] for s in fake.to(GROUP)[2:]]
             assert posts == ["Pole position: Florian Latorre", "Safety car — Porsche Carrera Cup Le Mans 2017"]
 
@@ -186,7 +187,7 @@ def test_hostile_names_are_shown_literally_and_quotes_page_with_buttons(tmp_path
 
 def test_429_then_success_chat_migrated_and_a_kicked_bot(tmp_path):
     async def scenario():
-        async with telegram(tmp_path, seed=False) as (fake, app):
+        async with telegram(tmp_path, seed=False, limits=TELEGRAM_LIMITS) as (fake, app):
             for chat in (GROUP, SUPERGROUP, CHANNEL):
                 app.channels.subscribe(app.channels.ensure("telegram", str(chat)).id, "all", "", ("pole",))
             fake.fail(GROUP, 400, "Bad Request: group chat was upgraded to a supergroup chat", migrate_to_chat_id=-1009999)
@@ -195,7 +196,10 @@ def test_429_then_success_chat_migrated_and_a_kicked_bot(tmp_path):
             fake.fail(CHANNEL, 403, "Forbidden: bot was kicked from the channel chat")
             app.store([stages()[0].bundle], "qualifying")
             await fake.wait_for(lambda: fake.to(-1009999) and fake.to(SUPERGROUP), timeout=15)
-            await asyncio.sleep(1.2)
+            # Both live chats' deliveries sent, the kicked channel's kept but paused (never
+            # sent to): nothing more can go out, so the counts below are final.
+            await fake.wait_for(lambda: deliveries(app.db) == {"sent": 2, "pending": 1}
+                                and app.channels.find("telegram", str(CHANNEL)).paused_reason)
             assert len(fake.to(-1009999)) == len(fake.to(SUPERGROUP)) == 1  # once each, after the errors
             assert fake.to(GROUP) == [] and fake.to(CHANNEL) == []
             assert not any(fake.errors.values())  # each queued error was met
@@ -221,7 +225,9 @@ def test_pitboard_run_with_a_telegram_token_answers_and_posts_the_demo_once_each
         # An empty events folder: the bot must not load the bundled race itself.
         (tmp_path / "events").mkdir()
         config = tmp_path / "pitboard.toml"
-        config.write_text('[database]\nevents_dir = "events"\nseed_events = false\n', encoding="utf-8")
+        # The fake keeps no send limits, so the bot need not pace itself to Telegram's.
+        config.write_text('[database]\nevents_dir = "events"\nseed_events = false\n'
+                          '[telegram]\nsend_limits = false\n', encoding="utf-8")
         env.update(PITBOARD_DB=str(db_path), PITBOARD_CONFIG=str(config), PYTHONPATH=str(ROOT),
                    TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=fake.base_url)
         proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -236,11 +242,13 @@ def test_pitboard_run_with_a_telegram_token_answers_and_posts_the_demo_once_each
                 app.store([stage.bundle], stage.label)
             host.call(fake.say, PRIVATE, "/results lemans")
             wait(lambda: fake.to(PRIVATE), "/results lemans")
-            wait(lambda: len(fake.to(GROUP)) >= 8, "the demo's posts")
+            # Every post sent (and marked so: the bot is done writing) before the correction.
+            wait(lambda: deliveries(app.db) == {"sent": len(RACE_TITLES)}, "the demo's posts")
             app.store([race[5].bundle], race[5].label)  # the classification becomes final
-            app.close()
             wait(lambda: fake.edits, "the correction")
-            time.sleep(2)  # a double would show up by now
+            # Every delivery sent (the correction too): nothing more can go out, no double can come.
+            wait(lambda: deliveries(app.db) == {"sent": len(RACE_TITLES)}, "every delivery sent")
+            app.close()
             proc.send_signal(signal.SIGTERM)
             _, err = proc.communicate(timeout=20)
         finally:
@@ -290,12 +298,12 @@ def test_crafted_or_stale_button_data_runs_nothing(tmp_path):
 
 def test_a_long_post_interrupted_halfway_is_finished_without_doubling_its_first_part(tmp_path):
     async def scenario():
-        async with telegram(tmp_path, seed=False) as (fake, app):
+        async with telegram(tmp_path, seed=False, limits=TELEGRAM_LIMITS) as (fake, app):
             app.channels.subscribe(app.channels.ensure("telegram", str(SUPERGROUP)).id, "all", "", ("finish",))
             fake.fail_after(SUPERGROUP, 1, 429, "Too Many Requests: retry after 1", retry_after=1)
             app.store([long_race()], "a big field")
-            await fake.wait_for(lambda: len(fake.to(SUPERGROUP)) >= 3, timeout=20)
-            await asyncio.sleep(1.5)
+            # The post finished after the 429: its one delivery sent, nothing more can go out.
+            await fake.wait_for(lambda: deliveries(app.db) == {"sent": 1}, timeout=20)
             parts = [text_of(s.text) for s in fake.to(SUPERGROUP)]
             assert len(parts) == len(set(parts)) == 3  # three parts, each once
             shown = "".join(parts)
@@ -367,8 +375,7 @@ def test_a_report_sent_with_ingest_waits_for_the_operator_to_press_publish(tmp_p
             reports = "SELECT count(*) FROM sources WHERE id LIKE 'report-%'"
             assert app.db.execute(reports).fetchone()[0] == 0
             fake.press(listing, button["callback_data"], user_id=FAN)
-            await fake.wait_for(lambda: len(fake.answered) == 1)
-            await asyncio.sleep(0.3)
+            await fake.wait_for(lambda: len(fake.answered) == 1)  # answered once the refusal has run
             assert app.db.execute(reports).fetchone()[0] == 0 and fake.edits == []
             fake.press(listing, button["callback_data"], user_id=ADMIN)
             await fake.wait_for(lambda: fake.edits)

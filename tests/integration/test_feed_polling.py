@@ -16,7 +16,7 @@ from bot.platforms.fake import FakePlatform
 from bot.render.text import render_text
 from bot.sources.openf1_feed import OpenF1Source
 from bot.sources.polling import HttpFeed
-from tests.conftest import ROOT, dump
+from tests.conftest import ROOT, deliveries, dump
 from tests.loopback import Loopback
 
 
@@ -64,6 +64,12 @@ class FakeOpenF1(Loopback):
         return self.base_url
 
 
+# UNPACED: the sources polled in-process get a feed of their own, without OpenF1's request
+# limit (30 per 10 s, paced a third of a second apart): the fake server keeps none, and the
+# pacing would make every poll take a second. `pitboard run` and `pitboard poll` below keep
+# it (they build their sources from the config file).
+
+
 def f1_app(db_path, with_event: bool = True):
     """A store that knows the Japanese Grand Prix 2026 (race not started) and a channel
     following everything."""
@@ -95,7 +101,7 @@ def test_a_race_played_by_the_server_posts_safety_car_in_and_finish_once_each(f1
 
     async def go():
         base = await server.start()
-        source = OpenF1Source("openf1-suzuka", base, 9000, "suzuka 2026")
+        source = OpenF1Source("openf1-suzuka", base, 9000, "suzuka 2026", feed=HttpFeed())  # see UNPACED
         dispatcher = f1.dispatcher({"fake": fake})
 
         async def step():
@@ -141,7 +147,7 @@ def test_a_misbehaving_server_changes_nothing_and_the_source_backs_off(f1, mode,
 
     async def go():
         base = await server.start()
-        source = OpenF1Source("openf1-suzuka", base, 9000, "suzuka 2026")
+        source = OpenF1Source("openf1-suzuka", base, 9000, "suzuka 2026", feed=HttpFeed())  # see UNPACED
         server.mode = mode
         assert await f1.poll(source) == 0
         asked = server.requests
@@ -209,7 +215,18 @@ live_interval = 1
                                    "gap_to_leader": 0}]
             loop.call(finish_race)
             wait(lambda: seen("#12 wins"), "the finish post", 30)
-            time.sleep(2.5)  # more polls: a double would show up by now
+            # More polls of the unchanged feed, each finished (its time stored), then every
+            # console delivery sent: nothing more can go out, so a double would be in `out`.
+            app = bootstrap(Config(db_path=db_path, seed_events=False))
+
+            def last_poll():
+                return app.repositories.source_states.load("openf1-suzuka").last_poll
+
+            for _ in range(2):
+                before = last_poll()
+                wait(lambda: last_poll() != before, "one more poll", 30)
+            wait(lambda: deliveries(app.db, "console") == {"sent": 3}, "every console delivery sent")
+            app.close()
             seen("")
             proc.send_signal(signal.SIGTERM)
             rest, err = proc.communicate(timeout=20)
@@ -261,7 +278,8 @@ def test_driver_names_come_from_the_drivers_feed_and_qualifying_posts_the_pole_f
 
     async def go():
         base = await server.start()
-        source = OpenF1Source("openf1-suzuka-q", base, 9001, "suzuka 2026", "qualifying")
+        source = OpenF1Source("openf1-suzuka-q", base, 9001, "suzuka 2026", "qualifying",
+                              feed=HttpFeed())  # see UNPACED
         await f1.poll(source)
         await f1.dispatcher({"fake": fake}).run_until_idle(poll=0.01)
         await server.stop()
@@ -324,7 +342,7 @@ def test_a_feed_read_before_its_event_was_imported_is_stored_once_the_event_is(t
 
     async def go():
         base = await server.start()
-        source = OpenF1Source("openf1-suzuka", base, 9000, "suzuka 2026")
+        source = OpenF1Source("openf1-suzuka", base, 9000, "suzuka 2026", feed=HttpFeed())  # see UNPACED
         await app.poll(source)
         missing = app.repositories.source_states.load("openf1-suzuka")
         add_calendar(app)
@@ -378,7 +396,7 @@ def test_a_session_key_of_another_meeting_stores_nothing_and_says_so(f1):
 
     async def go():
         base = await server.start()
-        await f1.poll(OpenF1Source("openf1-suzuka", base, 9000, "suzuka 2026"))
+        await f1.poll(OpenF1Source("openf1-suzuka", base, 9000, "suzuka 2026", feed=HttpFeed()))  # see UNPACED
         await server.stop()
 
     asyncio.run(go())

@@ -132,6 +132,11 @@ def status(app, event_id: str, kind: str) -> str:
     return next(s.status for s in app.queries.sessions(event_id) if s.kind == kind)
 
 
+# The Jolpica sources polled below get a feed of their own, without Jolpica's request limit
+# (4 a second, paced a quarter of a second apart): the fake server keeps none. The limit
+# itself has its own tests (test_rate_limit_*, the spent hourly budget).
+
+
 async def poll_and_send(source, app, dispatcher, force: bool = False) -> int:
     stored = await app.poll(source, force=force)
     await dispatcher.run_until_idle(poll=0.01)
@@ -144,7 +149,7 @@ def test_jolpica_a_round_without_results_stores_nothing_then_finishes_once(f1):
 
     async def go():
         base = await server.start()
-        source = JolpicaSource("jolpica-suzuka", base, "2026", "3", "suzuka 2026")
+        source = JolpicaSource("jolpica-suzuka", base, "2026", "3", "suzuka 2026", feed=HttpFeed())
         dispatcher = f1.dispatcher({"fake": fake})
         server.answers["2026", "3", "results"] = no_results_yet()
         assert await poll_and_send(source, f1, dispatcher) == 0
@@ -176,7 +181,7 @@ def test_jolpica_the_same_answer_again_without_an_etag_posts_nothing_more(f1):
 
     async def go():
         base = await server.start()
-        source = JolpicaSource("jolpica-suzuka", base, "2026", "3", "suzuka 2026")
+        source = JolpicaSource("jolpica-suzuka", base, "2026", "3", "suzuka 2026", feed=HttpFeed())
         dispatcher = f1.dispatcher({"fake": fake})
         server.answers["2026", "3", "results"] = jolpica_answer("results")
         await poll_and_send(source, f1, dispatcher)
@@ -195,7 +200,7 @@ def test_jolpica_a_penalty_after_the_race_corrects_the_finish_post(f1):
 
     async def go():
         base = await server.start()
-        source = JolpicaSource("jolpica-suzuka", base, "2026", "3", "suzuka 2026")
+        source = JolpicaSource("jolpica-suzuka", base, "2026", "3", "suzuka 2026", feed=HttpFeed())
         dispatcher = f1.dispatcher({"fake": fake})
         server.answers["2026", "3", "results"] = jolpica_answer("results")
         await poll_and_send(source, f1, dispatcher)
@@ -221,7 +226,8 @@ def test_jolpica_qualifying_makes_one_pole_post_naming_the_pole_sitter(f1):
 
     async def go():
         base = await server.start()
-        source = JolpicaSource("jolpica-suzuka-q", base, "2026", "3", "suzuka 2026", session_kind="qualifying")
+        source = JolpicaSource("jolpica-suzuka-q", base, "2026", "3", "suzuka 2026", session_kind="qualifying",
+                               feed=HttpFeed())
         dispatcher = f1.dispatcher({"fake": fake})
         server.answers["2026", "3", "qualifying"] = jolpica_answer("qualifying")
         assert await poll_and_send(source, f1, dispatcher) == 4
@@ -251,7 +257,7 @@ def test_jolpica_a_round_raced_on_another_day_stores_nothing(f1, season, round_,
 
     async def go():
         base = await server.start()
-        source = JolpicaSource("jolpica-x", base, season, round_, "suzuka 2026")
+        source = JolpicaSource("jolpica-x", base, season, round_, "suzuka 2026", feed=HttpFeed())
         dispatcher = f1.dispatcher({"fake": fake})
         assert await poll_and_send(source, f1, dispatcher) == 0
         first = f1.repositories.source_states.load("jolpica-x")
@@ -278,7 +284,7 @@ def test_jolpica_results_read_before_the_event_was_known_are_stored_once_it_is(t
 
     async def go():
         base = await server.start()
-        source = JolpicaSource("jolpica-suzuka", base, "2026", "3", "suzuka 2026")
+        source = JolpicaSource("jolpica-suzuka", base, "2026", "3", "suzuka 2026", feed=HttpFeed())
         dispatcher = app.dispatcher({"fake": fake})
         assert await poll_and_send(source, app, dispatcher) == 0
         assert "suzuka 2026" in app.repositories.source_states.load("jolpica-suzuka").last_error
@@ -306,7 +312,7 @@ def test_jolpica_a_lapped_finisher_reported_as_lapped_is_classified(f1):
 
     async def go():
         base = await server.start()
-        await f1.poll(JolpicaSource("jolpica-suzuka", base, "2026", "3", "suzuka 2026"))
+        await f1.poll(JolpicaSource("jolpica-suzuka", base, "2026", "3", "suzuka 2026", feed=HttpFeed()))
         await server.stop()
 
     asyncio.run(go())
@@ -324,7 +330,7 @@ def test_jolpica_a_misbehaving_server_changes_nothing_and_the_source_backs_off(f
 
     async def go():
         base = await server.start()
-        source = JolpicaSource("jolpica-suzuka", base, "2026", "3", "suzuka 2026")
+        source = JolpicaSource("jolpica-suzuka", base, "2026", "3", "suzuka 2026", feed=HttpFeed())
         dispatcher = f1.dispatcher({"fake": fake})
         server.mode = mode
         assert await poll_and_send(source, f1, dispatcher) == 0
