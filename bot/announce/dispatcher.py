@@ -1,121 +1,220 @@
-"""The dispatcher: sends what the outbox holds, once, within each platform's limits.
+"""The dispatcher: sends what the outbox holds, once, in order, within each platform's limits.
 
-A delivery is marked `sending` (committed) before the platform is called and `sent` with
-the platform's message id after, so a crash in between re-sends at most the deliveries
-that were in flight: one per platform by default, none where the platform de-duplicates
-by nonce. Channels take turns: each round sends every waiting channel's oldest delivery
-before anyone's second, so one big fan-out does not starve another.
+Each platform has a lane. A lane keeps each waiting channel's next delivery in memory (a
+window of the outbox, refilled as it drains) and sends continuously: several sends in
+flight at once, but never two to one channel, and a channel's posts strictly in order (one
+waiting on a retry holds back that channel's later posts, and nobody else's). Live posts go
+before bulk ones; fan-outs of one priority take turns. Nothing waits for anything but its
+own chat's window, the platform's global window and a free slot: a slow, hung or throttled
+chat delays no other.
+
+A delivery is marked `sending` (committed) before the platform is called and settled after,
+so a crash re-sends at most one post per channel that had one in flight, and none where the
+platform de-duplicates by nonce (Discord). Transient failures retry with capped backoff for
+as long as the post is worth sending (bot.domain.FRESH_FOR); then it is marked expired.
 """
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import logging
 import random
 import time
+from collections import OrderedDict, deque
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from bot.announce.posts import render_post
 from bot.announce.ratelimit import RateLimiter
 from bot.channel import Channel
+from bot.domain import FRESH_FOR
 from bot.messages import Message
 from bot.ports import MessageRef, Platform, SendFailed
 from bot.store.channels import Channels
 from bot.store.outbox import Due, Outbox, Post
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 8
-MAX_BACKOFF = 300.0
-SEND_TIMEOUT = 30.0
+MAX_BACKOFF = 300.0  # seconds between tries of a failing send, at most
+# Long enough that a slow answer is not taken for a failure (a send answered after 7 s that
+# was retried at 5 s was posted twice): only a send that really hangs is given up on.
+SEND_TIMEOUT = 60.0
+WINDOW = 2000  # deliveries a lane keeps in memory; the rest wait in the outbox
+REFILL_EVERY = 2.0  # seconds between looks at the outbox when nothing wakes the lane
+EXPIRE_EVERY = 30.0  # seconds between sweeps for posts no longer worth sending
+MASS_THROTTLE = 3  # this many chats told to wait within a second: the platform means everyone
+RENDERED = 512  # renderings kept (each shared by every channel with the same settings)
+
+
+def _epoch(iso: str) -> float:
+    try:
+        return datetime.fromisoformat(iso).timestamp()
+    except (TypeError, ValueError):
+        return 0.0
+
+
+class Lane:
+    """One platform's sends: who is next, when, and how many at once."""
+
+    def __init__(self, name: str, platform: Platform, dispatcher: Dispatcher):
+        self.name, self.platform, self.dispatcher = name, platform, dispatcher
+        caps = platform.capabilities
+        self.limiter = RateLimiter(caps.limits)
+        self.slots = max(1, caps.max_in_flight)
+        self.group_prefix = caps.group_prefix
+        self.ready: list[tuple[tuple, Due]] = []  # heads that may go now, best first
+        self.later: list[tuple[float, int, Due]] = []  # heads waiting for their chat's window or a retry
+        self.queued: dict[str, int] = {}  # chat -> the delivery id kept for it
+        self.busy: set[str] = set()  # chats with a send in flight
+        self.tasks: set[asyncio.Task] = set()
+        self.throttled: deque[tuple[float, str]] = deque()  # recent 429s: (when, chat)
+        self.stale = True  # the outbox may hold deliveries not in memory
+        self._seq = itertools.count()
+        self._changed: asyncio.Event | None = None
+
+    # --- who is next -----------------------------------------------------------------------
+
+    def _group(self, chat: str) -> bool:
+        return self.group_prefix is not None and chat.startswith(self.group_prefix)
+
+    def push(self, due: Due, at: float | None = None) -> None:
+        """Keep `due` as its chat's next send, from `at` (pace seconds) or now."""
+        if self.queued.get(due.address, due.id) != due.id:
+            return  # the chat already has its next one in memory
+        self.queued[due.address] = due.id
+        if at is None:
+            heapq.heappush(self.ready, (due.order, due))
+        else:
+            heapq.heappush(self.later, (at, next(self._seq), due))
+
+    def refill(self) -> int:
+        """Load the channels' next deliveries from the outbox (only those not in memory)."""
+        d = self.dispatcher
+        known = len(self.queued) + len(self.busy)
+        loaded = 0
+        for due in d.outbox.due_heads(self.name, d.clock(), WINDOW + known):
+            if due.address not in self.queued and due.address not in self.busy:
+                self.push(due)
+                loaded += 1
+        self.stale = False
+        return loaded
+
+    def pick(self, now: float) -> Due | None:
+        """The best delivery that may go now (its chat's window open), or None."""
+        while self.later and self.later[0][0] <= now:
+            _, _, due = heapq.heappop(self.later)
+            heapq.heappush(self.ready, (due.order, due))
+        while self.ready:
+            _, due = heapq.heappop(self.ready)
+            wait = self.limiter.chat_wait(due.address, now, self._group(due.address))
+            if wait > 0:
+                heapq.heappush(self.later, (now + wait, next(self._seq), due))
+                continue
+            return due
+        return None
+
+    def next_time(self) -> float | None:
+        """When the earliest waiting head may go (pace seconds), if any."""
+        return self.later[0][0] if self.later else None
+
+    def forget(self, chat: str) -> None:
+        """Let the chat's next delivery be loaded again from the outbox."""
+        self.queued.pop(chat, None)
+
+    # --- waiting -------------------------------------------------------------------------------
+
+    def changed(self) -> asyncio.Event:
+        """Set whenever something may make a send possible (a send ended, new posts)."""
+        if self._changed is None:
+            self._changed = asyncio.Event()
+        return self._changed
+
+    def poke(self) -> None:
+        """Something changed: look again."""
+        if self._changed is not None:
+            self._changed.set()
+
+    async def wait(self, timeout: float | None) -> None:
+        """Until something changes, or `timeout` seconds."""
+        event = self.changed()
+        if timeout is not None and timeout <= 0:
+            return
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+        event.clear()
 
 
 class Dispatcher:
     """Sends due deliveries through the running platforms."""
 
     def __init__(self, outbox: Outbox, channels: Channels, platforms: dict[str, Platform],
-                 clock: Callable[[], float] = time.time, batch: int = 200, pace: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.time, batch: int | None = None,
+                 pace: Callable[[], float] = time.monotonic):
         self.outbox = outbox
         self.platforms = platforms
         self.channels = channels
         self.clock = clock  # epoch seconds: when deliveries are due (stored in the database)
         self.pace = pace  # a steady clock for the send-rate windows, which the wall clock may jump
-        # Small rounds: a new update waits at most one round before it gets its share.
+        self.lanes = {name: Lane(name, p, self) for name, p in platforms.items()}
+        self.stopping = False  # set at shutdown: no new send starts
+        self._rendered: OrderedDict[tuple, Message] = OrderedDict()
+        self._posts: OrderedDict[tuple[int, int], Post] = OrderedDict()
+        self._last_sweep = float("-inf")
+        # Back-compatibility for callers that sized rounds: the lanes' window does it now.
         self.batch = batch
-        self.limiters = {name: RateLimiter(p.capabilities.limits) for name, p in platforms.items()}
-        self._in_flight = {name: asyncio.Semaphore(p.capabilities.max_in_flight) for name, p in platforms.items()}
-        self._tasks: set[asyncio.Task] = set()
-        self.stopping = False  # set at shutdown: a running round starts no new send
-        # Per round: each update read once, and each rendering shared by every channel
-        # with the same settings (a 10,000-channel fan-out renders a handful of messages).
-        self._posts: dict[int, Post] = {}
-        self._rendered: dict[tuple, Message] = {}
-        # No recovery here: only the holder of the database's lease may reset `sending`
-        # rows (another process's may be in flight), so it calls recover() itself.
+
+    # --- the outbox ---------------------------------------------------------------------------
 
     def recover(self) -> int:
         """After a crash: put back the sends left in flight (see Outbox.recover). Only the
-        holder of the database's lease calls this, once, before the first round."""
+        holder of the database's lease calls this, once, before sending."""
         return self.outbox.recover()
 
     def pending(self) -> int:
         """How many deliveries still wait to be sent (including delayed ones)."""
         return self.outbox.pending()
 
+    def wake(self) -> None:
+        """New deliveries wait in the outbox: every lane looks at once."""
+        for lane in self.lanes.values():
+            lane.stale = True
+            lane.poke()
+
+    def _sweep(self) -> None:
+        """Now and then, mark expired what is no longer worth sending."""
+        now = self.clock()
+        if now - self._last_sweep >= EXPIRE_EVERY:
+            self._last_sweep = now
+            if self.outbox.expire_stale(now):
+                for lane in self.lanes.values():
+                    lane.stale = True
+
+    # --- sending ---------------------------------------------------------------------------------
+
     async def run_once(self) -> int:
-        """One round: each channel's oldest due delivery, as fast as the limits allow.
-        Returns how many deliveries were attempted."""
-        if not self.platforms:
-            return 0
-        rows = self._due()
-        self._posts.clear()
-        self._rendered.clear()
-        attempted = 0
-        for row in rows:
-            if self.stopping:
-                break
-            limiter = self.limiters[row.platform]
-            group = self._is_group(row)
-            if limiter.chat_wait(row.address, self.pace(), group) > 0:
-                continue  # this chat's turn comes in a later round
-            await self._in_flight[row.platform].acquire()
-            if self.stopping:  # shutdown came while we waited for a free slot
-                self._in_flight[row.platform].release()
-                break
-            wait = limiter.global_wait(self.pace())
-            if wait > 0:
-                await asyncio.sleep(wait)
-                if self.stopping or limiter.chat_wait(row.address, self.pace(), group) > 0:
-                    self._in_flight[row.platform].release()
+        """Send everything that may go now, on every platform, then return how many sends
+        were started (used by `pitboard dispatch` and tests, which call it in turn)."""
+        self._sweep()
+        started = 0
+        for lane in self.lanes.values():
+            lane.refill()
+            while not self.stopping:
+                if len(lane.busy) >= lane.slots:
+                    await lane.wait(None)
                     continue
-            if not self._mark_sending(row):
-                # Someone else claimed it since _due() read it: theirs to send, not ours,
-                # and nothing went to the platform, so the rate limiter counts nothing.
-                self._in_flight[row.platform].release()
-                continue
-            # Counted after the state write, right before the send, so the count is as
-            # close as it can be to when the platform sees the request.
-            started = self.pace()
-            limiter.take(row.address, started, group)
-            task = asyncio.create_task(self._deliver(row, started))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-            attempted += 1
+                wait = lane.limiter.global_wait(self.pace())
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                    continue
+                due = lane.pick(self.pace())
+                if due is None:
+                    break
+                started += self._start(lane, due, follow=False)
         await self.drain()
-        return attempted
-
-    def _is_group(self, row: Due) -> bool:
-        prefix = self.platforms[row.platform].capabilities.group_prefix
-        return prefix is not None and row.address.startswith(prefix)
-
-    def _due(self) -> list[Due]:
-        """This round's deliveries: every waiting channel's oldest, interleaved across updates."""
-        return self.outbox.due(self.clock(), list(self.platforms), self.batch)
-
-    async def drain(self) -> None:
-        """Wait for the sends in flight to finish (used at shutdown, too). asyncio.wait,
-        not gather: if the waiting is cancelled, the sends themselves are not."""
-        while self._tasks:
-            await asyncio.wait(set(self._tasks))
+        return started
 
     async def run_until_idle(self, stop: asyncio.Event | None = None, poll: float = 0.05) -> None:
         """Keep sending until nothing is pending (or `stop` is set)."""
@@ -123,40 +222,112 @@ class Dispatcher:
             if await self.run_once() == 0:
                 await asyncio.sleep(poll)
 
-    def _mark_sending(self, row: Due) -> bool:
-        """Claim the delivery; False if it is no longer pending (claimed by another sender)."""
-        return self.outbox.claim(row.id)
+    async def serve(self) -> None:
+        """Send continuously on every platform until `stop()` (the running bot)."""
+        await asyncio.gather(*(self._serve(lane) for lane in self.lanes.values()))
 
-    async def _deliver(self, row: Due, started: float) -> None:
-        platform = self.platforms[row.platform]
+    async def _serve(self, lane: Lane) -> None:
+        last_refill = float("-inf")
+        while not self.stopping:
+            now = self.pace()
+            if lane.stale or now - last_refill >= REFILL_EVERY:
+                self._sweep()
+                lane.refill()
+                last_refill = now
+            if len(lane.busy) >= lane.slots:
+                await lane.wait(None)
+                continue
+            wait = lane.limiter.global_wait(now)
+            if wait > 0:
+                await lane.wait(wait)
+                continue
+            due = lane.pick(now)
+            if due is None:
+                until = lane.next_time()
+                timeout = REFILL_EVERY if until is None else min(REFILL_EVERY, max(until - now, 0.001))
+                await lane.wait(timeout)
+                continue
+            self._start(lane, due, follow=True)
+
+    def stop(self) -> None:
+        """Start no new send (the ones in flight finish)."""
+        self.stopping = True
+        for lane in self.lanes.values():
+            lane.poke()
+
+    async def drain(self) -> None:
+        """Wait for the sends in flight to finish (used at shutdown, too). asyncio.wait,
+        not gather: if the waiting is cancelled, the sends themselves are not."""
+        for lane in self.lanes.values():
+            while lane.tasks:
+                await asyncio.wait(set(lane.tasks))
+
+    def _start(self, lane: Lane, due: Due, follow: bool) -> int:
+        """Claim `due` and send it in a task of its own; 0 if it was not sent."""
+        lane.forget(due.address)
+        if self._expired(due):
+            self.outbox.settle(due.id, "expired", self.clock(), _expiry(due.kind))
+            self._next(lane, due, follow)
+            return 0
+        if not self.outbox.claim(due.id):
+            return 0  # claimed elsewhere since it was read: theirs to send
+        started = self.pace()
+        lane.limiter.take(due.address, started, lane._group(due.address))
+        lane.busy.add(due.address)
+        task = asyncio.create_task(self._deliver(lane, due, started, follow))
+        lane.tasks.add(task)
+        task.add_done_callback(lane.tasks.discard)
+        return 1
+
+    def _expired(self, due: Due) -> bool:
+        now = self.clock()
+        if due.kind == "reminder":
+            return due.start_epoch is not None and now > due.start_epoch
+        fresh = FRESH_FOR.get(due.kind)
+        return fresh is not None and bool(due.born) and now - _epoch(due.born) > fresh
+
+    def _next(self, lane: Lane, due: Due, follow: bool) -> None:
+        """After a delivery is done with: its chat's next one, at once in the running bot
+        (a `run_once` pass takes each chat's next at its next pass, as rounds did)."""
+        if follow and not self.stopping:
+            nxt = self.outbox.next_head(due.channel_id, self.clock())
+            if nxt is not None:
+                lane.push(nxt)
+        else:
+            lane.stale = True
+
+    async def _deliver(self, lane: Lane, due: Due, started: float, follow: bool) -> None:
+        platform = lane.platform
         try:
-            post = self._post(row.update_id)
-            channel = self.channels.get(row.channel_id)
-            if row.action == "edit" and row.message_id and platform.capabilities.edits:
+            post = self._post(due.update_id)
+            channel = self.channels.get(due.channel_id)
+            if due.action == "edit" and due.message_id and platform.capabilities.edits:
                 message = self._render(post, channel, corrected=True)
-                ref = MessageRef(row.platform, row.address, row.message_id)
+                ref = MessageRef(due.platform, due.address, due.message_id)
                 # A correction of another length may add or remove messages: keep the new ids.
                 ref = await asyncio.wait_for(platform.edit(ref, message), SEND_TIMEOUT) or ref
             else:
-                message = self._render(post, channel, corrected=row.action in ("edit", "repost"))
-                ref = await asyncio.wait_for(platform.send(row.address, message, nonce=f"pb{row.id}r{post.revision}"), SEND_TIMEOUT)
-            self._sent(row, ref, post.revision)
+                message = self._render(post, channel, corrected=due.action in ("edit", "repost"))
+                ref = await asyncio.wait_for(platform.send(due.address, message, nonce=f"pb{due.id}r{post.revision}"),
+                                             SEND_TIMEOUT)
+            self.outbox.sent(due, ref.message_id, post.revision, datetime.now(timezone.utc).isoformat())
+            self._next(lane, due, follow)
         except SendFailed as failure:
-            self._failed(row, failure)
+            self._failed(lane, due, failure, follow)
         except (asyncio.TimeoutError, TimeoutError, ConnectionError, OSError) as err:
-            self._failed(row, SendFailed("transient", f"{type(err).__name__}: {err}".rstrip(": ")))
+            self._failed(lane, due, SendFailed("transient", f"{type(err).__name__}: {err}".rstrip(": ")), follow)
         except Exception as err:  # noqa: BLE001 - a bug in one post must not stop the others
-            log.exception("delivery %s failed", row.id)
-            self._failed(row, SendFailed("rejected", f"internal error: {type(err).__name__}: {err}"))
+            log.exception("delivery %s failed", due.id)
+            self._failed(lane, due, SendFailed("rejected", f"internal error: {type(err).__name__}: {err}"), follow)
         finally:
             # Answered or not, the platform has counted it by now.
-            self.limiters[row.platform].settle(row.address, started, self.pace())
-            self._in_flight[row.platform].release()
+            lane.limiter.settle(due.address, started, self.pace())
+            lane.busy.discard(due.address)
+            lane.poke()
 
     def _post(self, update_id: int) -> Post:
-        if update_id not in self._posts:
-            self._posts[update_id] = self.outbox.post(update_id)
-        return self._posts[update_id]
+        post = self.outbox.post(update_id)  # its latest revision: a correction shows at once
+        return post
 
     def _render(self, post: Post, channel: Channel, corrected: bool) -> Message:
         # Everything render_post reads from the channel, and nothing else, is in the key.
@@ -164,39 +335,61 @@ class Dispatcher:
                channel.mention_role)
         if key not in self._rendered:
             self._rendered[key] = render_post(post, channel, corrected=corrected)
+            while len(self._rendered) > RENDERED:
+                self._rendered.popitem(last=False)
         return self._rendered[key]
 
-    def _sent(self, row: Due, ref: MessageRef, revision: int) -> None:
-        self.outbox.sent(row, ref.message_id, revision, datetime.now(timezone.utc).isoformat())
+    # --- failures --------------------------------------------------------------------------------
 
-    def _failed(self, row: Due, failure: SendFailed) -> None:
-        now = self.clock()
+    def _failed(self, lane: Lane, due: Due, failure: SendFailed, follow: bool) -> None:
+        now, pace = self.clock(), self.pace()
         reason = failure.reason[:500]
         if failure.outcome == "gone":
-            self.channels.pause(row.channel_id, reason)
-            self._set(row, "pending", now, reason)  # kept: it goes out if the channel comes back
-            log.warning("channel %s:%s is gone (%s); its subscriptions are paused", row.platform, row.address, reason)
+            self.channels.pause(due.channel_id, reason)
+            self._retry(lane, due, now, reason, None)  # kept: it goes out if the channel comes back
+            lane.forget(due.address)
+            log.warning("channel %s:%s is gone (%s); its subscriptions are paused", due.platform, due.address, reason)
         elif failure.outcome == "moved" and failure.new_address:
-            self.channels.move(row.channel_id, failure.new_address)
-            self._set(row, "pending", now, reason)  # straight to the new address, next round
-            log.info("channel %s:%s moved to %s", row.platform, row.address, failure.new_address)
-        elif failure.outcome == "rejected" and row.action == "edit":
+            self.channels.move(due.channel_id, failure.new_address)
+            self._retry(lane, due, now, reason, None)  # straight to the new address, at the next look
+            lane.stale = True
+            log.info("channel %s:%s moved to %s", due.platform, due.address, failure.new_address)
+        elif failure.outcome == "rejected" and due.action == "edit":
             # The post to correct is gone (deleted by a moderator): post the correction anew.
-            self.outbox.repost(row.id)
-            self._set(row, "pending", now, reason)
+            self.outbox.repost(due.id)
+            self._retry(lane, due, now, reason, None)
+            lane.stale = True
         elif failure.outcome == "rejected":
-            self._set(row, "failed", now, reason)
+            self.outbox.settle(due.id, "failed", now, reason)
+            self._next(lane, due, follow)
         elif failure.outcome == "retry_after":
             wait = max(failure.retry_after or 1.0, 0.0)
-            log.info("%s:%s asks to wait %.1f s; delivery %s will be retried then", row.platform, row.address, wait, row.id)
-            if failure.is_global:
-                self.limiters[row.platform].block(self.pace() + wait)
-            self._set(row, "pending", now + wait, reason)
-        elif row.attempts + 1 >= MAX_ATTEMPTS:
-            self._set(row, "failed", now, f"gave up after {MAX_ATTEMPTS} attempts: {reason}")
+            log.info("%s:%s asks to wait %.1f s; delivery %s will be retried then", due.platform, due.address,
+                     wait, due.id)
+            if failure.is_global or self._mass_throttle(lane, due.address, pace):
+                lane.limiter.block(pace + wait)
+            self._retry(lane, due, now + wait, reason, pace + wait)
         else:
-            backoff = min(MAX_BACKOFF, 2.0 ** row.attempts) * random.uniform(0.8, 1.2)
-            self._set(row, "pending", now + backoff, reason)
+            backoff = min(MAX_BACKOFF, 2.0 ** min(due.attempts, 16)) * random.uniform(0.8, 1.2)
+            self._retry(lane, due, now + backoff, reason, pace + backoff)
 
-    def _set(self, row: Due, status: str, not_before: float, reason: str) -> None:
-        self.outbox.settle(row.id, status, not_before, reason)
+    def _retry(self, lane: Lane, due: Due, not_before: float, reason: str, at: float | None) -> None:
+        """Back to pending, at the head of its chat; kept in memory for `at` (pace seconds)
+        when it will be tried again by this lane, else loaded again from the outbox."""
+        self.outbox.settle(due.id, "pending", not_before, reason)
+        if at is not None and not self.stopping:
+            lane.push(replace(due, attempts=due.attempts + 1), at)
+
+    @staticmethod
+    def _mass_throttle(lane: Lane, chat: str, pace: float) -> bool:
+        """Whether many chats were told to wait at once: then the platform means everyone."""
+        lane.throttled.append((pace, chat))
+        while lane.throttled and pace - lane.throttled[0][0] > 1.0:
+            lane.throttled.popleft()
+        return len({c for _, c in lane.throttled}) >= MASS_THROTTLE
+
+
+def _expiry(kind: str) -> str:
+    if kind == "reminder":
+        return "expired: the session had started"
+    return f"expired: not sent within {FRESH_FOR[kind] // 3600} h of the {kind.replace('_', ' ')} update"

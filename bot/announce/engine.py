@@ -19,7 +19,6 @@ from bot.announce.dispatcher import Dispatcher
 from bot.store.queries import Queries
 
 log = logging.getLogger(__name__)
-DISPATCH_EVERY = 1.0  # seconds; new facts wake the dispatcher at once, this catches the rest
 REBUILD_EVERY = 10.0  # minutes between re-reading the schedule of sessions
 
 
@@ -36,8 +35,7 @@ class Engine:
         self.digest_hour = digest_hour
         self.scheduler = AsyncIOScheduler(timezone=timezone.utc)
         self.polls = polls or []
-        self._dispatching = False
-        self._again = False
+        self._sending: asyncio.Task | None = None
         announcer.listeners.append(self.wake)
 
     def start(self) -> None:
@@ -47,8 +45,8 @@ class Engine:
         # Only the lease holder may do this: another sender's `sending` rows are in flight.
         self.dispatcher.recover()
         now = datetime.now(timezone.utc)
-        self.scheduler.add_job(self._dispatch, "interval", seconds=DISPATCH_EVERY, id="dispatch",
-                               max_instances=1, coalesce=True, next_run_time=now)
+        # The dispatcher sends continuously beside the scheduler: new posts wake it at once.
+        self._sending = asyncio.get_running_loop().create_task(self.dispatcher.serve(), name="dispatcher")
         self.scheduler.add_job(self._rebuild, "interval", minutes=REBUILD_EVERY, id="rebuild", coalesce=True)
         for source in self.polls:
             self.scheduler.add_job(self._poll, "interval", seconds=source.interval, id=f"poll:{source.name}",
@@ -59,11 +57,8 @@ class Engine:
         self.rebuild()
 
     def wake(self) -> None:
-        """Run the dispatcher now rather than at its next tick (new deliveries are waiting)."""
-        if self._dispatching:
-            self._again = True  # the running round will go round once more
-        elif self.scheduler.running and self.scheduler.get_job("dispatch"):
-            self.scheduler.modify_job("dispatch", next_run_time=datetime.now(timezone.utc))
+        """New deliveries are waiting: the dispatcher looks at once."""
+        self.dispatcher.wake()
 
     def rebuild(self) -> int:
         """One reminder job per upcoming session, from the sessions now in the database."""
@@ -87,15 +82,6 @@ class Engine:
     async def _digest(self) -> None:
         self.announcer.digest()
 
-    async def _dispatch(self) -> None:
-        self._dispatching = True
-        try:
-            # Rounds until one sends nothing and no new delivery arrived meanwhile.
-            while await self.dispatcher.run_once() or self._again:
-                self._again = False
-        finally:
-            self._dispatching = False
-
     async def _poll(self, source) -> None:
         try:
             await source.poll()
@@ -115,14 +101,12 @@ class Engine:
         """Stop starting sends, let the ones in flight finish, then stop the scheduler.
         (Shutting the scheduler down first would cancel the running round, and with it
         the sends in the middle of their request.)"""
-        self.dispatcher.stopping = True
+        self.dispatcher.stop()
         if self.scheduler.running:
             self.scheduler.pause()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + grace
-        while self._dispatching and loop.time() < deadline:
-            await asyncio.sleep(0.02)
-        await self.dispatcher.drain()
+        if self._sending is not None:
+            await asyncio.wait({self._sending}, timeout=grace)
+        await asyncio.wait_for(self.dispatcher.drain(), grace)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         for source in self.polls:

@@ -27,6 +27,7 @@ from bot.render.discord_embeds import render_discord, role_id
 log = logging.getLogger(__name__)
 ANNOUNCEMENT = 5  # Discord's channel type for announcement (news) channels
 READY_TIMEOUT = 60.0
+MAX_IN_FLIGHT = 100  # one per channel at most (the dispatcher's rule), and nonces make a resend harmless
 
 
 def failure(err: Exception, editing: bool = False) -> SendFailed:
@@ -76,7 +77,7 @@ class DiscordPlatform:
                  gateway_url: str | None = None, limits: Limits = DISCORD_LIMITS, guild_ready_timeout: float = 2.0):
         # Nonces make a retried create idempotent, so several sends may be in flight.
         self.capabilities = Capabilities(max_length=2000, embeds=True, spoilers=True, edits=True, limits=limits,
-                                         max_in_flight=4)
+                                         max_in_flight=MAX_IN_FLIGHT)
         self.state = state
         self.token = token
         self.api_base_url, self.gateway_url = api_base_url, gateway_url

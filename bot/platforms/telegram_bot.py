@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 DEFAULT_API = "https://api.telegram.org/bot"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 CONCURRENT_UPDATES = 64
+MAX_IN_FLIGHT = 60
+SEND_READ_TIMEOUT = 30.0
 # Telegram says these when the chat is no more, or the bot is no longer in it.
 _GONE = ("chat not found", "bot was kicked", "bot is not a member", "group chat was deleted", "not enough rights",
          "need administrator rights", "have no rights to send")
@@ -65,8 +67,10 @@ class TelegramPlatform:
     def __init__(self, commands: Commands, token: str, base_url: str | None = None, poll_timeout: float = 10.0,
                  limits: Limits = TELEGRAM_LIMITS):
         # `limits`: Telegram's own, unless a test's fake says otherwise.
+        # Many sends in flight (a round trip is 50-250 ms; 30 a second need several at once);
+        # the dispatcher keeps one per chat, so a crash re-sends at most one post per chat.
         self.capabilities = Capabilities(max_length=4096, spoilers=True, edits=True, limits=limits,
-                                         max_in_flight=1, group_prefix="-")
+                                         max_in_flight=MAX_IN_FLIGHT, group_prefix="-")
         self.poll_timeout = poll_timeout
         api = (base_url or DEFAULT_API).rstrip("/")
         builder = (ApplicationBuilder().token(token).base_url(api).base_file_url(api.replace("/bot", "/file/bot", 1))
@@ -74,6 +78,8 @@ class TelegramPlatform:
                    # Updates are handled side by side: one chat waiting on a slow link never
                    # holds up another chat's /results.
                    .concurrent_updates(CONCURRENT_UPDATES)
+                   # A send answered late is not a failed send: retrying it would post it twice.
+                   .read_timeout(SEND_READ_TIMEOUT).write_timeout(SEND_READ_TIMEOUT)
                    .job_queue(None))  # the core's scheduler owns every timed job
         self.application: Application = builder.build()
         self.commands = TelegramCommands(commands, self.application)

@@ -80,7 +80,9 @@ ORDER BY d.id
 LIMIT :limit
 """
 # A channel's next deliveries: due, its channel live on the platform, and no earlier one of
-# the channel still waiting or in flight (whatever its time: order is strict).
+# the channel in flight, due, or waiting on a retry (order is strict: a post retried later
+# holds back the channel's later posts). An earlier one held back on purpose (a spoiler
+# delay on results) lets the rest go: a safety car gives nothing away.
 _HEADS = """
 SELECT d.id, d.update_id, d.channel_id, d.action, d.attempts, d.message_id, c.platform, c.address, u.priority,
        d.id - coalesce(u.first_delivery, d.id) AS rank, u.kind, coalesce(u.revised_at, u.created_at),
@@ -89,7 +91,8 @@ FROM deliveries d INDEXED BY {index}
 JOIN channels c ON c.id = d.channel_id JOIN updates u ON u.id = d.update_id
 WHERE d.status = 'pending' AND d.not_before <= :now AND c.paused_reason IS NULL AND {which}
   AND NOT EXISTS (SELECT 1 FROM deliveries o INDEXED BY idx_deliveries_channel_id_status
-                  WHERE o.channel_id = d.channel_id AND o.status IN ('pending', 'sending') AND o.id < d.id)
+                  WHERE o.channel_id = d.channel_id AND o.status IN ('pending', 'sending') AND o.id < d.id
+                    AND (o.status = 'sending' OR o.attempts > 0 OR o.not_before <= :now))
 """
 # Results wait out the channel's spoiler delay; a reminder goes out the channel's chosen
 # number of minutes before the session (at once if that moment has passed).

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.announce.dispatcher import MAX_ATTEMPTS, Dispatcher
+from bot.announce.dispatcher import Dispatcher
 from bot.announce.engine import Engine
 from bot.announce.presets import apply_presets
 from bot.ports import Limits
@@ -202,16 +202,32 @@ def test_timeouts_and_server_errors_back_off_and_retry(bare, stages, clock, fail
     assert bare.db.execute("SELECT attempts, last_error FROM deliveries").fetchone()[0] == 3
 
 
-def test_it_gives_up_after_too_many_transient_failures(bare, stages, clock):
+def test_an_outage_is_waited_out_as_long_as_the_post_is_worth_sending(bare, stages, clock):
+    channel(bare, "fans")
+    play(bare, stages, 1)  # the pole post: worth sending for 12 hours
+    fake = FakePlatform()
+    fake.fail("fans", *[SendFailed("transient", "503 Service Unavailable")] * 30)
+    for _ in range(30):  # 30 failed tries over 3 hours of outage
+        dispatch(bare, fake, clock)
+        clock.now += 400
+    assert bare.db.execute("SELECT status FROM deliveries").fetchone()[0] == "pending"
+    dispatch(bare, fake, clock)  # the platform is back
+    assert [m.title for m in fake.posts_to("fans")] == ["Pole position: Florian Latorre"]
+
+
+def test_a_post_no_longer_worth_sending_is_expired_with_the_reason(bare, stages, clock):
     channel(bare, "fans")
     play(bare, stages, 1)
     fake = FakePlatform()
-    fake.fail("fans", *[SendFailed("transient", "503 Service Unavailable")] * MAX_ATTEMPTS)
-    for _ in range(MAX_ATTEMPTS + 2):
+    fake.fail("fans", *[SendFailed("transient", "503 Service Unavailable")] * 1000)
+    for _ in range(14):  # 14 hours of outage
         dispatch(bare, fake, clock)
-        clock.now += 400
+        clock.now += 3600
+    dispatch(bare, fake, clock)
     status, error = bare.db.execute("SELECT status, last_error FROM deliveries").fetchone()
-    assert status == "failed" and error.startswith(f"gave up after {MAX_ATTEMPTS} attempts: 503")
+    assert status == "expired" and error == "expired: not sent within 12 h of the pole update (a post that late " \
+                                            "would mislead)"
+    assert fake.sent == []
 
 
 def test_a_gone_channel_is_paused_and_the_others_carry_on(bare, stages, clock):
