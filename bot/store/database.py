@@ -34,6 +34,8 @@ def open_database(path: str | Path) -> tuple[Database, bool]:
         # state change and cap the dispatcher at a few hundred sends a second.
         db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA foreign_keys = ON")
+    # The `results` view unpacks each classification's compressed list with this.
+    db.conn.create_function("pitboard_rows", 1, schema.unpack_rows, deterministic=True)
     db.execute("PRAGMA busy_timeout = 5000")
     created = "events" not in db.table_names()
     schema.apply(db)

@@ -13,6 +13,7 @@ from sqlite_utils import Database
 
 from bot.domain import Event, Incident, Quote, Result, Session, Series, incident_from_dict, result_from_dict
 from bot.lookup import AliasIndex, AliasRow, Resolution, normalise, rank, resolve, split_year
+from bot.store.schema import RESULT_FIELDS, unpack_rows
 
 
 class Queries:
@@ -118,39 +119,45 @@ class Queries:
     def classifications(self, session_id: str) -> list[str]:
         """The classifications a session has results for: "" (overall) first."""
         rows = self.db.execute(
-            "SELECT DISTINCT classification FROM results WHERE session_id = ? ORDER BY classification",
+            "SELECT DISTINCT classification FROM result_lists WHERE session_id = ? ORDER BY classification",
             [session_id],
         )
         return [r[0] for r in rows]
 
+    def _lists(self, session_id: str, classification: str) -> list[tuple[str, str, int, list[Result]]]:
+        """Every source's list of this classification, best source first: (source id, its
+        name, its priority, the results in the source's order)."""
+        rows = self.db.execute(
+            "SELECT l.source_id, s.name, s.priority, l.rows FROM result_lists l JOIN sources s ON s.id = l.source_id "
+            "WHERE l.session_id = ? AND l.classification = ? ORDER BY s.priority DESC, l.size DESC, l.source_id",
+            [session_id, classification]).fetchall()
+        return [(source, name, priority, [_result(session_id, classification, source, row)
+                                          for row in json.loads(unpack_rows(data))])
+                for source, name, priority, data in rows]
+
     def results(self, session_id: str, classification: str) -> list[Result]:
         """One classification of a session, from its best source, in finishing order."""
-        source = self._best_source("results", "session_id = ? AND classification = ?", [session_id, classification])
-        if source is None:
+        lists = self._lists(session_id, classification)
+        if not lists:
             return []
-        rows = self._rows(
-            "SELECT * FROM results WHERE session_id = ? AND classification = ? AND source_id = ? "
-            "ORDER BY position IS NULL, position, line",
-            [session_id, classification, source],
-        )
-        return [_result(r) for r in rows]
+        ordered = list(enumerate(lists[0][3]))
+        ordered.sort(key=lambda item: (item[1].position is None, item[1].position or 0, item[0]))
+        return [result for _, result in ordered]
 
     def differing_sources(self, session_id: str, classification: str) -> list[tuple[str, list[tuple[int, str]]]]:
         """Other sources that give this classification differently from the one shown:
         (source name, [(position, driver) they give where the shown one differs])."""
-        shown_id = self._best_source("results", "session_id = ? AND classification = ?", [session_id, classification])
-        if shown_id is None:
+        lists = self._lists(session_id, classification)
+        if not lists:
             return []
-        rows = self._rows(
-            "SELECT r.source_id, s.name, r.position, r.driver FROM results r JOIN sources s ON s.id = r.source_id "
-            "WHERE r.session_id = ? AND r.classification = ? AND r.position IS NOT NULL ORDER BY r.source_id, r.position",
-            [session_id, classification])
-        shown = {r["position"]: r["driver"] for r in rows if r["source_id"] == shown_id}
-        others: dict[str, tuple[str, list]] = {}
-        for r in rows:
-            if r["source_id"] != shown_id and r["position"] in shown and shown[r["position"]] != r["driver"]:
-                others.setdefault(r["source_id"], (r["name"], []))[1].append((r["position"], r["driver"]))
-        return [value for _, value in sorted(others.items())]
+        shown = {r.position: r.driver for r in lists[0][3] if r.position is not None}
+        others = []
+        for source, name, _, rows in sorted(lists[1:]):
+            places = sorted((r.position, r.driver) for r in rows
+                            if r.position is not None and r.position in shown and shown[r.position] != r.driver)
+            if places:
+                others.append((name, places))
+        return others
 
     def _best_source(self, table: str, where: str, params: list) -> str | None:
         row = self.db.execute(
@@ -162,12 +169,12 @@ class Queries:
 
     def drivers(self, event_id: str) -> list[str]:
         """Every driver named in the event's results and quotes, for autocomplete."""
-        rows = self.db.execute(
-            "SELECT DISTINCT value FROM results r JOIN sessions s ON s.id = r.session_id, json_each(r.drivers) "
-            "WHERE s.event_id = ? UNION SELECT speaker FROM quotes WHERE event_id = ? ORDER BY 1",
-            [event_id, event_id],
-        )
-        return [r[0] for r in rows]
+        named: set[str] = set()
+        for (data,) in self.db.execute("SELECT l.rows FROM result_lists l JOIN sessions s ON s.id = l.session_id "
+                                       "WHERE s.event_id = ?", [event_id]):
+            named.update(driver for row in json.loads(unpack_rows(data)) for driver in row[1])
+        named.update(r[0] for r in self.db.execute("SELECT DISTINCT speaker FROM quotes WHERE event_id = ?", [event_id]))
+        return sorted(named)
 
     # incidents ----------------------------------------------------------------------
     def incidents(self, session_id: str) -> list[Incident]:
@@ -241,8 +248,12 @@ def _session(row: dict) -> Session:
     return _build(Session, row, day=day, start=_dt(row["starts_at"]), end=_dt(row["ends_at"]))
 
 
-def _result(row: dict) -> Result:
-    return result_from_dict({**row, "drivers": json.loads(row["drivers"])})
+def _result(session_id: str, classification: str, source_id: str, row: list) -> Result:
+    values = dict(zip(RESULT_FIELDS, row))
+    values.setdefault("status", "classified")
+    values["status"] = values["status"] or "classified"
+    return result_from_dict({**values, "session_id": session_id, "classification": classification,
+                             "source_id": source_id})
 
 
 def _incident(row: dict) -> Incident:

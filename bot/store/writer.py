@@ -15,6 +15,7 @@ from sqlite_utils import Database
 
 from bot.domain import EventBundle, Source, incident_to_dict, result_to_dict
 from bot.lookup import normalise
+from bot.store.schema import pack_rows, result_row
 
 # A live source may move a session on (scheduled → live → finished), never back.
 _ADVANCE_STATUS = (
@@ -144,16 +145,13 @@ class FactWriter:
                 "day": _iso(s.day), "starts_at": _iso(s.start), "ends_at": _iso(s.end)}
 
     def _insert_facts(self, bundle: EventBundle) -> None:
-        """The bundle's results, incidents and quotes, as rows."""
-        line_of: dict[tuple[str, str, str], int] = {}
-        results = []
+        """The bundle's results (one compact list per classification), incidents and quotes."""
+        lists: dict[tuple[str, str, str], list] = {}
         for r in bundle.results:
-            key = (r.session_id, r.classification, r.source_id)
-            line_of[key] = line_of.get(key, 0) + 1
-            row = result_to_dict(r)
-            results.append({**row, "line": line_of[key], "driver": r.driver,
-                            "drivers": json.dumps(row["drivers"], ensure_ascii=False)})
-        self.db["results"].insert_all(results)
+            lists.setdefault((r.session_id, r.classification, r.source_id), []).append(result_row(result_to_dict(r)))
+        self.db["result_lists"].insert_all(
+            {"session_id": s, "classification": c, "source_id": src, "size": len(rows), "rows": pack_rows(rows)}
+            for (s, c, src), rows in lists.items())
         incidents = []
         for i in bundle.incidents:
             row = incident_to_dict(i)
@@ -171,7 +169,7 @@ class FactWriter:
             return
         marks = ",".join("?" for _ in source_ids)
         in_event = "session_id IN (SELECT id FROM sessions WHERE event_id = ?)"
-        for table in ("results", "incidents"):
+        for table in ("result_lists", "incidents"):
             self.db.execute(f"DELETE FROM {table} WHERE {in_event} AND source_id IN ({marks})", [event_id, *source_ids])
         self.db.execute(f"DELETE FROM quotes WHERE event_id = ? AND source_id IN ({marks})", [event_id, *source_ids])
 
@@ -180,7 +178,7 @@ class FactWriter:
         marks = ",".join("?" for _ in keep) or "''"
         self.db.execute(
             f"""DELETE FROM sessions WHERE event_id = ? AND id NOT IN ({marks})
-            AND NOT EXISTS (SELECT 1 FROM results r WHERE r.session_id = sessions.id)
+            AND NOT EXISTS (SELECT 1 FROM result_lists r WHERE r.session_id = sessions.id)
             AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.session_id = sessions.id)
             AND NOT EXISTS (SELECT 1 FROM quotes q WHERE q.session_id = sessions.id)""",
             [event_id, *keep],

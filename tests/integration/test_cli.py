@@ -3,6 +3,7 @@ import io
 import sqlite3
 
 from bot.bootstrap import bootstrap
+from bot.store import open_database
 from bot.config import Config
 from bot.platforms.console import run_console
 from tests.conftest import FIXTURES, LE_MANS_FILE, NOW, dump
@@ -171,7 +172,6 @@ def test_timing_imports_an_al_kamel_classification_into_a_known_event(cli, app):
 
 
 def test_a_watched_al_kamel_folder_feeds_results_and_sources_lists_every_kind(cli, tmp_path, monkeypatch, db_path):
-    from sqlite_utils import Database
 
     folder = tmp_path / "timing"
     folder.mkdir()
@@ -213,10 +213,10 @@ round = 5
     (folder / "broken_classification.csv").write_text("POSITION;NUMBER\n1;12\n", encoding="utf-8")
     rest(folder)
     facts = "SELECT count(*), group_concat(driver) FROM results"
-    before = Database(db_path).execute(facts).fetchone()
+    before = open_database(db_path)[0].execute(facts).fetchone()  # the results view needs Pitboard's connection
     broken = cli("poll", "lemans-timing")
     assert broken.code == 1 and "broken_classification.csv" in broken.err and "Fix the file" in broken.err
-    assert Database(db_path).execute(facts).fetchone() == before
+    assert open_database(db_path)[0].execute(facts).fetchone() == before
 
 
 def rest(folder):

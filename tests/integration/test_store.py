@@ -111,7 +111,7 @@ def test_a_database_error_mid_import_rolls_everything_back(app):
     before = dump(app.db)
     # Make the store refuse one result row, after the event and sessions were written.
     app.db.execute(
-        "CREATE TRIGGER refuse_dunn BEFORE INSERT ON results WHEN NEW.driver = 'Di Dunn' "
+        "CREATE TRIGGER refuse_dunn BEFORE INSERT ON result_lists WHEN pitboard_rows(NEW.rows) LIKE '%\"Di Dunn\"%' "
         "BEGIN SELECT RAISE(ABORT, 'refused for the test'); END"
     )
     with pytest.raises(FileError, match="conflicts with what the database already holds"):
