@@ -114,7 +114,7 @@ class Bot:
         from bot.announce.engine import Engine  # the scheduler loads only for a running bot
 
         return Engine(self.dispatcher(platforms, **options), self.announcer, self.queries, polls,
-                      self.config.digest_hour)
+                      self.config.digest_hour, self.repositories.platform_state)
 
     def event_folder(self) -> EventFolder:
         """The watched folder of event files."""
@@ -155,6 +155,7 @@ class Bot:
 
         options.setdefault("api_base_url", self.config.discord_api_base_url)
         options.setdefault("gateway_url", self.config.discord_gateway_url)
+        options.setdefault("shards", self.config.discord_shards)
         return DiscordPlatform(self.commands, self.repositories.platform_state, token, **options, **extra)
 
     def platforms_for(self, env: dict) -> dict[str, Platform]:

@@ -90,6 +90,9 @@ class Platform(Protocol):
         """Replace a message posted earlier; raise SendFailed on failure. A platform that
         had to add or remove messages to fit the correction returns where it now lives."""
 
+    def health(self) -> str:
+        """"connected", or in a few words what is wrong (for `pitboard status`)."""
+
 
 class FeedError(Exception):
     """A poll that must be retried later; `retry_after` when the server said when."""

@@ -229,3 +229,74 @@ TERMINAL = {
 }
 
 
+
+
+STALE_HEARTBEAT = 90.0  # seconds without the bot's note before it is taken for stuck
+
+
+def _status_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--json", action="store_true", help="print the status as JSON")
+
+
+def _status(bot: Bot, args: argparse.Namespace) -> int:
+    """Whether a bot runs on this database and is healthy; exit 1 when it is not (a
+    container's health check)."""
+    import time
+
+    from bot.store.lease import lease_holder
+    from bot.store.platform_state import HEARTBEAT
+
+    now = time.time()
+    holder = lease_holder(bot.config.db_path)
+    beat = json.loads(bot.repositories.platform_state.get(HEARTBEAT) or "null")
+    outbox = bot.repositories.outbox
+    sources = [s for s in bot.repositories.source_states.all()]
+    problems, notes = [], []
+    if not holder:
+        problems.append("no bot is running on this database; start it with `pitboard run`")
+    elif not beat or beat.get("pid") != holder.get("pid") or now - beat.get("at", 0) > STALE_HEARTBEAT:
+        problems.append(f"the bot (pid {holder.get('pid')}) has not said it is alive for over "
+                        f"{STALE_HEARTBEAT:g} s; it may be stuck: restart it")
+    else:
+        problems += [f"{name}: {health}" for name, health in beat["platforms"].items() if health != "connected"]
+    counts = outbox.counts()
+    waiting = outbox.oldest_due(now)
+    if waiting is not None and waiting > 600:
+        notes.append(f"the oldest post due has waited {waiting / 60:.0f} minutes")
+    for kind in ("failed", "expired"):
+        if counts.get(kind):
+            notes.append(f"{counts[kind]} deliveries {kind} (see their last_error)")
+    notes += [f"source {s.name}: {s.last_error}" for s in sources if s.last_error]
+    report = {"healthy": not problems, "bot": holder, "platforms": (beat or {}).get("platforms", {}),
+              "heartbeat_age_s": round(now - beat["at"], 1) if beat else None, "last_sent": outbox.last_sent(),
+              "outbox": counts, "oldest_due_s": None if waiting is None else round(waiting, 1),
+              "sources": [{"name": s.name, "last_poll": s.last_poll, "failures": s.failures, "items": s.items,
+                           "last_error": s.last_error} for s in sources],
+              "problems": problems, "notes": notes}
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(_status_text(report, bot.config.db_path))
+    return EXIT_OK if not problems else EXIT_USER_ERROR
+
+
+def _status_text(report: dict, db_path) -> str:
+    bot = report["bot"]
+    lines = [f"Database: {db_path}",
+             "Bot: " + (f"{bot.get('command', 'pitboard run')} (pid {bot.get('pid')} on {bot.get('host')}, since "
+                        f"{bot.get('started')})" if bot else "not running")]
+    for name, health in report["platforms"].items():
+        lines.append(f"  {name}: {health}")
+    counts = report["outbox"]
+    lines.append("Outbox: " + (", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "empty")
+                 + f"; last post sent {report['last_sent'] or 'never'}")
+    for s in report["sources"]:
+        lines.append(f"  source {s['name']}: last poll {s['last_poll'] or 'never'}, "
+                     f"last error {s['last_error'] or 'none'}")
+    lines += [f"Problem: {p}" for p in report["problems"]] + [f"Note: {n}" for n in report["notes"]]
+    lines.append("Healthy." if report["healthy"] else "Not healthy.")
+    return "\n".join(lines)
+
+
+TERMINAL["status"] = Subcommand("Tell whether a bot runs on this database and how it is: platforms, outbox, sources "
+                                "(exit 1 when not healthy)", _status_options, _status)

@@ -8,7 +8,10 @@ those on the loop, where the database connection lives, rather than in a thread 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
@@ -16,10 +19,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.announce.announcer import REMINDER_HORIZON, Announcer
 from bot.announce.dispatcher import Dispatcher
+from bot.store.platform_state import HEARTBEAT, PlatformState
 from bot.store.queries import Queries
 
 log = logging.getLogger(__name__)
 REBUILD_EVERY = 10.0  # minutes between re-reading the schedule of sessions
+HEARTBEAT_EVERY = 15.0  # seconds between the bot's "alive" notes for `pitboard status`
 
 
 class Engine:
@@ -28,11 +33,12 @@ class Engine:
     and a `live_interval` in seconds, `async poll()` and `async aclose()`."""
 
     def __init__(self, dispatcher: Dispatcher, announcer: Announcer, queries: Queries, polls: list | None = None,
-                 digest_hour: int | None = None):
+                 digest_hour: int | None = None, state: PlatformState | None = None):
         self.dispatcher = dispatcher
         self.announcer = announcer
         self.queries = queries
         self.digest_hour = digest_hour
+        self.state = state  # where the heartbeat goes, for `pitboard status`
         self.scheduler = AsyncIOScheduler(timezone=timezone.utc)
         self.polls = polls or []
         self._sending: asyncio.Task | None = None
@@ -48,6 +54,9 @@ class Engine:
         # The dispatcher sends continuously beside the scheduler: new posts wake it at once.
         self._sending = asyncio.get_running_loop().create_task(self.dispatcher.serve(), name="dispatcher")
         self.scheduler.add_job(self._rebuild, "interval", minutes=REBUILD_EVERY, id="rebuild", coalesce=True)
+        if self.state is not None:
+            self.scheduler.add_job(self._heartbeat, "interval", seconds=HEARTBEAT_EVERY, id="heartbeat",
+                                   coalesce=True, next_run_time=now)
         for source in self.polls:
             self.scheduler.add_job(self._poll, "interval", seconds=source.interval, id=f"poll:{source.name}",
                                    args=[source], max_instances=1, coalesce=True, next_run_time=now)
@@ -72,6 +81,13 @@ class Engine:
             self.scheduler.add_job(self._remind, "date", run_date=at, id=f"remind:{session.id}",
                                    replace_existing=True, misfire_grace_time=3600)
         return len(sessions)
+
+    async def _heartbeat(self) -> None:
+        """Say the bot is alive, and how each platform is, for `pitboard status`."""
+        self.state.set(HEARTBEAT, json.dumps({
+            "at": time.time(), "pid": os.getpid(),
+            "platforms": {name: platform.health() for name, platform in self.dispatcher.platforms.items()},
+            "sources": [source.name for source in self.polls]}))
 
     async def _rebuild(self) -> None:
         self.rebuild()

@@ -49,6 +49,8 @@ class Config:
     # enforces none, is talked to without them: Telegram and Discord answer 429s.
     telegram_send_limits: bool = True
     discord_send_limits: bool = True
+    # Discord gateway shards run in this process; None: as many as Discord recommends.
+    discord_shards: int | None = None
     # Who may change the facts every channel sees (publish a report): platform user ids.
     # None for a platform: its default (Discord: the application's owner or team;
     # Telegram: nobody). The terminal is always an operator.

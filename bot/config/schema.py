@@ -53,6 +53,12 @@ def _hour(value, where, base):
     return None if value is False else value
 
 
+def _shards(value, where, base):
+    if not (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 1000):
+        raise ConfigError(f"{where} must be a number of shards from 1 to 1000 (leave it out to let Discord say); fix it.")
+    return value
+
+
 def _confidence(value, where, base):
     if value is not False and not (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1):
         raise ConfigError(f"{where} must be a number above 0 and at most 1, or false; fix it.")
@@ -68,7 +74,8 @@ SECTIONS: dict[str, dict[str, tuple[str, Callable]]] = {
                  "send_limits": ("telegram_send_limits", _switch)},
     "discord": {"api_base_url": ("discord_api_base_url", lambda v, w, b: url(v, w)),
                 "gateway_url": ("discord_gateway_url", lambda v, w, b: url(v, w, ws=True)),
-                "send_limits": ("discord_send_limits", _switch)},
+                "send_limits": ("discord_send_limits", _switch),
+                "shards": ("discord_shards", _shards)},
     "reports": {"auto_publish_confidence": ("report_auto_confidence", _confidence)},
 }
 LISTS = ("channels", "sources")  # written as [[channels]] and [[sources]] tables

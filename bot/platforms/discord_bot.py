@@ -68,13 +68,28 @@ def owners(info: discord.AppInfo) -> frozenset[str]:
     return frozenset(str(i) for i in {info.team.owner_id, *members} if i)
 
 
+class _ShardedClient(discord.AutoShardedClient):
+    """discord.py's sharded client, with the pause between two shards' IDENTIFYs settable:
+    Discord allows one every 5 s, so that is the default; a test's fake allows any."""
+
+    def __init__(self, *, identify_pause: float = 5.0, **options):
+        super().__init__(**options)
+        self.identify_pause = identify_pause
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Wait before every IDENTIFY but the first."""
+        if not initial and self.identify_pause:
+            await asyncio.sleep(self.identify_pause)
+
+
 class DiscordPlatform:
     """The Platform seam for Discord, plus the slash commands."""
 
     name = "discord"
 
     def __init__(self, commands: Commands, state: PlatformState, token: str, api_base_url: str | None = None,
-                 gateway_url: str | None = None, limits: Limits = DISCORD_LIMITS, guild_ready_timeout: float = 2.0):
+                 gateway_url: str | None = None, limits: Limits = DISCORD_LIMITS, guild_ready_timeout: float = 2.0,
+                 shards: int | None = None, identify_pause: float = 5.0):
         # Nonces make a retried create idempotent, so several sends may be in flight.
         self.capabilities = Capabilities(max_length=2000, embeds=True, spoilers=True, edits=True, limits=limits,
                                          max_in_flight=MAX_IN_FLIGHT)
@@ -86,8 +101,11 @@ class DiscordPlatform:
         # post and retries later) instead of holding a send for minutes.
         # guild_ready_timeout: how long discord.py waits for more servers before it is ready
         # (a test's fake has one server, and need not wait).
-        self.client = discord.Client(intents=discord.Intents(guilds=True), max_ratelimit_timeout=10.0,
-                                     guild_ready_timeout=guild_ready_timeout)
+        # Sharded in this process: past 2,500 servers Discord requires it; `shards` None lets
+        # Discord say how many (one, for a small bot).
+        self.client = _ShardedClient(intents=discord.Intents(guilds=True), max_ratelimit_timeout=10.0,
+                                     guild_ready_timeout=guild_ready_timeout, shard_count=shards,
+                                     identify_pause=identify_pause)
         self.commands = DiscordCommands(commands, self.client)
         self.client.event(self.commands.on_interaction)
         self._task: asyncio.Task | None = None
@@ -116,6 +134,12 @@ class DiscordPlatform:
             error = self._task.exception() if self._task in done else None
             raise RuntimeError(f"the Discord gateway did not get ready ({error or 'timed out'})")
         log.info("Discord: connected as %s", self.client.user)
+
+    def health(self) -> str:
+        """Connected while the gateway is open and ready."""
+        if self.client.is_closed():
+            return "gateway closed"
+        return "connected" if self.client.is_ready() else "gateway not ready (reconnecting?)"
 
     async def stop(self) -> None:
         """Close the gateway and the HTTP session."""

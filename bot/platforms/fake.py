@@ -59,6 +59,10 @@ class FakePlatform:
     async def stop(self) -> None:
         """Nothing to disconnect."""
 
+    def health(self) -> str:
+        """Always connected."""
+        return "connected"
+
     def _check_limits(self, channel: str) -> None:
         now = self.clock()
         chat = self._chats[channel]

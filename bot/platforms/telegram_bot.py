@@ -83,6 +83,7 @@ class TelegramPlatform:
                    .job_queue(None))  # the core's scheduler owns every timed job
         self.application: Application = builder.build()
         self.commands = TelegramCommands(commands, self.application)
+        self.polling_error: str | None = None
         # Parts of long posts already delivered, by nonce: a retry sends only the rest.
         self._partial: dict[str, list[str]] = {}
 
@@ -96,9 +97,15 @@ class TelegramPlatform:
         await self.application.start()
         await self.application.updater.start_polling(
             timeout=self.poll_timeout, allowed_updates=["message", "channel_post", "callback_query"],
-            error_callback=lambda err: log.warning("Telegram polling: %s", err),
+            error_callback=self._polling_failed,
         )
         log.info("Telegram: polling as @%s", self.application.bot.username)
+
+    def health(self) -> str:
+        """Connected while polling for updates, with the last polling error if it is failing."""
+        if not (self.application.updater and self.application.updater.running):
+            return "not polling"
+        return f"polling, but: {self.polling_error}" if self.polling_error else "connected"
 
     async def stop(self) -> None:
         """Stop polling and close the connection."""
@@ -107,6 +114,10 @@ class TelegramPlatform:
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
+
+    def _polling_failed(self, err: TelegramError) -> None:
+        self.polling_error = f"{type(err).__name__}: {err}"[:200]
+        log.warning("Telegram polling: %s", err)
 
     async def send(self, channel: str, message: Message, nonce: str | None = None) -> MessageRef:
         """Post `message` (as many Telegram messages as its length needs) to chat `channel`."""

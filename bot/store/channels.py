@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from sqlite_utils import Database
 
 from bot.channel import SETTING_FIELDS, Channel, Subscription
+from bot.store.schema import transaction
 
 
 def _now() -> str:
@@ -24,7 +25,7 @@ class Channels:
 
     def transaction(self):
         """A transaction (a savepoint inside one already open): all of it lands, or none."""
-        return self.db.atomic()
+        return transaction(self.db)
 
     def ensure(self, platform: str, address: str, name: str | None = None) -> Channel:
         """The channel for this platform and id, created with default settings if new."""
@@ -57,7 +58,7 @@ class Channels:
 
     def subscribe(self, channel_id: int, target_kind: str, target_id: str, kinds: tuple[str, ...] = ()) -> Subscription:
         """Follow a series, an event or everything; following again replaces the kinds and resumes it."""
-        with self.db.atomic():
+        with transaction(self.db):
             self.db.execute(
                 "INSERT INTO subscriptions (channel_id, target_kind, target_id, kinds, paused, created_at) "
                 "VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT (channel_id, target_kind, target_id) "
@@ -86,7 +87,7 @@ class Channels:
 
     def pause(self, channel_id: int, reason: str) -> None:
         """The platform says the channel is gone: stop sending there and pause what it follows."""
-        with self.db.atomic():
+        with transaction(self.db):
             self.db.execute("UPDATE channels SET paused_reason = ? WHERE id = ?", [reason, channel_id])
             self.db.execute("UPDATE subscriptions SET paused = 1 WHERE channel_id = ?", [channel_id])
 

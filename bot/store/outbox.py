@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 
 from sqlite_utils import Database
 
+from bot.store.schema import transaction
 from bot.domain import BULK, CORRECTABLE_KINDS, DELAYED_KINDS, FRESH_FOR, PRIORITY, UpdateDraft
 
 
@@ -122,7 +123,7 @@ class Outbox:
     def record(self, drafts: list[UpdateDraft], now: float) -> Recorded:
         """Store new updates with their deliveries, and revise changed ones, atomically."""
         new, revised, deliveries = [], [], 0
-        with self.db.atomic():
+        with transaction(self.db):
             for draft in drafts:
                 row = self.db.execute("SELECT id, digest, revision, kind FROM updates WHERE key = ?",
                                       [draft.key]).fetchone()
@@ -238,6 +239,16 @@ class Outbox:
     def counts(self) -> dict[str, int]:
         """How many deliveries are in each state (pending, sending, sent, failed, expired)."""
         return dict(self.db.execute("SELECT status, count(*) FROM deliveries GROUP BY status").fetchall())
+
+    def last_sent(self) -> str | None:
+        """When the last post went out (ISO, UTC), if ever."""
+        return self.db.execute("SELECT max(sent_at) FROM deliveries WHERE sent_at IS NOT NULL").fetchone()[0]
+
+    def oldest_due(self, now: float) -> float | None:
+        """How long the oldest delivery due now has been waiting, in seconds (None: none)."""
+        oldest = self.db.execute("SELECT min(not_before) FROM deliveries WHERE status = 'pending' "
+                                 "AND not_before <= ?", [now]).fetchone()[0]
+        return None if oldest is None else now - oldest
 
     def claim(self, delivery_id: int) -> bool:
         """Mark a delivery `sending`; False if it is no longer pending (claimed elsewhere)."""

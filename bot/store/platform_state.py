@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 
 from sqlite_utils import Database
 
+HEARTBEAT = "bot.heartbeat"  # the running bot's note: when, its pid, each platform's health
+
 
 class PlatformState:
     """Keys and values a platform remembers."""

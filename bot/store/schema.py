@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from contextlib import contextmanager
 
 from sqlite_utils import Database, Migrations
 
@@ -325,6 +326,26 @@ SELECT l.session_id, l.classification, l.source_id, r.key + 1 AS line,
        coalesce(json_extract(r.value, '$[10]'), 'classified') AS status
 FROM result_lists l, json_each(pitboard_rows(l.rows)) r
 """
+
+
+@contextmanager
+def transaction(db: Database):
+    """A write transaction that takes the write lock at once (BEGIN IMMEDIATE), waiting for
+    it up to the busy timeout: a deferred one that reads first gives up at once in WAL mode
+    when another process (the running bot) wrote meanwhile. Inside one already open: a
+    savepoint."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def pack_rows(rows: list[list]) -> bytes:

@@ -44,6 +44,11 @@ class SourceStates:
                                         "next_poll": state.next_poll, "last_error": state.last_error,
                                         "last_poll": state.last_poll}, pk="name")
 
+    def all(self) -> list[SourceState]:
+        """Every source's state, by name."""
+        return [SourceState(*row) for row in self.db.execute(
+            "SELECT name, items, failures, next_poll, last_error, last_poll FROM source_state ORDER BY name")]
+
     def seen(self, source: str, item: str) -> bool:
         """Whether the source has read this item (an article, a file version) before."""
         return self.db.execute("SELECT 1 FROM source_items WHERE source = ? AND item = ?",

@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from bot.domain import EventBundle, Source, incident_to_dict, result_to_dict
 from bot.lookup import normalise
-from bot.store.schema import pack_rows, result_row
+from bot.store.schema import pack_rows, result_row, transaction
 
 # A live source may move a session on (scheduled → live → finished), never back.
 _ADVANCE_STATUS = (
@@ -61,7 +61,7 @@ class FactWriter:
 
     def transaction(self):
         """A transaction (a savepoint inside one already open): all of it lands, or none."""
-        return self.db.atomic()
+        return transaction(self.db)
 
     def save_event(self, bundle: EventBundle) -> ImportOutcome:
         """Store a whole event (an event file): what its sources said before is replaced,

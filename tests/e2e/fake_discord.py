@@ -52,9 +52,13 @@ class FakeDiscord:
         self.responses: list[dict] = []  # interaction callbacks and follow-ups, in order
         self.errors: dict[int, deque] = defaultdict(deque)
         self.channels = {TEXT: (0, "race-news"), NEWS: (5, "announcements")}
+        self.guilds = {GUILD_ID: "Porsche fans"}
+        self.channel_guild = {TEXT: GUILD_ID, NEWS: GUILD_ID}
+        self.shards = 1  # what /gateway/bot recommends; each socket identifies as one shard
         self._ids = itertools.count(910000000000000000)
         self._nonces: dict[tuple[int, str], dict] = {}
-        self._sockets: list[web.WebSocketResponse] = []
+        self._sockets: dict[web.WebSocketResponse, int] = {}  # socket -> its shard
+        self.shard_sessions: list[list[int]] = []  # the [shard, count] of each IDENTIFY
         self._seq = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.api_base_url = self.gateway_url = ""
@@ -75,9 +79,20 @@ class FakeDiscord:
         self.api_base_url = f"http://127.0.0.1:{port}/api/v10"
         self.gateway_url = f"ws://127.0.0.1:{port}/gateway"
 
+    def add_guild(self, guild_id: int, name: str, channels: dict[int, tuple[int, str]]) -> None:
+        """Another server the bot is in, with its channels."""
+        self.guilds[guild_id] = name
+        for channel_id, kind_and_name in channels.items():
+            self.channels[channel_id] = kind_and_name
+            self.channel_guild[channel_id] = guild_id
+
+    def shard_of(self, guild_id: int) -> int:
+        """The shard a server's events go through (Discord's rule)."""
+        return (guild_id >> 22) % self.shards
+
     async def stop(self) -> None:
         """Close every socket and the server."""
-        for ws in self._sockets:
+        for ws in list(self._sockets):
             await ws.close()
         if self._runner:
             await self._runner.cleanup()
@@ -87,7 +102,6 @@ class FakeDiscord:
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        self._sockets.append(ws)
         await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None}))
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
@@ -100,12 +114,18 @@ class FakeDiscord:
                     await ws.close(code=4004, message=b"Authentication failed.")
                     break
                 self.identified += 1
+                shard, count = payload["d"].get("shard") or [0, 1]
+                self.shard_sessions.append([shard, count])
+                self._sockets[ws] = shard
+                mine = [g for g in self.guilds if self.shard_of(g) == shard]
                 await self._dispatch(ws, "READY", {
-                    "v": 10, "user": BOT_USER, "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
-                    "session_id": "fake-session", "resume_gateway_url": self.gateway_url,
+                    "v": 10, "user": BOT_USER, "guilds": [{"id": str(g), "unavailable": True} for g in mine],
+                    "session_id": f"fake-session-{shard}", "resume_gateway_url": self.gateway_url,
+                    "shard": [shard, count],
                     "application": {"id": str(APP_ID), "flags": 0}, "private_channels": [], "relationships": []})
-                await self._dispatch(ws, "GUILD_CREATE", self._guild())
-        self._sockets.remove(ws)
+                for guild in mine:
+                    await self._dispatch(ws, "GUILD_CREATE", self._guild(guild))
+        self._sockets.pop(ws, None)
         return ws
 
     async def _attachment(self, request: web.Request) -> web.Response:
@@ -115,13 +135,14 @@ class FakeDiscord:
     async def _dispatch(self, ws, event: str, data: dict) -> None:
         await ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
 
-    def _guild(self) -> dict:
-        everyone = {"id": str(GUILD_ID), "name": "@everyone", "permissions": FAN_PERMISSIONS, "position": 0,
+    def _guild(self, guild_id: int = GUILD_ID) -> dict:
+        everyone = {"id": str(guild_id), "name": "@everyone", "permissions": FAN_PERMISSIONS, "position": 0,
                     "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}
-        channels = [{"id": str(cid), "type": kind, "name": name, "position": i, "guild_id": str(GUILD_ID),
+        channels = [{"id": str(cid), "type": kind, "name": name, "position": i, "guild_id": str(guild_id),
                      "permission_overwrites": [], "nsfw": False, "parent_id": None}
-                    for i, (cid, (kind, name)) in enumerate(self.channels.items())]
-        return {"id": str(GUILD_ID), "name": "Porsche fans", "icon": None, "owner_id": str(ADMIN), "roles": [everyone],
+                    for i, (cid, (kind, name)) in enumerate(self.channels.items()) if self.channel_guild[cid] == guild_id]
+        return {"id": str(guild_id), "name": self.guilds[guild_id], "icon": None, "owner_id": str(ADMIN),
+                "roles": [everyone],
                 "channels": channels, "threads": [], "members": [], "member_count": 3, "emojis": [], "stickers": [],
                 "features": [], "unavailable": False, "large": False, "verification_level": 0,
                 "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0, "premium_tier": 0,
@@ -132,21 +153,24 @@ class FakeDiscord:
     async def _interaction(self, kind: int, data: dict, channel_id: int, user_id: int, locale: str,
                            message: dict | None = None) -> None:
         permissions = ADMIN_PERMISSIONS if user_id == ADMIN else FAN_PERMISSIONS
+        guild = self.channel_guild.get(channel_id, GUILD_ID)
         payload = {
             "id": str(next(self._ids)), "application_id": str(APP_ID), "type": kind, "token": f"itoken{next(self._ids)}",
-            "version": 1, "guild_id": str(GUILD_ID), "channel_id": str(channel_id),
+            "version": 1, "guild_id": str(guild), "channel_id": str(channel_id),
             "channel": {"id": str(channel_id), "type": self.channels[channel_id][0], "name": self.channels[channel_id][1],
-                        "guild_id": str(GUILD_ID), "permissions": permissions},
+                        "guild_id": str(guild), "permissions": permissions},
             "member": {"user": _user(user_id), "roles": [], "permissions": permissions, "joined_at": "2026-01-01T00:00:00+00:00",
                        "deaf": False, "mute": False, "flags": 0, "nick": None, "avatar": None, "pending": False},
             "app_permissions": ADMIN_PERMISSIONS, "locale": locale, "guild_locale": "en-US", "entitlements": [],
-            "authorizing_integration_owners": {"0": str(GUILD_ID)}, "context": 0, "data": data,
+            "authorizing_integration_owners": {"0": str(guild)}, "context": 0, "data": data,
             "attachment_size_limit": 10 * 1024 * 1024,
         }
         if message:
             payload["message"] = message
-        for ws in self._sockets:
-            await self._dispatch(ws, "INTERACTION_CREATE", payload)
+        # Only the shard the server belongs to hears about it, as on Discord.
+        for ws, shard in list(self._sockets.items()):
+            if shard == self.shard_of(guild):
+                await self._dispatch(ws, "INTERACTION_CREATE", payload)
 
     # --- what tests do ----------------------------------------------------------------
 
@@ -208,6 +232,9 @@ class FakeDiscord:
         method = request.method
         if path == ["users", "@me"]:
             return _json(BOT_USER)
+        if path == ["gateway", "bot"]:
+            return _json({"url": self.gateway_url, "shards": self.shards, "session_start_limit": {
+                "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})
         if path == ["oauth2", "applications", "@me"]:
             return _json({"id": str(APP_ID), "name": "Pitboard", "description": "", "icon": None, "bot_public": True,
                           "bot_require_code_grant": False, "owner": _user(ADMIN), "verify_key": "0" * 64,
@@ -243,7 +270,8 @@ class FakeDiscord:
             return _json({"message": "Unknown Channel", "code": 10003}, 404)
         if method == "GET" and len(path) == 1:
             kind, name = self.channels[channel_id]
-            return _json({"id": str(channel_id), "type": kind, "name": name, "guild_id": str(GUILD_ID)})
+            return _json({"id": str(channel_id), "type": kind, "name": name,
+                          "guild_id": str(self.channel_guild.get(channel_id, GUILD_ID))})
         if method == "POST" and path[1:] == ["messages"]:
             if self.errors[channel_id]:
                 status, error, headers = self.errors[channel_id].popleft()

@@ -25,13 +25,14 @@ TOP_TEN = ["Dan Cammish", "Dino Zamparelli", "Alessio Rovera", "Ayhancan Güven"
 async def discord_bot(tmp_path, seed=True, fake=None, limits=UNLIMITED):
     """The bot connected to a fake Discord. The fake keeps no send limits, so neither does
     the bot, unless a test about 429s and pacing asks for Discord's own (DISCORD_LIMITS).
-    The fake has one server, so the bot need not wait 2 s for more before it is ready."""
+    The fake has one server, so the bot need not wait 2 s for more before it is ready, and
+    lets shards identify without Discord's 5 s between them."""
     fake = fake or FakeDiscord()
     if not fake.api_base_url:
         await fake.start()
     app = bootstrap(Config(db_path=tmp_path / "discord.db", seed_events=seed))
     platform = app.platform("discord", fake.token, api_base_url=fake.api_base_url, gateway_url=fake.gateway_url,
-                            limits=limits, guild_ready_timeout=0.1)
+                            limits=limits, guild_ready_timeout=0.1, identify_pause=0)
     try:
         async with running(app, "discord", platform):
             yield fake, app
@@ -251,6 +252,36 @@ def test_a_report_attached_as_a_file_is_read_from_discord_s_storage(tmp_path):
             listing = fake.responses[1]
             assert "facts found" in listing["embeds"][0]["title"] and listing["components"]
             assert "Maria Costa" in json.dumps(listing["embeds"], ensure_ascii=False)
+        await fake.stop()
+
+    run(scenario())
+
+
+OTHER_GUILD, OTHER_TEXT = 900000000004194314, 930000000000000001  # a server on the other shard of two
+
+
+def test_two_shards_each_answer_their_servers_commands_and_get_their_posts(tmp_path):
+    async def scenario():
+        fake = FakeDiscord()
+        fake.shards = 2
+        fake.add_guild(OTHER_GUILD, "Endurance fans", {OTHER_TEXT: (0, "race-news-2")})
+        await fake.start()
+        assert {fake.shard_of(g) for g in fake.guilds} == {0, 1}
+        async with discord_bot(tmp_path, seed=False, fake=fake) as (_, app):
+            assert sorted(fake.shard_sessions) == [[0, 2], [1, 2]]  # one process, both shards identified
+            for channel in (TEXT, OTHER_TEXT):
+                await fake.command("subscribe", channel, ADMIN, target="all")
+            await fake.wait_for(lambda: app.db["subscriptions"].count == 2)
+            app.store([stages()[0].bundle], "qualifying")
+            await fake.wait_for(lambda: deliveries(app.db) == {"sent": 2})
+            for channel in (TEXT, OTHER_TEXT):
+                [post] = fake.to(channel)
+                assert post.body["embeds"][0]["title"] == "Pole position: Florian Latorre"
+            await fake.command("pole", OTHER_TEXT, event="lemans")
+            await fake.command("pole", TEXT, event="lemans")
+            await fake.wait_for(lambda: len(fake.responses) == 6)  # 2 × (defer + follow-up), then 2 answers
+            answers = [r for r in fake.responses[-2:]]
+            assert all("Florian Latorre" in description(a) or "Florian Latorre" in json.dumps(a) for a in answers)
         await fake.stop()
 
     run(scenario())

@@ -227,3 +227,47 @@ def rest(folder):
 
     for path in folder.iterdir():
         os.utime(path, (time.time() - 10, time.time() - 10))
+
+
+def test_status_names_what_is_wrong_and_exits_1_until_the_bot_is_healthy(cli, db_path):
+    """`pitboard status`: a held lease without a heartbeat is a stuck bot; a platform not
+    connected is a problem; expired deliveries are a note, not a failure."""
+    import json as _json
+    import os
+    import time
+
+    from bot.sources.event_file import load_event_file
+    from bot.sources.replay import replay_stages
+    from bot.store.lease import acquire_lease
+    from bot.store.platform_state import HEARTBEAT
+    from tests.conftest import deliveries
+
+    bot = bootstrap(Config(db_path=db_path, seed_events=False))
+    console = bot.channels.ensure("console", "console")
+    bot.channels.subscribe(console.id, "all", "", ())
+    for stage in replay_stages(load_event_file(LE_MANS_FILE))[:3]:
+        bot.store([stage.bundle], stage.label)
+    queued = deliveries(bot.db)["pending"]
+    assert queued > 1
+    row = bot.db.execute("SELECT id FROM deliveries LIMIT 1").fetchone()[0]
+    bot.repositories.outbox.settle(row, "expired", 0, "expired: test")
+
+    def beat(**platforms):
+        bot.repositories.platform_state.set(HEARTBEAT, _json.dumps(
+            {"at": time.time(), "pid": os.getpid(), "platforms": platforms, "sources": []}))
+
+    r = cli("status")
+    assert r.code == 1 and "Bot: not running" in r.out
+    with acquire_lease(db_path, "run"):
+        stuck = cli("status", "--json")
+        assert stuck.code == 1
+        assert "has not said it is alive" in stuck.json()["problems"][0]
+        beat(telegram="reconnecting: the network is unreachable", console="connected")
+        down = cli("status", "--json").json()
+        assert down["problems"] == ["telegram: reconnecting: the network is unreachable"]
+        beat(console="connected")
+        ok = cli("status")
+        assert ok.code == 0 and ok.out.rstrip().endswith("Healthy.")
+        assert f"Outbox: 1 expired, {queued - 1} pending" in ok.out
+        assert "Note: 1 deliveries expired" in ok.out
+    bot.close()

@@ -1,5 +1,6 @@
 """`pitboard run`, `pitboard demo` and the channel admin commands, as a user meets them."""
 import io
+import json
 import os
 import signal
 import subprocess
@@ -35,6 +36,20 @@ def _read_until(proc, needle: str, timeout: float = 20.0) -> str:
     return seen
 
 
+def _status_once_healthy(db_path, patience: float = 20.0) -> dict:
+    """`pitboard status --json` until it says healthy (the first heartbeat comes just
+    after start-up), or the last report when patience runs out."""
+    deadline = time.monotonic() + patience
+    while True:
+        done = subprocess.run([sys.executable, "-m", "bot", "status", "--json"], capture_output=True, text=True,
+                              env=_env(db_path), cwd=ROOT, timeout=30)
+        report = json.loads(done.stdout)
+        if done.returncode == 0 or time.monotonic() > deadline:
+            assert done.returncode == 0, report
+            return report
+        time.sleep(0.2)
+
+
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
 def test_run_without_tokens_starts_the_console_channel_and_answers(tmp_path, stop):
     proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -46,11 +61,19 @@ def test_run_without_tokens_starts_the_console_channel_and_answers(tmp_path, sto
         out = _read_until(proc, "Roar Lindland")
         for name in ("Dan Cammish", "Euan McKay", "Christophe Lapierre", "Nicolas Misslin"):
             assert name in out
+        report = _status_once_healthy(tmp_path / "run.db")
+        assert report["bot"]["pid"] == proc.pid and report["platforms"] == {"console": "connected"}
+        assert report["problems"] == [] and report["heartbeat_age_s"] < 60
         proc.send_signal(stop)
         _, err = proc.communicate(timeout=15)
     finally:
         proc.kill()
     assert proc.returncode == 0
+    # Once it has stopped, status says so and exits 1 (a container's health check fails).
+    after = subprocess.run([sys.executable, "-m", "bot", "status"], capture_output=True, text=True,
+                           env=_env(tmp_path / "run.db"), cwd=ROOT, timeout=30)
+    assert after.returncode == 1
+    assert "Bot: not running" in after.stdout and "start it with `pitboard run`" in after.stdout
     err = err.decode()
     assert "Pitboard is running" in err and "finishing the sends in flight" in err
     assert "(console)" in err  # no token set: the console channel is the platform
