@@ -102,7 +102,7 @@ class Bot:
     # --- parts built on demand -------------------------------------------------------------
 
     def dispatcher(self, platforms: dict[str, Platform], **options):
-        """A dispatcher sending the outbox through these platforms (`clock`, `pace`, `batch`
+        """A dispatcher sending the outbox through these platforms (`clock` and `pace`
         may be given, as tests do)."""
         from bot.announce.dispatcher import Dispatcher  # loaded only by what sends
 

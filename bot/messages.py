@@ -64,6 +64,7 @@ class Message:
     error: bool = False  # the answer is a refusal or a problem, not content
     mention: str | None = None  # a role to notify; platforms mention nobody else, ever
     corrected: bool = False  # this replaces an earlier post (a penalty, a final classification)
+    live: bool = False  # news that loses its worth fast (a safety car, a finish): it goes first
     # Moments written out in the text, with their epoch seconds, so a platform that can
     # show each reader their own local time (Discord's <t:…>) may do so.
     times: tuple[tuple[str, float], ...] = ()

@@ -59,8 +59,10 @@ class MessageRef:
 class SendFailed(Exception):
     """A send the platform refused. `outcome` tells the dispatcher what to do next:
     "retry_after" (wait `retry_after` seconds), "gone" (pause the channel), "rejected"
-    (keep `reason`, do not retry), "transient" (retry with backoff) or "moved" (the chat
-    now lives at `new_address`: follow it and send there)."""
+    (keep `reason`, do not retry), "transient" (retry with backoff), "moved" (the chat
+    now lives at `new_address`: follow it and send there) or "later" (this post alone must
+    wait `retry_after` seconds, e.g. a published post's hourly edits: not a rate limit on
+    the chat or the platform)."""
 
     def __init__(self, outcome: str, reason: str, retry_after: float | None = None, is_global: bool = False,
                  new_address: str | None = None):

@@ -21,10 +21,15 @@ class Window:
         while self.times and now - self.times[0] >= self.seconds:
             self.times.popleft()
 
-    def wait(self, now: float) -> float:
-        """Seconds until one more event fits (0: now)."""
+    def wait(self, now: float, events: int = 1) -> float:
+        """Seconds until `events` more fit (0: now)."""
         self._expire(now)
-        return 0.0 if len(self.times) < self.count else self.times[0] + self.seconds - now
+        over = len(self.times) - (self.count - events)  # how many must expire first
+        if over <= 0:
+            return 0.0
+        if events > self.count:
+            return float("inf")
+        return self.times[over - 1] + self.seconds - now
 
     def full(self, now: float) -> bool:
         """Whether one more event now would break the window."""
@@ -33,6 +38,11 @@ class Window:
     def take(self, now: float) -> None:
         """Count an event at `now`."""
         self.times.append(now)
+
+    def fill(self, until: float) -> None:
+        """Count the window full until `until` (the other side said so, e.g. a 429 for a
+        limit we could not count: a restart forgot the hour's sends)."""
+        self.times = deque(sorted([*self.times, *[until - self.seconds] * self.count]))
 
     def last(self) -> float | None:
         """When the latest event counted happened, if any is still in the window."""

@@ -151,7 +151,7 @@ class Dispatcher:
     """Sends due deliveries through the running platforms."""
 
     def __init__(self, outbox: Outbox, channels: Channels, platforms: dict[str, Platform],
-                 clock: Callable[[], float] = time.time, batch: int | None = None,
+                 clock: Callable[[], float] = time.time,
                  pace: Callable[[], float] = time.monotonic):
         self.outbox = outbox
         self.platforms = platforms
@@ -163,8 +163,6 @@ class Dispatcher:
         self._rendered: OrderedDict[tuple, Message] = OrderedDict()
         self._posts: OrderedDict[tuple[int, int], Post] = OrderedDict()
         self._last_sweep = float("-inf")
-        # Back-compatibility for callers that sized rounds: the lanes' window does it now.
-        self.batch = batch
 
     # --- the outbox ---------------------------------------------------------------------------
 
@@ -368,16 +366,26 @@ class Dispatcher:
                      wait, due.id)
             if failure.is_global or self._mass_throttle(lane, due.address, pace):
                 lane.limiter.block(pace + wait)
-            self._retry(lane, due, now + wait, reason, pace + wait)
+            self._retry(lane, due, now + wait, reason, pace + wait, follow)
+        elif failure.outcome == "later":
+            # This post alone must wait (a published post's edits an hour): no throttling.
+            wait = max(failure.retry_after or 60.0, 0.0)
+            self._retry(lane, due, now + wait, reason, pace + wait, follow)
         else:
             backoff = min(MAX_BACKOFF, 2.0 ** min(due.attempts, 16)) * random.uniform(0.8, 1.2)
-            self._retry(lane, due, now + backoff, reason, pace + backoff)
+            self._retry(lane, due, now + backoff, reason, pace + backoff, follow)
 
-    def _retry(self, lane: Lane, due: Due, not_before: float, reason: str, at: float | None) -> None:
+    def _retry(self, lane: Lane, due: Due, not_before: float, reason: str, at: float | None,
+               follow: bool = False) -> None:
         """Back to pending, at the head of its chat; kept in memory for `at` (pace seconds)
-        when it will be tried again by this lane, else loaded again from the outbox."""
+        when it will be tried again by this lane, else loaded again from the outbox. A
+        correction waiting holds back none of the chat's new posts (an edit changes a post
+        already there): the chat's next one goes meanwhile, and the outbox gives the edit
+        back once it is due."""
         self.outbox.settle(due.id, "pending", not_before, reason)
-        if at is not None and not self.stopping:
+        if due.action == "edit":
+            self._next(lane, due, follow)
+        elif at is not None and not self.stopping:
             lane.push(replace(due, attempts=due.attempts + 1), at)
 
     @staticmethod

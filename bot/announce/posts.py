@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.channel import Channel
-from bot.domain import SPOILER_KINDS, incident_from_dict, result_from_dict
+from bot.domain import LIVE, PRIORITY, SPOILER_KINDS, incident_from_dict, result_from_dict
 from bot.i18n import Lang
 from bot.messages import Message, QuoteBlock, Text
 from bot.presentation import describe, results_table, role
@@ -126,5 +126,5 @@ def render_post(post: Post, channel: Channel, corrected: bool = False) -> Messag
     if draft.spoiler:
         draft.blocks.insert(0, Text(draft.lang.t("post.spoiler_note")))
     return Message(title=title, blocks=tuple(draft.blocks), lang=draft.lang.code, mention=channel.mention_role,
-                   corrected=corrected, times=tuple(draft.times),
+                   corrected=corrected, times=tuple(draft.times), live=PRIORITY.get(post.kind) == LIVE,
                    data={"update": post.id, "kind": post.kind, "revision": post.revision})

@@ -20,6 +20,7 @@ from discord.http import Route
 from bot.commands.service import Commands
 from bot.messages import Message
 from bot.platforms.discord_commands import DiscordCommands, sync_if_changed
+from bot.platforms.discord_publishing import EDITS_PER_HOUR, PublishRefused, Publishing
 from bot.ports import DISCORD_LIMITS, Capabilities, Limits, MessageRef, SendFailed
 from bot.store.platform_state import PlatformState
 from bot.render.discord_embeds import render_discord, role_id
@@ -27,6 +28,8 @@ from bot.render.discord_embeds import render_discord, role_id
 log = logging.getLogger(__name__)
 ANNOUNCEMENT = 5  # Discord's channel type for announcement (news) channels
 READY_TIMEOUT = 60.0
+EDIT_LIMITED, WRITE_LIMITED = 30046, 20028  # too many edits of an old post; of a published one
+SEND_TIMEOUT = 30.0  # a publish the network holds longer is tried again later
 MAX_IN_FLIGHT = 100  # one per channel at most (the dispatcher's rule), and nonces make a resend harmless
 
 
@@ -35,7 +38,10 @@ def failure(err: Exception, editing: bool = False) -> SendFailed:
     is gone (10008) means "post the correction anew"; anything else is retried, so a
     correction never doubles a post that is still there."""
     if isinstance(err, discord.RateLimited):  # discord.py would have waited longer than we allow
-        return SendFailed("retry_after", f"429 rate limited for {err.retry_after:.0f} s", retry_after=err.retry_after)
+        # Editing, a long wait is that post's own limit (a published post's edits an hour,
+        # Discord's 20028): the correction waits, the channel's new posts need not.
+        return SendFailed("later" if editing else "retry_after", f"429 rate limited for {err.retry_after:.0f} s",
+                          retry_after=err.retry_after)
     if isinstance(err, discord.HTTPException):
         text = f"{err.status} {err.text or err.response.reason}".strip()
         if err.status == 429:
@@ -45,6 +51,8 @@ def failure(err: Exception, editing: bool = False) -> SendFailed:
             return SendFailed("retry_after", f"429 Too Many Requests: {err.text}", retry_after=retry, is_global=True)
         if err.status == 401:
             return SendFailed("transient", "401: Discord refused the bot token; check DISCORD_BOT_TOKEN")
+        if err.code in (EDIT_LIMITED, WRITE_LIMITED):  # this post's edits, not the channel's sends
+            return SendFailed("later", text, retry_after=600.0)
         if isinstance(err, discord.NotFound) and err.code == 10008:
             return SendFailed("rejected", f"the post to correct is gone ({text})")  # Unknown Message: post anew
         if isinstance(err, (discord.Forbidden, discord.NotFound)):
@@ -89,7 +97,7 @@ class DiscordPlatform:
 
     def __init__(self, commands: Commands, state: PlatformState, token: str, api_base_url: str | None = None,
                  gateway_url: str | None = None, limits: Limits = DISCORD_LIMITS, guild_ready_timeout: float = 2.0,
-                 shards: int | None = None, identify_pause: float = 5.0):
+                 shards: int | None = None, identify_pause: float = 5.0, clock=None):
         # Nonces make a retried create idempotent, so several sends may be in flight.
         self.capabilities = Capabilities(max_length=2000, embeds=True, spoilers=True, edits=True, limits=limits,
                                          max_in_flight=MAX_IN_FLIGHT)
@@ -111,6 +119,8 @@ class DiscordPlatform:
         self._task: asyncio.Task | None = None
         self._kinds: dict[str, int] = {}
         self._partial: dict[str, list[str]] = {}  # pages of a long post already created, by nonce
+        # Announcement channels' posts go to their followers within Discord's hourly limits.
+        self.publishing = Publishing(self._crosspost, clock=clock)
 
     async def start(self) -> None:
         """Log in, sync the command tree if it changed, connect to the gateway and wait
@@ -143,6 +153,7 @@ class DiscordPlatform:
 
     async def stop(self) -> None:
         """Close the gateway and the HTTP session."""
+        await self.publishing.close()
         await self.client.close()
         if self._task:
             await asyncio.gather(self._task, return_exceptions=True)
@@ -171,7 +182,7 @@ class DiscordPlatform:
                 data = await self._create(channel, post, message.mention, f"{nonce}p{i}" if nonce else None)
                 ids.append(str(data["id"]))
                 if news:
-                    await self._publish(channel, data["id"])
+                    self.publishing.offer(channel, str(data["id"]), message.live)
         except (discord.HTTPException, discord.RateLimited, asyncio.TimeoutError, aiohttp.ClientError, OSError) as err:
             if ids and key:
                 self._partial[key] = ids  # the retry goes on from the first page missing
@@ -185,21 +196,32 @@ class DiscordPlatform:
         return await self.client.http.request(Route("POST", "/channels/{channel_id}/messages", channel_id=channel),
                                               json=payload)
 
-    async def _publish(self, channel: str, message_id: str) -> None:
-        # Posted is posted: publishing is best effort, never a reason to send again
-        # (Discord allows about ten publishes an hour per channel).
+    async def _crosspost(self, channel: str, message_id: str) -> None:
+        """Publish a post of an announcement channel to the servers that follow it."""
         try:
             await asyncio.wait_for(self.client.http.request(
                 Route("POST", "/channels/{channel_id}/messages/{message_id}/crosspost", channel_id=channel,
-                      message_id=message_id)), 5.0)
-        except Exception as err:  # noqa: BLE001 - see above
-            log.warning("Discord: could not publish message %s in %s: %s", message_id, channel, err)
+                      message_id=message_id)), SEND_TIMEOUT)
+        except discord.RateLimited as err:  # longer than discord.py would wait for us
+            raise PublishRefused(err.retry_after) from None
+        except discord.HTTPException as err:
+            if err.status == 429:
+                raise PublishRefused(float(getattr(err.response, "headers", {}).get("Retry-After") or 60)) from None
+            raise
+        except (asyncio.TimeoutError, aiohttp.ClientError, OSError):
+            raise PublishRefused(60.0) from None  # the network, not a refusal: try again in a minute
 
     async def edit(self, ref: MessageRef, message: Message) -> MessageRef:
         """Correct a post in place; extra messages follow it, surplus ones are deleted."""
         ids = ref.message_id.split(",")
         posts = render_discord(message)
         http = self.client.http
+        # A published post may be edited only a few times an hour: the correction waits
+        # (it holds back none of the channel's new posts; see the outbox).
+        wait = max(self.publishing.edit_wait(i) for i in ids)
+        if wait > 0:
+            raise SendFailed("later", f"a published post may be edited {EDITS_PER_HOUR} times an hour; "
+                             f"the correction goes out in {wait / 60:.0f} min", retry_after=wait)
         try:
             kept = []
             for index, (message_id, post) in enumerate(zip(ids, posts)):
@@ -207,6 +229,7 @@ class DiscordPlatform:
                     await http.request(Route("PATCH", "/channels/{channel_id}/messages/{message_id}",
                                              channel_id=ref.channel, message_id=message_id),
                                        json=_payload(post.content, post.embeds, message.mention))
+                    self.publishing.edited(message_id)
                     kept.append(message_id)
                 except discord.NotFound as err:
                     if err.code != 10008 or index == 0:

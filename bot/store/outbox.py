@@ -9,7 +9,6 @@ before the platform is called and settles it after.
 """
 from __future__ import annotations
 
-import itertools
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -65,25 +64,12 @@ def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).isoformat()
 
 
-# Which updates have deliveries due (the index answers this without touching the table).
-_DUE_UPDATES = "SELECT DISTINCT update_id FROM deliveries WHERE status = 'pending' AND not_before <= :now"
-# One update's next due deliveries, skipping channels that still wait for an older post
-# (posts reach a channel in order). The indexes are named because, without statistics,
-# SQLite's planner picks the due-index here and scans every pending row (6 s at 10,000).
-_DUE_FOR_UPDATE = """
-SELECT d.id, d.update_id, d.channel_id, d.action, d.attempts, d.message_id, c.platform, c.address
-FROM deliveries d INDEXED BY idx_deliveries_update_status JOIN channels c ON c.id = d.channel_id
-WHERE d.update_id = :update AND d.status = 'pending' AND d.not_before <= :now
-  AND c.paused_reason IS NULL AND c.platform IN ({platforms})
-  AND NOT EXISTS (SELECT 1 FROM deliveries o INDEXED BY idx_deliveries_channel_id_status WHERE o.channel_id = d.channel_id AND o.status = 'pending'
-                  AND o.not_before <= :now AND o.update_id < d.update_id)
-ORDER BY d.id
-LIMIT :limit
-"""
 # A channel's next deliveries: due, its channel live on the platform, and no earlier one of
 # the channel in flight, due, or waiting on a retry (order is strict: a post retried later
 # holds back the channel's later posts). An earlier one held back on purpose (a spoiler
-# delay on results) lets the rest go: a safety car gives nothing away.
+# delay on results) lets the rest go: a safety car gives nothing away. So does a correction
+# waiting to be retried (Discord lets a published post be edited only a few times an hour):
+# an edit changes a post already in the channel, so later posts passing it keep the order.
 _HEADS = """
 SELECT d.id, d.update_id, d.channel_id, d.action, d.attempts, d.message_id, c.platform, c.address, u.priority,
        d.id - coalesce(u.first_delivery, d.id) AS rank, u.kind, coalesce(u.revised_at, u.created_at),
@@ -93,7 +79,7 @@ JOIN channels c ON c.id = d.channel_id JOIN updates u ON u.id = d.update_id
 WHERE d.status = 'pending' AND d.not_before <= :now AND c.paused_reason IS NULL AND {which}
   AND NOT EXISTS (SELECT 1 FROM deliveries o INDEXED BY idx_deliveries_channel_id_status
                   WHERE o.channel_id = d.channel_id AND o.status IN ('pending', 'sending') AND o.id < d.id
-                    AND (o.status = 'sending' OR o.attempts > 0 OR o.not_before <= :now))
+                    AND (o.status = 'sending' OR (o.action != 'edit' AND (o.attempts > 0 OR o.not_before <= :now))))
 """
 # Results wait out the channel's spoiler delay; a reminder goes out the channel's chosen
 # number of minutes before the session (at once if that moment has passed).
@@ -191,21 +177,6 @@ class Outbox:
     def pending(self) -> int:
         """How many deliveries still wait to be sent (including delayed ones)."""
         return self.db.execute("SELECT count(*) FROM deliveries WHERE status IN ('pending', 'sending')").fetchone()[0]
-
-    def due(self, now: float, platforms: list[str], batch: int) -> list[Due]:
-        """Deliveries due now on these platforms, each channel's oldest only, interleaved
-        across updates (every fan-out's first channel, then every fan-out's second, ...),
-        so a 10,000-channel fan-out cannot push a small one to the back of the queue."""
-        if not platforms:
-            return []
-        params: dict = {"now": now, **{f"p{i}": name for i, name in enumerate(platforms)}}
-        updates = [r[0] for r in self.db.execute(_DUE_UPDATES, params).fetchall()]
-        if not updates:
-            return []
-        params["limit"] = -(-batch // len(updates))  # an equal share of the round each
-        sql = _DUE_FOR_UPDATE.format(platforms=",".join(f":p{i}" for i in range(len(platforms))))
-        shares = [[Due(*r) for r in self.db.execute(sql, {**params, "update": u}).fetchall()] for u in sorted(updates)]
-        return [row for turn in itertools.zip_longest(*shares) for row in turn if row is not None][:batch]
 
     def due_heads(self, platform: str, now: float, limit: int) -> list[Due]:
         """The deliveries due now on `platform` that are their channel's next (a channel's

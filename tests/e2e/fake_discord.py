@@ -2,7 +2,9 @@
 connect, receive READY and GUILD_CREATE, sync commands, answer interactions and post.
 
 Tests play the users (`command`, `autocomplete`), read what the bot sent, and queue the
-errors Discord gives (429 with retry_after, 403, 404 Unknown Channel).
+errors Discord gives (429 with retry_after, 403, 404 Unknown Channel). Like Discord, it
+allows an announcement channel 10 publishes an hour and a published post 3 edits an hour,
+and answers 429 beyond (the edit's with the wait in the body only, as Discord does).
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ TEXT, NEWS, DELETED = 900000000000000100, 900000000000000101, 900000000000000102
 ADMIN, FAN = 900000000000001000, 900000000000001001
 ADMIN_PERMISSIONS = str((1 << 4) | (1 << 5) | (1 << 11) | (1 << 10))  # manage channels, server; send; view
 FAN_PERMISSIONS = str((1 << 11) | (1 << 10))
+PUBLISHES, PUBLISHED_EDITS = 10, 3  # an announcement channel's publishes an hour; a published post's edits
 BOT_USER = {"id": str(BOT_ID), "username": "Pitboard", "discriminator": "0", "avatar": None, "bot": True,
             "global_name": None}
 
@@ -49,6 +52,9 @@ class FakeDiscord:
         self.posted: list[Posted] = []
         self.edits: list[Posted] = []
         self.published: list[int] = []
+        self.refused: list[tuple[str, int]] = []  # publishes and edits refused for Discord's hourly limits
+        self._publishes: dict[int, deque] = defaultdict(deque)  # per channel, this hour
+        self._published_edits: dict[int, deque] = defaultdict(deque)  # per published message, this hour
         self.responses: list[dict] = []  # interaction callbacks and follow-ups, in order
         self.errors: dict[int, deque] = defaultdict(deque)
         self.channels = {TEXT: (0, "race-news"), NEWS: (5, "announcements")}
@@ -285,12 +291,35 @@ class FakeDiscord:
                 self._nonces[(channel_id, nonce)] = message
             return _json(message)
         if method == "PATCH" and len(path) == 3:
-            self.edits.append(Posted(channel_id, int(path[2]), body, time.monotonic()))
-            return _json(self._message(channel_id, body, int(path[2])))
+            message_id = int(path[2])
+            if message_id in self.published and self._over(self._published_edits[message_id], PUBLISHED_EDITS):
+                self.refused.append(("edit", message_id))  # Discord's answer: a long wait, in the body only
+                return _json({"message": "The write action you are performing on the channel has hit the write "
+                              "rate limit.", "code": 20028, "global": False, "retry_after": 1163.1}, 429,
+                             {"Via": "1.1 google", "Retry-After": "1", "X-RateLimit-Remaining": "4",
+                              "X-RateLimit-Reset-After": "1.0", "X-RateLimit-Bucket": "patch"})
+            self.edits.append(Posted(channel_id, message_id, body, time.monotonic()))
+            return _json(self._message(channel_id, body, message_id))
         if method == "POST" and path[-1] == "crosspost":
+            if self._over(self._publishes[channel_id], PUBLISHES):
+                self.refused.append(("publish", int(path[2])))
+                return _json({"message": "You are being rate limited.", "retry_after": 3000.0, "global": False}, 429,
+                             {"Via": "1.1 google", "Retry-After": "3000", "X-RateLimit-Remaining": "0",
+                              "X-RateLimit-Reset-After": "3000", "X-RateLimit-Bucket": "crosspost"})
             self.published.append(int(path[2]))
             return _json(self._message(channel_id, {}, int(path[2])))
         return _json({"message": "not faked", "code": 0}, 404)
+
+    @staticmethod
+    def _over(times: deque, limit: int) -> bool:
+        """Count one more request in an hour's window; True if it breaks `limit`."""
+        now = time.monotonic()
+        while times and now - times[0] >= 3600:
+            times.popleft()
+        if len(times) >= limit:
+            return True
+        times.append(now)
+        return False
 
     def _message(self, channel_id: int, body: dict, message_id: int | None = None) -> dict:
         return {"id": str(message_id or next(self._ids)), "channel_id": str(channel_id), "author": BOT_USER,

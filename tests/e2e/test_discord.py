@@ -16,6 +16,7 @@ from bot.sources.replay import replay_stages
 from tests.conftest import FIXTURES, LE_MANS_FILE, deliveries
 from tests.e2e.fake_discord import ADMIN, DELETED, FAN, NEWS, TEXT, FakeDiscord
 from tests.e2e.harness import race_bundle, running
+from tests.e2e.fake_discord import PUBLISHED_EDITS, PUBLISHES
 
 TOP_TEN = ["Dan Cammish", "Dino Zamparelli", "Alessio Rovera", "Ayhancan Güven", "Tom Oliphant", "Joffrey de Narda",
            "Valentin Hasse-Clot", "Philipp Morin", "Vincent Beltoise", "Euan McKay"]
@@ -152,7 +153,8 @@ def test_only_channel_managers_may_subscribe_and_posts_arrive_once_and_are_publi
             titles = [p.body["embeds"][0]["title"] for p in fake.to(TEXT)]
             assert titles == ["Pole position: Florian Latorre", "Safety car — Porsche Carrera Cup Le Mans 2017"]
             [pole] = fake.to(NEWS)
-            assert fake.published == [pole.id]  # an announcement channel's post goes to its followers too
+            # An announcement channel's post goes to its followers too (just after it is sent).
+            await fake.wait_for(lambda: fake.published == [pole.id])
             for post in fake.posted:
                 assert post.body["enforce_nonce"] is True and post.body["nonce"]
                 assert post.body["allowed_mentions"] == {"parse": []}
@@ -282,6 +284,41 @@ def test_two_shards_each_answer_their_servers_commands_and_get_their_posts(tmp_p
             await fake.wait_for(lambda: len(fake.responses) == 6)  # 2 × (defer + follow-up), then 2 answers
             answers = [r for r in fake.responses[-2:]]
             assert all("Florian Latorre" in description(a) or "Florian Latorre" in json.dumps(a) for a in answers)
+        await fake.stop()
+
+    run(scenario())
+
+
+def test_an_announcement_channel_publishes_and_corrects_within_discords_hourly_limits(tmp_path):
+    """Discord allows 10 publishes an hour per announcement channel and 3 edits an hour of a
+    published post. Beyond, posts still go out at once (unpublished), a correction waits
+    without holding back the channel's new posts, and Discord never has to say no."""
+    drivers = [("Ann Example",), ("Bea Example",)]
+
+    async def scenario():
+        async with discord_bot(tmp_path, seed=False) as (fake, app):
+            news = app.channels.ensure("discord", str(NEWS))
+            app.channels.subscribe(news.id, "all", "", ())
+            for i in range(PUBLISHES + 2):
+                app.store([race_bundle(f"cup-{i}", f"Cup {i}", drivers)], f"cup {i}")
+            await fake.wait_for(lambda: deliveries(app.db) == {"sent": PUBLISHES + 2})
+            await fake.wait_for(lambda: len(fake.published) == PUBLISHES)
+            assert len(fake.to(NEWS)) == PUBLISHES + 2  # every post is in the channel
+            first = fake.to(NEWS)[0].id
+            assert first in fake.published
+            # Corrections of the first (published) finish: three edits this hour, then it waits.
+            for n in range(1, PUBLISHED_EDITS + 2):
+                app.store([race_bundle("cup-0", "Cup 0", drivers[::-1] if n % 2 else drivers)], f"correction {n}")
+                if n <= PUBLISHED_EDITS:
+                    await fake.wait_for(lambda: len(fake.edits) == n and deliveries(app.db) == {"sent": PUBLISHES + 2})
+            await fake.wait_for(lambda: app.db.execute(
+                "SELECT count(*) FROM deliveries WHERE status = 'pending' AND last_error LIKE '%edited 3 times an hour%'"
+            ).fetchone()[0] == 1)
+            # The waiting correction holds back none of the channel's new posts.
+            app.store([race_bundle("late-cup", "Late Cup", drivers)], "a later race")
+            await fake.wait_for(lambda: len(fake.to(NEWS)) == PUBLISHES + 3)
+            assert len(fake.edits) == PUBLISHED_EDITS
+            assert fake.refused == []  # counted on our side: never asked beyond Discord's limits
         await fake.stop()
 
     run(scenario())
