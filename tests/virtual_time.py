@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import selectors
 
+RESOLUTION = 1e-6  # the smallest step the clock takes
 EPOCH = 1_780_000_000.0  # a fixed wall-clock moment the virtual clock starts from (2026)
 
 
@@ -34,7 +35,10 @@ class _Selector:
             return events
         if timeout is None:
             return self._real.select(None)
-        self._loop.advance(timeout)
+        # At least a microsecond: a wait shorter than the clock's float step (1e-16 s at
+        # t = 9 s) would leave the clock where it is and the loop spinning, where a real
+        # clock would have moved on by itself.
+        self._loop.advance(max(timeout, RESOLUTION))
         return []
 
     def __getattr__(self, name):

@@ -44,6 +44,7 @@ WINDOW = 2000  # deliveries a lane keeps in memory; the rest wait in the outbox
 REFILL_EVERY = 2.0  # seconds between looks at the outbox when nothing wakes the lane
 EXPIRE_EVERY = 30.0  # seconds between sweeps for posts no longer worth sending
 MASS_THROTTLE = 3  # this many chats told to wait within a second: the platform means everyone
+MIN_WAIT = 0.0005  # seconds: the shortest wait a lane sleeps
 RENDERED = 512  # renderings kept (each shared by every channel with the same settings)
 
 
@@ -140,6 +141,10 @@ class Lane:
         event = self.changed()
         if timeout is not None and timeout <= 0:
             return
+        if timeout is not None:
+            # A window's wait can come out a rounding error above zero (1e-15 s): a timer
+            # that short is due at once, and the lane would spin until the clock moves.
+            timeout = max(timeout, MIN_WAIT)
         try:
             await asyncio.wait_for(event.wait(), timeout)
         except asyncio.TimeoutError:
@@ -296,6 +301,7 @@ class Dispatcher:
 
     async def _deliver(self, lane: Lane, due: Due, started: float, follow: bool) -> None:
         platform = lane.platform
+        answered = False
         try:
             post = self._post(due.update_id)
             channel = self.channels.get(due.channel_id)
@@ -308,6 +314,7 @@ class Dispatcher:
                 message = self._render(post, channel, corrected=due.action in ("edit", "repost"))
                 ref = await asyncio.wait_for(platform.send(due.address, message, nonce=f"pb{due.id}r{post.revision}"),
                                              SEND_TIMEOUT)
+            answered = True
             self.outbox.sent(due, ref.message_id, post.revision, datetime.now(timezone.utc).isoformat())
             self._next(lane, due, follow)
         except SendFailed as failure:
@@ -319,7 +326,7 @@ class Dispatcher:
             self._failed(lane, due, SendFailed("rejected", f"internal error: {type(err).__name__}: {err}"), follow)
         finally:
             # Answered or not, the platform has counted it by now.
-            lane.limiter.settle(due.address, started, self.pace())
+            lane.limiter.settle(due.address, started, self.pace(), observed=answered)
             lane.busy.discard(due.address)
             lane.poke()
 

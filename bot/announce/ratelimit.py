@@ -1,16 +1,21 @@
 """Send-rate limits per platform: a global rate, and per-chat spacing and caps.
 
-A send is counted when it starts (so no two can slip through together) and re-dated to
-when the platform answered (`settle`): the platform saw it at some moment in between, so
-counting from the answer keeps us inside its window whatever the latency and jitter.
+A send is counted when it starts (so no two can slip through together) and re-dated once
+the platform has answered (`settle`) to the latest moment it can have seen it: the answer
+less the shortest round trip observed. That keeps us inside the platform's windows
+whatever the latency and jitter, and fills them, where counting from the answer would
+leave a round trip unused in every window.
 """
 from __future__ import annotations
+
+from collections import deque
 
 from bot.ports import Limits
 from bot.ratelimit import Window
 
 # A hair of margin so clock jitter between us and the platform never tips a window over.
 MARGIN = 0.005
+RTT_SAMPLES = 256  # round trips the shortest one is taken from (a route that changes is followed)
 
 
 class RateLimiter:
@@ -21,6 +26,8 @@ class RateLimiter:
         self._global = Window(limits.global_count, limits.global_window, MARGIN)
         self._chats: dict[str, tuple[Window, Window | None]] = {}
         self._blocked_until = 0.0
+        self._rtts: deque[tuple[int, float]] = deque()
+        self._seen = 0
 
     def _chat(self, chat: str, group: bool) -> tuple[Window, Window | None]:
         if chat not in self._chats:
@@ -45,12 +52,35 @@ class RateLimiter:
             if window:
                 window.take(now)
 
-    def settle(self, chat: str, started: float, finished: float) -> None:
-        """The send to `chat` counted at `started` was answered at `finished`."""
-        self._global.settle(started, finished)
+    def settle(self, chat: str, started: float, finished: float, observed: bool = True) -> None:
+        """The send to `chat` counted at `started` ended at `finished`. The platform saw it
+        no later than its answer less the way back, so it is re-dated to the answer less the
+        shortest round trip lately seen: the next send then reaches the platform a full
+        window after this one, whatever the round trip, and not a round trip later (at
+        100 ms, re-dating to the answer itself gives a chat 0.91 of its 1/s). `observed`:
+        the send was answered, so its round trip is one to learn from (a failure that came
+        at once from our side of the network is not)."""
+        if observed:
+            self._observe(finished - started)
+        seen = max(started, finished - self.rtt_min)
+        self._global.settle(started, seen)
         for window in self._chats.get(chat, ()):
             if window:
-                window.settle(started, finished)
+                window.settle(started, seen)
+
+    @property
+    def rtt_min(self) -> float:
+        """The shortest round trip among the last RTT_SAMPLES answers (0 before any)."""
+        return self._rtts[0][1] if self._rtts else 0.0
+
+    def _observe(self, rtt: float) -> None:
+        # A sliding minimum: the deque holds increasing round trips, the oldest first.
+        self._seen += 1
+        while self._rtts and self._rtts[-1][1] >= rtt:
+            self._rtts.pop()
+        self._rtts.append((self._seen, max(rtt, 0.0)))
+        while self._rtts[0][0] <= self._seen - RTT_SAMPLES:
+            self._rtts.popleft()
 
     def block(self, until: float) -> None:
         """The platform said to wait (a global 429): send nothing before `until`."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import random
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
@@ -31,10 +32,19 @@ class FakePlatform:
     """Records sends and edits; `fail(channel, ...)` queues failures for a channel."""
 
     def __init__(self, name: str = "fake", limits: Limits = UNLIMITED, max_in_flight: int = 1,
-                 latency: float = 0.0, dedupe_nonces: bool = False, clock=time.monotonic):
+                 latency: float = 0.0, dedupe_nonces: bool = False, clock=time.monotonic,
+                 group_prefix: str | None = None, jitter: float = 0.0, seed: int = 0):
         self.name = name
-        self.capabilities = Capabilities(max_length=4096, limits=limits, max_in_flight=max_in_flight)
+        self.capabilities = Capabilities(max_length=4096, limits=limits, max_in_flight=max_in_flight,
+                                         group_prefix=group_prefix)
+        # A round trip: the request reaches the platform after half of it (that is when the
+        # platform counts it against its limits), the answer comes back after the rest.
+        # `jitter` varies each half by up to that fraction, at random (seeded).
         self.latency = latency
+        self.jitter = jitter
+        self._random = random.Random(seed)
+        self.down_until = float("-inf")  # an outage: until then (on `clock`) every send fails
+        self.throttled_by: dict[str, int] = defaultdict(int)  # 429s given, by the limit broken
         self.dedupe_nonces = dedupe_nonces
         self.clock = clock
         self.sent: list[Sent] = []
@@ -47,6 +57,7 @@ class FakePlatform:
         self._by_nonce: dict[str, MessageRef] = {}
         self._global = Window(limits.global_count, limits.global_window)
         self._chats: dict[str, Window] = defaultdict(lambda: Window(limits.chat_count, limits.chat_window))
+        self._groups: dict[str, Window] = defaultdict(lambda: Window(limits.group_per_minute or 1, 60.0))
         self.limits = limits
 
     def fail(self, channel: str, *failures: BaseException) -> None:
@@ -66,34 +77,57 @@ class FakePlatform:
     def _check_limits(self, channel: str) -> None:
         now = self.clock()
         chat = self._chats[channel]
+        group = None
+        if self.limits.group_per_minute and self.capabilities.group_prefix is not None \
+                and channel.startswith(self.capabilities.group_prefix):
+            group = self._groups[channel]
         if self._global.full(now):
-            self.throttled += 1
+            self._throttle("global")
             raise SendFailed("retry_after", "429 Too Many Requests (global)", retry_after=self.limits.global_window,
                              is_global=True)
         if chat.full(now):
-            self.throttled += 1
+            self._throttle("chat")
             raise SendFailed("retry_after", "429 Too Many Requests (chat)", retry_after=self.limits.chat_window)
+        if group is not None and group.full(now):
+            self._throttle("group")
+            raise SendFailed("retry_after", "429 Too Many Requests (group)", retry_after=group.wait(now))
         self._global.take(now)
         chat.take(now)
+        if group is not None:
+            group.take(now)
+
+    def _throttle(self, limit: str) -> None:
+        self.throttled += 1
+        self.throttled_by[limit] += 1
+
+    async def _half_trip(self) -> None:
+        if self.latency:
+            half = self.latency / 2
+            await asyncio.sleep(half * (1 + self._random.uniform(-self.jitter, self.jitter)))
 
     async def send(self, channel: str, message: Message, nonce: str | None = None) -> MessageRef:
         """Record `message` as posted to `channel`, unless a failure or a limit says no."""
         if channel in self.hung:
             await asyncio.Event().wait()  # the request is never answered
-        if self.latency:
-            await asyncio.sleep(self.latency)
-        if self._failures[channel]:
-            raise self._failures[channel].popleft()
-        if self.dedupe_nonces and nonce in self._by_nonce:
-            return self._by_nonce[nonce]  # what Discord does with enforce_nonce
-        self._check_limits(channel)
-        ref = MessageRef(self.name, channel, str(next(self._ids)))
-        self.sent.append(Sent(channel, message, ref.message_id, self.clock(), nonce))
-        if nonce:
-            self._by_nonce[nonce] = ref
-        if channel in self.slow:
-            await asyncio.sleep(self.slow[channel])  # posted already; the answer is late
-        return ref
+        if self.clock() < self.down_until:
+            await self._half_trip()
+            raise SendFailed("transient", "ConnectError: the platform is unreachable")
+        await self._half_trip()
+        try:
+            if self._failures[channel]:
+                raise self._failures[channel].popleft()
+            if self.dedupe_nonces and nonce in self._by_nonce:
+                return self._by_nonce[nonce]  # what Discord does with enforce_nonce
+            self._check_limits(channel)
+            ref = MessageRef(self.name, channel, str(next(self._ids)))
+            self.sent.append(Sent(channel, message, ref.message_id, self.clock(), nonce))
+            if nonce:
+                self._by_nonce[nonce] = ref
+            if channel in self.slow:
+                await asyncio.sleep(self.slow[channel])  # posted already; the answer is late
+            return ref
+        finally:
+            await self._half_trip()  # the answer's way back, whatever it says
 
     async def edit(self, ref: MessageRef, message: Message) -> None:
         """Record an edit of a message posted earlier."""

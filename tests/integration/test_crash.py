@@ -4,6 +4,7 @@ import os
 import random
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -90,3 +91,65 @@ def test_sigkill_mid_fan_out_loses_nothing_and_doubles_at_most_one_post_per_kill
     print(f"{kills} kills, {sum(posts.values())} posts for {expected} deliveries, {doubled} doubled")
     assert doubled <= kills, f"{doubled} doubled posts after {kills} kills"
     assert mid_fan_out >= KILLS - 1, f"only {mid_fan_out} kills landed during the fan-out"
+
+
+PIPELINED_CHANNELS = 300
+
+
+def test_sigkill_with_many_sends_in_flight_doubles_at_most_one_post_per_chat_and_none_with_nonces(tmp_path):
+    """The dispatcher keeps many sends in flight (one per chat at most): a kill may leave a
+    post per such chat received but not recorded, and no more. With nonces the platform
+    answers the repeat with the post it made, so nothing is doubled at all."""
+    from tests.integration.crash_worker import PLATFORM
+
+    rng = random.Random(int(time.time()))
+    for nonces in (False, True):
+        db_path, log_path = tmp_path / f"pipelined-{nonces}.db", tmp_path / f"received-{nonces}.log"
+        app = bootstrap(Config(db_path=db_path, seed_events=False))
+        for i in range(PIPELINED_CHANNELS):
+            app.channels.subscribe(app.channels.ensure(PLATFORM, f"fan-{i}").id, "all", "")
+        for stage in replay_stages(load_event_file(LE_MANS_FILE))[:5]:
+            app.store([stage.bundle], stage.label)
+        expected = {f"pb{i}r1" for (i,) in app.db.execute("SELECT id FROM deliveries")}
+        app.close()
+        log_path.touch()
+        command = [sys.executable, "-m", "tests.integration.crash_worker", str(db_path), str(log_path)]
+        command += ["--nonces"] if nonces else []
+        in_flight_at_kills = []
+        for _ in range(3):
+            before = _lines(log_path)
+            proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                                    stderr=subprocess.PIPE)
+            target = before + rng.randint(50, 400)
+            deadline = time.monotonic() + 60
+            while proc.poll() is None and _lines(log_path) < target and time.monotonic() < deadline:
+                time.sleep(0.001)
+            assert proc.poll() is None, proc.stderr.read().decode()
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            check = sqlite3.connect(db_path)
+            in_flight_at_kills.append(check.execute("SELECT count(*) FROM deliveries WHERE status = 'sending'")
+                                      .fetchone()[0])
+            check.close()
+        done = subprocess.run(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr.decode()
+        received = Counter()
+        per_chat = Counter()
+        for line in log_path.read_text(encoding="utf-8").splitlines():
+            chat, nonce, _ = line.split("\t")
+            received[nonce] += 1
+            per_chat[chat] += 1
+        assert set(received) == expected  # nothing lost
+        doubled = {nonce: n - 1 for nonce, n in received.items() if n > 1}
+        print(f"nonces={nonces}: in flight at the kills {in_flight_at_kills}, {sum(doubled.values())} doubled")
+        assert max(in_flight_at_kills) > 1  # the kills did land with many sends in flight
+        extra_per_chat = [n - 7 for n in per_chat.values()]
+        assert max(extra_per_chat) <= 3  # at most one per chat per kill
+        assert sum(doubled.values()) <= sum(in_flight_at_kills)
+        if nonces:
+            assert doubled == {}
+
+
+def _lines(path) -> int:
+    return path.read_bytes().count(b"\n")
