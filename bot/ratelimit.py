@@ -50,9 +50,18 @@ class Window:
 
     def settle(self, started: float, finished: float) -> None:
         """Re-date the event counted at `started` to `finished` (a request is seen by the
-        server somewhere in between; counting from the answer stays inside its window).
-        The newest entries are at the right; a deque left out of order only expires later."""
-        for i in range(len(self.times) - 1, -1, -1):
-            if self.times[i] == started:
-                self.times[i] = finished
-                return
+        server somewhere in between). The window is kept in time order, so the wait for
+        the next event is the wait for the right one: answers come back in any order, and
+        a slow one re-dated late must not hold up those re-dated early. Both searches run
+        from the newest end, where recent events are."""
+        times = self.times
+        for i in range(len(times) - 1, -1, -1):
+            if times[i] == started:
+                del times[i]
+                break
+        else:
+            return
+        j = len(times)
+        while j > 0 and times[j - 1] > finished:
+            j -= 1
+        times.insert(j, finished)

@@ -250,7 +250,15 @@ class Dispatcher:
                 timeout = REFILL_EVERY if until is None else min(REFILL_EVERY, max(until - now, 0.001))
                 await lane.wait(timeout)
                 continue
-            self._start(lane, due, follow=True)
+            # A burst (up to a window's worth) is claimed in one commit: the sends start
+            # only after it, at the next await, so each claim still lands before its send.
+            with self.outbox.batch():
+                self._start(lane, due, follow=True)
+                while len(lane.busy) < lane.slots and lane.limiter.global_wait(now) <= 0 and not self.stopping:
+                    due = lane.pick(now)
+                    if due is None:
+                        break
+                    self._start(lane, due, follow=True)
 
     def stop(self) -> None:
         """Start no new send (the ones in flight finish)."""
@@ -331,7 +339,16 @@ class Dispatcher:
             lane.poke()
 
     def _post(self, update_id: int) -> Post:
-        post = self.outbox.post(update_id)  # its latest revision: a correction shows at once
+        """The update as it stands now (a correction shows at once), decoded once per
+        revision rather than once per channel: a fan-out shares it."""
+        key = (update_id, self.outbox.revision(update_id))
+        post = self._posts.get(key)
+        if post is None:
+            post = self._posts[key] = self.outbox.post(update_id)
+            if post.revision != key[1]:  # corrected between the two reads: keep the newer
+                self._posts.pop(key)
+            while len(self._posts) > RENDERED:
+                self._posts.popitem(last=False)
         return post
 
     def _render(self, post: Post, channel: Channel, corrected: bool) -> Message:

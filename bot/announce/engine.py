@@ -24,6 +24,7 @@ from bot.store.queries import Queries
 
 log = logging.getLogger(__name__)
 REBUILD_EVERY = 10.0  # minutes between re-reading the schedule of sessions
+WARM_EVERY = 5.0  # seconds between looks at whether the event aliases changed (fuzzy lookup's index)
 HEARTBEAT_EVERY = 15.0  # seconds between the bot's "alive" notes for `pitboard status`
 
 
@@ -54,6 +55,9 @@ class Engine:
         # The dispatcher sends continuously beside the scheduler: new posts wake it at once.
         self._sending = asyncio.get_running_loop().create_task(self.dispatcher.serve(), name="dispatcher")
         self.scheduler.add_job(self._rebuild, "interval", minutes=REBUILD_EVERY, id="rebuild", coalesce=True)
+        # The fuzzy lookup's index is rebuilt off the loop, ahead of the commands that need it.
+        self.scheduler.add_job(self._warm, "interval", seconds=WARM_EVERY, id="warm-aliases", coalesce=True,
+                               max_instances=1, next_run_time=now)
         if self.state is not None:
             self.scheduler.add_job(self._heartbeat, "interval", seconds=HEARTBEAT_EVERY, id="heartbeat",
                                    coalesce=True, next_run_time=now)
@@ -88,6 +92,12 @@ class Engine:
             "at": time.time(), "pid": os.getpid(),
             "platforms": {name: platform.health() for name, platform in self.dispatcher.platforms.items()},
             "sources": [source.name for source in self.polls]}))
+
+    async def _warm(self) -> None:
+        try:
+            await self.queries.warm_alias_index()
+        except Exception:  # noqa: BLE001 - a lookup rebuilds it itself if this fails
+            log.exception("could not rebuild the event lookup's index")
 
     async def _rebuild(self) -> None:
         self.rebuild()

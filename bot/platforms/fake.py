@@ -33,7 +33,7 @@ class FakePlatform:
 
     def __init__(self, name: str = "fake", limits: Limits = UNLIMITED, max_in_flight: int = 1,
                  latency: float = 0.0, dedupe_nonces: bool = False, clock=time.monotonic,
-                 group_prefix: str | None = None, jitter: float = 0.0, seed: int = 0):
+                 group_prefix: str | None = None, jitter: float = 0.0, seed: int = 0, keep: bool = True):
         self.name = name
         self.capabilities = Capabilities(max_length=4096, limits=limits, max_in_flight=max_in_flight,
                                          group_prefix=group_prefix)
@@ -43,6 +43,8 @@ class FakePlatform:
         self.latency = latency
         self.jitter = jitter
         self._random = random.Random(seed)
+        self.keep = keep  # False: count the posts without keeping them (a benchmark of memory)
+        self.count = 0  # posts taken
         self.down_until = float("-inf")  # an outage: until then (on `clock`) every send fails
         self.throttled_by: dict[str, int] = defaultdict(int)  # 429s given, by the limit broken
         self.dedupe_nonces = dedupe_nonces
@@ -75,6 +77,8 @@ class FakePlatform:
         return "connected"
 
     def _check_limits(self, channel: str) -> None:
+        if self.limits is UNLIMITED:
+            return
         now = self.clock()
         chat = self._chats[channel]
         group = None
@@ -114,15 +118,17 @@ class FakePlatform:
             raise SendFailed("transient", "ConnectError: the platform is unreachable")
         await self._half_trip()
         try:
-            if self._failures[channel]:
+            if self._failures.get(channel):  # .get: no empty queue left behind for every chat
                 raise self._failures[channel].popleft()
             if self.dedupe_nonces and nonce in self._by_nonce:
                 return self._by_nonce[nonce]  # what Discord does with enforce_nonce
             self._check_limits(channel)
             ref = MessageRef(self.name, channel, str(next(self._ids)))
-            self.sent.append(Sent(channel, message, ref.message_id, self.clock(), nonce))
-            if nonce:
-                self._by_nonce[nonce] = ref
+            self.count += 1
+            if self.keep:
+                self.sent.append(Sent(channel, message, ref.message_id, self.clock(), nonce))
+                if nonce:
+                    self._by_nonce[nonce] = ref
             if channel in self.slow:
                 await asyncio.sleep(self.slow[channel])  # posted already; the answer is late
             return ref
@@ -131,7 +137,7 @@ class FakePlatform:
 
     async def edit(self, ref: MessageRef, message: Message) -> None:
         """Record an edit of a message posted earlier."""
-        if self._failures[ref.channel]:
+        if self._failures.get(ref.channel):
             raise self._failures[ref.channel].popleft()
         if not any(s.message_id == ref.message_id for s in self.sent):
             raise SendFailed("rejected", "400 Bad Request: message to edit not found")

@@ -75,10 +75,13 @@ class FactWriter:
         for source in bundle.sources:
             self._save_source(source)
         self._save_series(bundle)
+        looked_up_as = self._lookup_rows(event.id)
         db["events"].upsert({**self._event_row(bundle), "digest": bundle.digest,
                              "bundle_sources": json.dumps(own_sources)}, pk="id")
         db.execute("DELETE FROM event_aliases WHERE event_id = ?", [event.id])
         self._save_aliases(bundle, ignore=False)
+        if self._lookup_rows(event.id) != looked_up_as:
+            self._aliases_changed()
         self._forget_own_facts(event.id, sorted(set(own_sources) | set(earlier_sources)))
         self._drop_orphan_sessions(event.id, [s.id for s in bundle.sessions])
         db["sessions"].upsert_all((self._session_row(s) for s in bundle.sessions), pk="id")
@@ -101,6 +104,7 @@ class FactWriter:
                              + [int(event.date_known)]).rowcount
         if created:
             self._save_aliases(bundle, ignore=True)
+            self._aliases_changed()
         for s in bundle.sessions:
             db.execute("INSERT OR IGNORE INTO sessions (id, event_id, kind, name, status, day) VALUES (?, ?, ?, ?, ?, ?)",
                        [s.id, s.event_id, s.kind, s.name, s.status, _iso(s.day)])
@@ -135,7 +139,15 @@ class FactWriter:
         aliases = {normalise(a) for a in (event.name, event.id, *event.aliases)} - {""}
         self.db["event_aliases"].insert_all(({"alias": a, "event_id": event.id} for a in sorted(aliases)),
                                             pk=("alias", "event_id"), ignore=ignore)
-        # Readers keep their fuzzy index until this moves (another process's reader too).
+
+    def _lookup_rows(self, event_id: str) -> list[tuple]:
+        """What the fuzzy lookup's index holds for an event: its aliases, name and date."""
+        return self.db.execute("SELECT a.alias, e.name, e.date FROM event_aliases a JOIN events e ON e.id = a.event_id "
+                               "WHERE a.event_id = ? ORDER BY a.alias", [event_id]).fetchall()
+
+    def _aliases_changed(self) -> None:
+        # Readers keep their fuzzy index until this moves (another process's reader too):
+        # a re-import that changes nothing the index holds leaves it alone.
         self.db.execute("INSERT INTO store_meta (key, value) VALUES ('aliases', 1) "
                         "ON CONFLICT (key) DO UPDATE SET value = value + 1")
 

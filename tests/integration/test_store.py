@@ -1,6 +1,7 @@
 """The store: schema through migrations, indexes behind every command, hostile text kept literal."""
 import pytest
 
+from bot.lookup import AliasIndex
 from bot.render.text import render_text
 from bot.store import open_database
 from bot.store.schema import migrations
@@ -118,3 +119,39 @@ def test_a_database_error_mid_import_rolls_everything_back(app):
         app.import_files([FIXTURES / "test-cup-spa-2024.toml"])
     app.db.execute("DROP TRIGGER refuse_dunn")
     assert dump(app.db) == before
+
+
+def test_the_lookup_index_is_rebuilt_off_the_loop_only_when_aliases_change(tmp_path):
+    """The running bot rebuilds the fuzzy index in a thread when aliases change; other
+    writes (posts, results) leave it as it is; a lookup then finds the new event at once."""
+    import asyncio
+    import threading
+
+    from bot.bootstrap import bootstrap
+    from bot.config import Config
+    from tests.e2e.harness import race_bundle
+
+    app = bootstrap(Config(db_path=tmp_path / "warm.db"))
+    queries = app.queries
+    built_in = []
+    original = AliasIndex.__init__
+
+    def spy(self, rows):
+        built_in.append(threading.current_thread() is threading.main_thread())
+        original(self, rows)
+
+    AliasIndex.__init__ = spy
+    try:
+        first = queries.alias_index()
+        assert asyncio.run(queries.warm_alias_index()) is False  # nothing changed
+        app.store([race_bundle("zolder-cup", "Zolder Cup", [("Ann Example",)])], "a new event")
+        assert asyncio.run(queries.warm_alias_index()) is True
+        assert built_in == [True, False]  # the first built where asked, the rebuild in a thread
+        assert queries.alias_index() is not first
+        assert queries.find_event("zoldr cup").event_id == "zolder-cup-2026"  # no rebuild on the way
+        assert built_in == [True, False]
+        app.store([race_bundle("zolder-cup", "Zolder Cup", [("Bea Example",)])], "a correction, same aliases")
+        assert asyncio.run(queries.warm_alias_index()) is False
+    finally:
+        AliasIndex.__init__ = original
+        app.close()

@@ -67,3 +67,26 @@ def test_nothing_close_gives_no_suggestion():
 def test_rank_orders_by_score_then_date():
     ids = [event_id for event_id, *_ in rank("le mans", AliasIndex(ROWS))]
     assert ids[:2] == ["pcc-2017", "wec-2015"]
+
+
+def test_a_big_index_picks_the_same_best_event_as_scoring_every_alias():
+    """Past SCAN_ALL aliases only candidates are scored (the closest whole aliases, and those
+    holding the query's rarest letter pairs): the answer must be the one a full scan gives."""
+    from bot import lookup
+
+    venues = ["monza", "imola", "silverstone", "hockenheim", "zandvoort", "estoril", "barcelona", "misano"]
+    filler = [AliasRow(f"{venues[n % 8]} round {n}", f"filler-{n}", f"Filler Cup {n}", f"20{n % 25:02d}-05-01")
+              for n in range(6000)]
+    big = AliasIndex(ROWS + filler)
+    assert len(big.squashed) > lookup.SCAN_ALL
+    queries = ["le mnas", "lemans", "le mands 2017", "24 hours of le man", "6 hours spa", "spa", "hours of spa",
+               "carrera cup", "silverstne round 12", "imola round 4242"]
+    full = lookup.SCAN_ALL
+    try:
+        lookup.SCAN_ALL = 10**9  # the reference: every alias scored
+        reference = {q: rank(q, AliasIndex(ROWS + filler))[:1] for q in queries}
+    finally:
+        lookup.SCAN_ALL = full
+    for q in queries:
+        got = rank(q, big)[:1]
+        assert [(e, round(s)) for e, s, *_ in got] == [(e, round(s)) for e, s, *_ in reference[q]], q
