@@ -125,18 +125,21 @@ class Bot:
         from bot.sources.alkamel_feed import AlKamelSource
         from bot.sources.jolpica_feed import JolpicaSource
         from bot.sources.openf1_feed import OpenF1Source
+        from bot.sources.polling import HttpFeed
         from bot.sources.rss_feed import RssSource
 
         def build(s):
             """The source for one [[sources]] table."""
-            timing = {"interval": s.interval, "live_interval": s.live_interval}
+            options = {"interval": s.interval, "live_interval": s.live_interval}
+            if not s.request_limits:  # a test's server: no request limits to keep
+                options["feed"] = HttpFeed()
             if s.kind == "openf1":
-                return OpenF1Source(s.name, s.url, s.session_key, s.event, s.session, **timing)
+                return OpenF1Source(s.name, s.url, s.session_key, s.event, s.session, **options)
             if s.kind == "jolpica":
-                return JolpicaSource(s.name, s.url, s.season, s.round, s.event, s.session, **timing)
+                return JolpicaSource(s.name, s.url, s.season, s.round, s.event, s.session, **options)
             if s.kind == "alkamel":
-                return AlKamelSource(s.name, s.event, s.session, path=s.path, url=s.url, **timing)
-            return RssSource(s.name, s.url, workers=self.reports.workers, **timing)
+                return AlKamelSource(s.name, s.event, s.session, path=s.path, url=s.url, **options)
+            return RssSource(s.name, s.url, workers=self.reports.workers, **options)
 
         return [build(s) for s in self.config.sources]
 
@@ -156,6 +159,7 @@ class Bot:
         options.setdefault("api_base_url", self.config.discord_api_base_url)
         options.setdefault("gateway_url", self.config.discord_gateway_url)
         options.setdefault("shards", self.config.discord_shards)
+        options.setdefault("guild_ready_timeout", self.config.discord_guild_ready_timeout)
         return DiscordPlatform(self.commands, self.repositories.platform_state, token, **options, **extra)
 
     def platforms_for(self, env: dict) -> dict[str, Platform]:

@@ -11,12 +11,15 @@ import asyncio
 import logging
 import os
 import signal
+import sqlite3
 import sys
+from collections.abc import Callable
 
 from bot.announce.presets import apply_presets
 from bot.bootstrap import TOKENS, Bot
 from bot.platforms.console import ConsolePlatform, serve_console
 from bot.redaction import redact_urls
+from bot.store import Store
 from bot.store.lease import LeaseHeld, LeaseUnavailable, acquire_lease
 
 log = logging.getLogger(__name__)
@@ -95,6 +98,24 @@ async def _quietly(stopping) -> None:
         log.debug("stopping after a failed start: %s", err)
 
 
+async def watch_writes(store: Store, wake: Callable[[], None], every: float) -> None:
+    """Every `every` seconds, call `wake` (the engine's) if another process committed to
+    the database since the last look (posts stored by `pitboard import`, a script): they
+    go out at once instead of at the dispatcher's own next look at the outbox, up to 2 s
+    later. Runs until cancelled."""
+    seen = store.writes_elsewhere()
+    while True:
+        await asyncio.sleep(every)
+        try:
+            now = store.writes_elsewhere()
+        except sqlite3.Error as err:  # a look that fails is skipped: the dispatcher still looks on its own
+            log.debug("could not look for other processes' writes: %s", err)
+            continue
+        if now != seen:
+            seen = now
+            wake()
+
+
 async def _run(bot: Bot, platforms: dict, secrets: list[str] = ()) -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -118,6 +139,10 @@ async def _run(bot: Bot, platforms: dict, secrets: list[str] = ()) -> int:
     polls = [bot.event_folder()] + [bot.poller.scheduled(s) for s in bot.sources()]
     engine = bot.engine(platforms, polls=polls)
     engine.start()
+    watching = None
+    if bot.config.watch_interval:
+        watching = loop.create_task(watch_writes(bot.repositories, engine.wake, bot.config.watch_interval),
+                                    name="watch-writes")
     names = ", ".join(platforms)
     print(f"Pitboard is running on {bot.config.db_path} ({names}). Ctrl-C stops.", file=sys.stderr, flush=True)
     if "console" in platforms:
@@ -126,6 +151,8 @@ async def _run(bot: Bot, platforms: dict, secrets: list[str] = ()) -> int:
         serve_console(bot.commands, lambda: bot.terminal(channel=bot.channels.get(channel.id)), loop, stop)
     await stop.wait()
     print("Stopping: finishing the sends in flight…", file=sys.stderr, flush=True)
+    if watching is not None:
+        watching.cancel()
     await engine.shutdown()
     for platform in started:
         await platform.stop()

@@ -1,8 +1,10 @@
 """Shared fixtures: a fresh store seeded with the bundled events, and a CLI runner."""
 from __future__ import annotations
 
+import atexit
 import json
 import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,6 +30,27 @@ RACE_TITLES = [
 ]
 # A fixed "now" keeps /next answers the same whatever day the tests run.
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+
+
+_NEW_STORES: dict[bool, Path] = {}
+
+
+def new_store(path: Path, seeded: bool = False) -> Path:
+    """`path`, holding a brand-new store (seeded with the bundled events, or empty) unless
+    it holds one already; open it with `bootstrap` as usual. The store is a copy of one made
+    once per session: migrating a new database takes ~45 ms (seeding it ~10 ms more), and
+    a hundred and fifty tests each start from one; a copy takes a millisecond."""
+    template = _NEW_STORES.get(seeded)
+    if template is None:
+        folder = Path(tempfile.mkdtemp(prefix="pitboard-new-store-"))
+        atexit.register(shutil.rmtree, folder, True)
+        template = folder / "pitboard.db"
+        bootstrap(Config(db_path=template, seed_events=seeded)).close()
+        assert not Path(f"{template}-wal").exists()  # closed: everything is in the one file to copy
+        _NEW_STORES[seeded] = template
+    if not path.exists():
+        shutil.copyfile(template, path)
+    return path
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """The project's own rules, checked: seams, help texts, docs and translations."""
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -16,8 +17,14 @@ def modules():
     return sorted(BOT.rglob("*.py"))
 
 
+@functools.cache
+def parsed(path: Path) -> ast.Module:
+    """A module's syntax tree, parsed once for every rule below (parsing them all takes ~0.4 s)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def imported_roots(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = parsed(path)
     roots = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -67,7 +74,7 @@ def test_every_cli_subcommand_has_help_and_is_in_the_readme():
 def test_every_public_function_has_a_docstring():
     missing = []
     for path in modules():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = parsed(path)
         if not ast.get_docstring(tree):
             missing.append(f"{path.relative_to(ROOT)} (module)")
         for node in ast.walk(tree):

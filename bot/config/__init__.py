@@ -51,6 +51,13 @@ class Config:
     discord_send_limits: bool = True
     # Discord gateway shards run in this process; None: as many as Discord recommends.
     discord_shards: int | None = None
+    # Seconds discord.py waits after the last server announced at connection before the bot
+    # is ready (it cannot know how many more are coming); discord.py's own default.
+    discord_guild_ready_timeout: float = 2.0
+    # Seconds between the running bot's looks for what other processes (`pitboard import`,
+    # `pitboard timing`, a script) committed to the database, sending their posts at once.
+    # None: the dispatcher finds them at its own next look at the outbox (within 2 s).
+    watch_interval: float | None = None
     # Who may change the facts every channel sees (publish a report): platform user ids.
     # None for a platform: its default (Discord: the application's owner or team;
     # Telegram: nobody). The terminal is always an operator.

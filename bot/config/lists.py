@@ -31,6 +31,9 @@ class SourceSpec:
     season: str = "current"  # jolpica
     round: str = "last"  # jolpica
     path: Path | None = None  # alkamel: a folder to watch, or one file
+    # Whether requests keep to the API's limits. Only a test's server, which enforces
+    # none, is polled without them: the real APIs answer 429s, or ban.
+    request_limits: bool = True
 
 
 # Kind -> (keys it needs, keys it may have, default interval, default live interval).
@@ -106,7 +109,7 @@ def source(data: dict, where: str, base: Path) -> SourceSpec:
     if kind not in SOURCE_KINDS:
         raise ConfigError(f"{where}: kind must be one of {', '.join(SOURCE_KINDS)}; fix it.")
     needed, optional, interval, live_interval = SOURCE_KINDS[kind]
-    known = {"name", "kind", "interval", "live_interval"} | needed | optional
+    known = {"name", "kind", "interval", "live_interval", "request_limits"} | needed | optional
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"{where}: unknown key {unknown[0]!r} for a {kind} source{hint(unknown[0], known)}; "
@@ -152,6 +155,10 @@ def source(data: dict, where: str, base: Path) -> SourceSpec:
             if not (isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value <= 3600):
                 raise ConfigError(f"{where}: {key} must be seconds between 1 and 3600; fix it.")
             spec[key] = float(value)
+    if "request_limits" in data:
+        if not isinstance(data["request_limits"], bool):
+            raise ConfigError(f"{where}: request_limits must be true or false; fix it.")
+        spec["request_limits"] = data["request_limits"]
     session = data.get("session", "race")
     allowed = ("race", "qualifying") if kind == "jolpica" else ("race", "qualifying", "practice")
     if session not in allowed:

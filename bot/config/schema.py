@@ -59,6 +59,18 @@ def _shards(value, where, base):
     return value
 
 
+def _seconds(low: float, high: float, meaning: str) -> Callable:
+    """A check for a number of seconds from `low` to `high` (`meaning` says what it is)."""
+
+    def check(value, where, base):
+        """The value as a float, or a ConfigError naming the key and the range."""
+        if not (isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high):
+            raise ConfigError(f"{where} must be {meaning}, in seconds from {low:g} to {high:g}; fix it or remove it.")
+        return float(value)
+
+    return check
+
+
 def _confidence(value, where, base):
     if value is not False and not (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1):
         raise ConfigError(f"{where} must be a number above 0 and at most 1, or false; fix it.")
@@ -67,7 +79,9 @@ def _confidence(value, where, base):
 
 SECTIONS: dict[str, dict[str, tuple[str, Callable]]] = {
     "database": {"path": ("db_path", _path), "events_dir": ("events_dir", _path),
-                 "seed_events": ("seed_events", _switch)},
+                 "seed_events": ("seed_events", _switch),
+                 "watch_interval": ("watch_interval", _seconds(0.01, 60, "how often to look for other processes' "
+                                                                         "writes"))},
     "defaults": {"lang": ("lang", _language), "timezone": ("timezone", _zone)},
     "announcements": {"digest_hour": ("digest_hour", _hour)},
     "telegram": {"api_base_url": ("telegram_api_base_url", lambda v, w, b: url(v, w)),
@@ -75,7 +89,9 @@ SECTIONS: dict[str, dict[str, tuple[str, Callable]]] = {
     "discord": {"api_base_url": ("discord_api_base_url", lambda v, w, b: url(v, w)),
                 "gateway_url": ("discord_gateway_url", lambda v, w, b: url(v, w, ws=True)),
                 "send_limits": ("discord_send_limits", _switch),
-                "shards": ("discord_shards", _shards)},
+                "shards": ("discord_shards", _shards),
+                "guild_ready_timeout": ("discord_guild_ready_timeout",
+                                        _seconds(0, 60, "how long to wait for more servers at connection"))},
     "reports": {"auto_publish_confidence": ("report_auto_confidence", _confidence)},
 }
 LISTS = ("channels", "sources")  # written as [[channels]] and [[sources]] tables

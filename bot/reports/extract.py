@@ -11,8 +11,22 @@ import re
 from dataclasses import dataclass, field
 
 from bot.laptime import LapTimeError, parse_lap_time
-from bot.reports import patterns as P
 from bot.reports.names import NAME_RE, Roster, is_team, split_list, tidy
+
+
+class _Patterns:
+    """bot.reports.patterns, imported when a report is first read: compiling its expressions
+    takes a tenth of a second, which every `pitboard` command (and every start of the bot)
+    would pay otherwise, though few of them read a report. The report workers' server
+    imports it up front (bot.reports.jobs.PRELOAD), so no job pays it either."""
+
+    def __getattr__(self, name: str):
+        from bot.reports import patterns
+
+        return getattr(patterns, name)
+
+
+P = _Patterns()
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from bot.reports.extract import Extraction, extract
 from bot.reports.ingest import Report, report_from_bytes
 
-PRELOAD = ("bot.reports.jobs",)  # what the worker processes import once, up front
+# What the worker processes import once, up front (the patterns too: the extractor imports
+# them only when it first reads a report, and each job would compile them again).
+PRELOAD = ("bot.reports.jobs", "bot.reports.patterns")
 
 
 def read_report_bytes(raw: bytes, where: str, url: str | None) -> Report:

@@ -88,12 +88,16 @@ def lock_path(db_path: str | Path) -> Path:
     return Path(f"{os.path.realpath(db_path)}.lock")
 
 
-def acquire_lease(db_path: str | Path, command: str) -> Lease:
+def acquire_lease(db_path: str | Path, command: str, *, patience: float = RETRY_FOR,
+                  read_tries: int = READ_TRIES) -> Lease:
     """Take the lease on `db_path` for this process, as `command` (e.g. "pitboard run").
 
     Raises LeaseHeld if another process (or another open of the file in this one) holds
     it, and LeaseUnavailable if the lock file cannot be created. An in-memory database
     (":memory:") belongs to this process alone: the lease returned holds nothing.
+    `patience` (seconds) and `read_tries` are how long it waits out a probe's instant hold
+    and a holder's description not yet written (a test of a holder that never writes one
+    need not wait).
     """
     holder = {"pid": os.getpid(), "host": socket.gethostname(), "command": command,
               "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}
@@ -117,8 +121,8 @@ def acquire_lease(db_path: str | Path, command: str) -> Lease:
         unavailable.errno = err.errno
         raise unavailable from err
     try:
-        if not _lock(fd, fcntl.LOCK_EX, patience=RETRY_FOR):
-            raise LeaseHeld(db_path, _read_holder(fd))
+        if not _lock(fd, fcntl.LOCK_EX, patience=patience):
+            raise LeaseHeld(db_path, _read_holder(fd, read_tries))
         # Truncate first: a shorter description must not keep the tail of the last one.
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(holder).encode(), 0)
@@ -128,10 +132,11 @@ def acquire_lease(db_path: str | Path, command: str) -> Lease:
     return Lease(path, fd, holder)
 
 
-def lease_holder(db_path: str | Path) -> dict | None:
+def lease_holder(db_path: str | Path, *, read_tries: int = READ_TRIES) -> dict | None:
     """Who holds the lease on `db_path` now (pid, host, command, started), or None if
-    nobody does. A holder that has not yet written its description gives an empty dict.
-    Takes nothing: it only tests the lock, and lets go at once if the test succeeds."""
+    nobody does. A holder that has not yet written its description (after `read_tries`
+    reads) gives an empty dict. Takes nothing: it only tests the lock, and lets go at once
+    if the test succeeds."""
     if str(db_path) == ":memory:":
         return None
     try:
@@ -145,7 +150,7 @@ def lease_holder(db_path: str | Path) -> dict | None:
         if _lock(fd, fcntl.LOCK_SH):
             fcntl.flock(fd, fcntl.LOCK_UN)
             return None
-        return _read_holder(fd)
+        return _read_holder(fd, read_tries)
     finally:
         os.close(fd)
 
@@ -165,9 +170,9 @@ def _lock(fd: int, mode: int, patience: float = 0.0) -> bool:
         time.sleep(RETRY_EVERY)
 
 
-def _read_holder(fd: int) -> dict:
+def _read_holder(fd: int, tries: int = READ_TRIES) -> dict:
     """The holder's description from the lock file; {} if it cannot be read as one."""
-    for attempt in range(READ_TRIES):
+    for attempt in range(tries):
         try:
             data = json.loads(os.pread(fd, 64 * 1024, 0).decode("utf-8"))
             if isinstance(data, dict):
@@ -175,7 +180,7 @@ def _read_holder(fd: int) -> dict:
         except (OSError, ValueError):
             pass
         # Empty or half-written: the holder is between locking and writing.
-        if attempt < READ_TRIES - 1:
+        if attempt < tries - 1:
             time.sleep(RETRY_EVERY)
     return {}
 

@@ -13,7 +13,7 @@ from bot.platforms.discord_bot import DiscordPlatform
 from bot.ports import DISCORD_LIMITS, UNLIMITED
 from bot.sources.event_file import load_event_file
 from bot.sources.replay import replay_stages
-from tests.conftest import FIXTURES, LE_MANS_FILE, deliveries
+from tests.conftest import FIXTURES, LE_MANS_FILE, deliveries, new_store
 from tests.e2e.fake_discord import ADMIN, DELETED, FAN, NEWS, TEXT, FakeDiscord
 from tests.e2e.harness import race_bundle, running
 from tests.e2e.fake_discord import PUBLISHED_EDITS, PUBLISHES
@@ -31,7 +31,7 @@ async def discord_bot(tmp_path, seed=True, fake=None, limits=UNLIMITED):
     fake = fake or FakeDiscord()
     if not fake.api_base_url:
         await fake.start()
-    app = bootstrap(Config(db_path=tmp_path / "discord.db", seed_events=seed))
+    app = bootstrap(Config(db_path=new_store(tmp_path / "discord.db", seeded=seed), seed_events=seed))
     platform = app.platform("discord", fake.token, api_base_url=fake.api_base_url, gateway_url=fake.gateway_url,
                             limits=limits, guild_ready_timeout=0.1, identify_pause=0)
     try:

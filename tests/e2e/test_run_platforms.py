@@ -10,7 +10,7 @@ from bot.bootstrap import bootstrap
 from bot.config import Config
 from bot.sources.event_file import load_event_file
 from bot.sources.replay import replay_stages
-from tests.conftest import LE_MANS_FILE, RACE_TITLES, ROOT, deliveries
+from tests.conftest import LE_MANS_FILE, RACE_TITLES, ROOT, deliveries, new_store
 from tests.e2e import fake_discord
 from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.fake_telegram import FakeTelegram
@@ -24,12 +24,15 @@ TOP_TEN = ["Dan Cammish", "Dino Zamparelli", "Alessio Rovera", "Ayhancan Güven"
 
 def test_one_process_serves_both_platforms_and_posts_each_update_once_on_each(tmp_path):
     db_path = tmp_path / "run.db"
-    bootstrap(Config(db_path=db_path, seed_events=False)).close()
+    new_store(db_path)  # an empty store: every fact arrives later
     (tmp_path / "events").mkdir()  # the bot must not load the bundled race by itself
     config = tmp_path / "pitboard.toml"
-    # The fakes keep no send limits, so the bot need not pace itself to the platforms'.
-    config.write_text('[database]\nevents_dir = "events"\nseed_events = false\n'
-                      '[telegram]\nsend_limits = false\n[discord]\nsend_limits = false\n', encoding="utf-8")
+    # The fakes keep no send limits, so the bot need not pace itself to the platforms'. The
+    # fake Discord has one server: no need to wait 2 s for more before the bot is ready. The
+    # race is stored by this process: the bot looks for that every 50 ms, not every 2 s.
+    config.write_text('[database]\nevents_dir = "events"\nseed_events = false\nwatch_interval = 0.05\n'
+                      '[telegram]\nsend_limits = false\n'
+                      '[discord]\nsend_limits = false\nguild_ready_timeout = 0.1\n', encoding="utf-8")
     discord, telegram = FakeDiscord(), FakeTelegram()
     with LoopThread(discord, telegram) as fakes:
         fakes.call(telegram.chat, GROUP, "group", "Porsche fans", admins=(ADMIN,))

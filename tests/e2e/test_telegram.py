@@ -15,7 +15,7 @@ from bot.platforms.telegram_bot import TelegramPlatform
 from bot.ports import TELEGRAM_LIMITS, UNLIMITED
 from bot.sources.event_file import load_event_file
 from bot.sources.replay import replay_stages
-from tests.conftest import FIXTURES, LE_MANS_FILE, RACE_TITLES, ROOT, deliveries
+from tests.conftest import FIXTURES, LE_MANS_FILE, RACE_TITLES, ROOT, deliveries, new_store
 from tests.e2e.fake_telegram import FakeTelegram
 from tests.e2e.harness import race_bundle, running
 from tests.e2e.loop_thread import LoopThread, wait
@@ -46,7 +46,7 @@ async def telegram(tmp_path, seed=True, operators=(), limits=UNLIMITED):
     fake.chat(GROUP, "group", "Porsche fans", admins=(ADMIN,))
     fake.chat(SUPERGROUP, "supergroup", "Le Mans club", admins=(ADMIN,))
     fake.chat(CHANNEL, "channel", "Pitboard news")
-    app = bootstrap(Config(db_path=tmp_path / "telegram.db", seed_events=seed,
+    app = bootstrap(Config(db_path=new_store(tmp_path / "telegram.db", seeded=seed), seed_events=seed,
                            operators=(("telegram", tuple(str(o) for o in operators)),)))
     platform = app.platform("telegram", fake.token, base_url=base, poll_timeout=1, limits=limits)
     try:
@@ -216,7 +216,7 @@ def test_429_then_success_chat_migrated_and_a_kicked_bot(tmp_path):
 
 def test_pitboard_run_with_a_telegram_token_answers_and_posts_the_demo_once_each(tmp_path):
     db_path = tmp_path / "run.db"
-    bootstrap(Config(db_path=db_path, seed_events=False)).close()  # an empty store: every fact arrives later
+    new_store(db_path)  # an empty store: every fact arrives later
     with LoopThread(FakeTelegram()) as host:
         fake = host.fakes[0]
         host.call(fake.chat, PRIVATE, "private")
@@ -225,8 +225,9 @@ def test_pitboard_run_with_a_telegram_token_answers_and_posts_the_demo_once_each
         # An empty events folder: the bot must not load the bundled race itself.
         (tmp_path / "events").mkdir()
         config = tmp_path / "pitboard.toml"
-        # The fake keeps no send limits, so the bot need not pace itself to Telegram's.
-        config.write_text('[database]\nevents_dir = "events"\nseed_events = false\n'
+        # The fake keeps no send limits, so the bot need not pace itself to Telegram's. The
+        # race is stored by this process: the bot looks for that every 50 ms, not every 2 s.
+        config.write_text('[database]\nevents_dir = "events"\nseed_events = false\nwatch_interval = 0.05\n'
                           '[telegram]\nsend_limits = false\n', encoding="utf-8")
         env.update(PITBOARD_DB=str(db_path), PITBOARD_CONFIG=str(config), PYTHONPATH=str(ROOT),
                    TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=fake.base_url)
@@ -327,7 +328,7 @@ def test_a_correction_of_another_length_adds_or_removes_messages(tmp_path):
         fake = FakeTelegram()
         base = await fake.start()
         fake.chat(GROUP, "group", "Porsche fans")
-        app = bootstrap(Config(db_path=tmp_path / "telegram.db"))
+        app = bootstrap(Config(db_path=new_store(tmp_path / "telegram.db", seeded=True)))
         platform = app.platform("telegram", fake.token, base_url=base, poll_timeout=1)
         await platform.start()
         try:

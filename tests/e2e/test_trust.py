@@ -12,7 +12,7 @@ from bot.platforms.discord_bot import DiscordPlatform
 from bot.platforms.telegram_bot import TelegramPlatform
 from bot.ports import UNLIMITED
 from bot.reports.fetch import fetch_untrusted
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, new_store
 from tests.e2e.fake_discord import ADMIN as OWNER, TEXT, FakeDiscord
 from tests.e2e.fake_telegram import FakeTelegram
 from tests.e2e.harness import running
@@ -35,7 +35,8 @@ async def telegram(tmp_path):
     fake.chat(GROUP, "group", "Porsche fans", admins=(OPERATOR,))
     fake.chat(OTHER_GROUP, "supergroup", "Le Mans club", admins=(OPERATOR,))
     fake.chat(STRANGERS, "supergroup", "Strangers")
-    app = bootstrap(Config(db_path=tmp_path / "trust.db", operators=(("telegram", (str(OPERATOR),)),)))
+    app = bootstrap(Config(db_path=new_store(tmp_path / "trust.db", seeded=True),
+                           operators=(("telegram", (str(OPERATOR),)),)))
     # The fake keeps no send limits, so the bot need not pace itself to Telegram's.
     platform = app.platform("telegram", fake.token, base_url=base, poll_timeout=1, limits=UNLIMITED)
     try:
@@ -200,7 +201,8 @@ def test_on_discord_a_server_admin_who_is_not_an_operator_gets_a_preview_without
         fake = FakeDiscord()
         await fake.start()
         # Operators named in the config replace the default (the application's owner).
-        app = bootstrap(Config(db_path=tmp_path / "discord.db", operators=(("discord", ("123456789",)),)))
+        app = bootstrap(Config(db_path=new_store(tmp_path / "discord.db", seeded=True),
+                               operators=(("discord", ("123456789",)),)))
         # No send limits at the fake; one server, so no 2 s wait for more before ready.
         platform = app.platform("discord", fake.token, api_base_url=fake.api_base_url, gateway_url=fake.gateway_url,
                                 limits=UNLIMITED, guild_ready_timeout=0.1)

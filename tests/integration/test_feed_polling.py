@@ -16,7 +16,7 @@ from bot.platforms.fake import FakePlatform
 from bot.render.text import render_text
 from bot.sources.openf1_feed import OpenF1Source
 from bot.sources.polling import HttpFeed
-from tests.conftest import ROOT, deliveries, dump
+from tests.conftest import ROOT, deliveries, dump, new_store
 from tests.loopback import Loopback
 
 
@@ -73,7 +73,7 @@ class FakeOpenF1(Loopback):
 def f1_app(db_path, with_event: bool = True):
     """A store that knows the Japanese Grand Prix 2026 (race not started) and a channel
     following everything."""
-    app = bootstrap(Config(db_path=db_path, seed_events=False))
+    app = bootstrap(Config(db_path=new_store(db_path), seed_events=False))
     app.channels.subscribe(app.channels.ensure("fake", "fans").id, "all", "")
     if with_event:
         add_calendar(app)
@@ -192,6 +192,8 @@ session_key = 9000
 event = "suzuka 2026"
 interval = 1
 live_interval = 1
+# The fake keeps no request limits: no need to pace a poll's requests a third of a second apart.
+request_limits = false
 """, encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_BOT_TOKEN", "TELEGRAM_BOT_TOKEN")}
         env.update(PITBOARD_DB=str(db_path), PITBOARD_CONFIG=str(config), PYTHONPATH=str(ROOT))
@@ -251,8 +253,9 @@ def test_sources_and_poll_on_the_command_line(tmp_path, capsys, monkeypatch):
     async def serve_and_run():
         base = await server.start()
         config = tmp_path / "pitboard.toml"
+        # The fake keeps no request limits: no need to pace the poll's requests.
         config.write_text(f'[[sources]]\nname = "f"\nkind = "openf1"\nurl = "{base}"\nsession_key = 9000\n'
-                          f'event = "suzuka 2026"\n', encoding="utf-8")
+                          f'event = "suzuka 2026"\nrequest_limits = false\n', encoding="utf-8")
         monkeypatch.setenv("PITBOARD_DB", str(db_path))
         monkeypatch.setenv("PITBOARD_CONFIG", str(config))
         # The CLI runs its own event loop; run it in a thread so the server keeps serving here.
@@ -266,6 +269,21 @@ def test_sources_and_poll_on_the_command_line(tmp_path, capsys, monkeypatch):
     assert codes == [0, 1, 0]
     assert "f: 1 facts stored." in captured.out and "No source 'nope'" in captured.err
     assert "last error: none" in captured.out and "1 items" in captured.out
+
+
+def test_only_a_source_told_so_polls_without_the_apis_request_limits(tmp_path):
+    from bot.config import SourceSpec
+    from bot.sources.openf1_feed import OPENF1_LIMIT, OPENF1_SPACING
+
+    specs = [SourceSpec(name, "openf1", "http://127.0.0.1:9/v1", "suzuka 2026", 9000, request_limits=limits)
+             for name, limits in (("openf1", True), ("test-server", False))]
+    app = bootstrap(Config(db_path=new_store(tmp_path / "sources.db"), seed_events=False, sources=tuple(specs)))
+    try:
+        kept, free = app.sources()
+    finally:
+        app.close()
+    assert (kept.feed.limit.windows, kept.feed.limit.spacing) == ((OPENF1_LIMIT,), OPENF1_SPACING)
+    assert (free.feed.limit.windows, free.feed.limit.spacing) == ((), 0.0)
 
 
 def test_driver_names_come_from_the_drivers_feed_and_qualifying_posts_the_pole_from_the_grid(f1):

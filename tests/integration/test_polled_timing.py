@@ -21,7 +21,7 @@ from bot.render.text import render_text
 from bot.sources.alkamel_feed import AlKamelSource
 from bot.sources.jolpica_feed import JOLPICA_LIMITS, JolpicaSource
 from bot.sources.polling import FeedError, HttpFeed, RateLimit
-from tests.conftest import FIXTURES, dump
+from tests.conftest import FIXTURES, dump, new_store
 from tests.loopback import Loopback
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -114,7 +114,7 @@ def f1_bundle() -> EventBundle:
 
 def new_app(db_path, bundle: EventBundle | None = None):
     """A store that knows `bundle`'s event (none if None), and a channel following everything."""
-    app = bootstrap(Config(db_path=db_path, seed_events=False))
+    app = bootstrap(Config(db_path=new_store(db_path), seed_events=False))
     if bundle is not None:
         app.store([bundle], "calendar")
     app.channels.subscribe(app.channels.ensure("fake", "fans").id, "all", "")

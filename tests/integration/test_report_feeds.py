@@ -17,7 +17,7 @@ from bot.domain import Event, EventBundle, Series, Session, Source
 from bot.platforms.fake import FakePlatform
 
 from bot.sources.rss_feed import RssSource
-from tests.conftest import ROOT, dump
+from tests.conftest import ROOT, dump, new_store
 from tests.loopback import Loopback
 
 # The news site of these tests lives on 127.0.0.1: its article links may be fetched from there.
@@ -102,7 +102,7 @@ CALENDAR = [("gt-sprint", "European GT Sprint", "European GT Sprint Monza", date
 def app(tmp_path):
     """A store that knows the events of the fixture reports (their calendars were imported),
     and a channel following everything."""
-    app = bootstrap(Config(db_path=tmp_path / "news.db", seed_events=False))
+    app = bootstrap(Config(db_path=new_store(tmp_path / "news.db"), seed_events=False))
     for series_id, series_name, name, day in CALENDAR:
         event = Event(f"{series_id}-{day.year}", series_id, name, day, "Europe/Paris")
         race = Session(f"{event.id}/race", event.id, "race", "Race")
@@ -228,7 +228,7 @@ def test_a_feeds_backlog_older_than_a_week_is_set_aside_unread(app):
 
 def test_an_article_about_an_event_the_store_does_not_know_is_set_aside(tmp_path):
     """A news site writes about much else: a feed never invents an event to post about."""
-    app = bootstrap(Config(db_path=tmp_path / "empty.db", seed_events=False))
+    app = bootstrap(Config(db_path=new_store(tmp_path / "empty.db"), seed_events=False))
     app.channels.subscribe(app.channels.ensure("fake", "fans").id, "all", "")
     site, fake = NewsSite(), FakePlatform()
     before = {k: v for k, v in dump(app.db).items() if k not in ("source_state", "source_items")}

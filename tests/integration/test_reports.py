@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.reports.extract import extract
-from tests.conftest import FIXTURES, dump
+from tests.conftest import FIXTURES, dump, new_store
 
 REPORTS = FIXTURES / "reports"
 REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "000_27c4b41ef6e413e2.txt"
@@ -180,7 +180,7 @@ def test_facts_above_the_configured_confidence_publish_at_once_the_rest_wait_for
     from bot.bootstrap import bootstrap
     from bot.config import Config
 
-    app = bootstrap(Config(db_path=tmp_path / "desk.db", seed_events=False, report_auto_confidence=0.9))
+    app = bootstrap(Config(db_path=new_store(tmp_path / "desk.db"), seed_events=False, report_auto_confidence=0.9))
     try:
         channel = app.channels.ensure("console", "desk")
         ctx = app.terminal(channel=channel)

@@ -1,6 +1,6 @@
 """`pitboard run`, `pitboard demo` and the channel admin commands, as a user meets them."""
+import asyncio
 import io
-import json
 import os
 import signal
 import subprocess
@@ -11,8 +11,10 @@ from dataclasses import replace
 
 import pytest
 
+from bot.bootstrap import bootstrap
 from bot.config import Config
 from bot.demo import run_demo
+from bot.runner import watch_writes
 from tests.conftest import NOW, ROOT
 
 
@@ -36,24 +38,25 @@ def _read_until(proc, needle: str, timeout: float = 20.0) -> str:
     return seen
 
 
-def _status_once_healthy(db_path, patience: float = 20.0) -> dict:
+def _status_once_healthy(cli, patience: float = 20.0) -> dict:
     """`pitboard status --json` until it says healthy (the first heartbeat comes just
-    after start-up), or the last report when patience runs out."""
+    after start-up), or the last report when patience runs out. Asked in this process (the
+    `cli` fixture): the bot it looks at is the one running in its own, and a `python -m
+    bot` for each look would cost most of a second to start."""
     deadline = time.monotonic() + patience
     while True:
-        done = subprocess.run([sys.executable, "-m", "bot", "status", "--json"], capture_output=True, text=True,
-                              env=_env(db_path), cwd=ROOT, timeout=30)
-        report = json.loads(done.stdout)
-        if done.returncode == 0 or time.monotonic() > deadline:
-            assert done.returncode == 0, report
+        done = cli("status", "--json")
+        report = done.json()
+        if done.code == 0 or time.monotonic() > deadline:
+            assert done.code == 0, report
             return report
         time.sleep(0.2)
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
-def test_run_without_tokens_starts_the_console_channel_and_answers(tmp_path, stop):
+def test_run_without_tokens_starts_the_console_channel_and_answers(db_path, cli, stop):
     proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=_env(tmp_path / "run.db"),
+                            stderr=subprocess.PIPE, env=_env(db_path),
                             cwd=ROOT)
     try:
         proc.stdin.write(b"/results lemans\n")
@@ -61,7 +64,7 @@ def test_run_without_tokens_starts_the_console_channel_and_answers(tmp_path, sto
         out = _read_until(proc, "Roar Lindland")
         for name in ("Dan Cammish", "Euan McKay", "Christophe Lapierre", "Nicolas Misslin"):
             assert name in out
-        report = _status_once_healthy(tmp_path / "run.db")
+        report = _status_once_healthy(cli)
         assert report["bot"]["pid"] == proc.pid and report["platforms"] == {"console": "connected"}
         assert report["problems"] == [] and report["heartbeat_age_s"] < 60
         proc.send_signal(stop)
@@ -70,13 +73,38 @@ def test_run_without_tokens_starts_the_console_channel_and_answers(tmp_path, sto
         proc.kill()
     assert proc.returncode == 0
     # Once it has stopped, status says so and exits 1 (a container's health check fails).
-    after = subprocess.run([sys.executable, "-m", "bot", "status"], capture_output=True, text=True,
-                           env=_env(tmp_path / "run.db"), cwd=ROOT, timeout=30)
-    assert after.returncode == 1
-    assert "Bot: not running" in after.stdout and "start it with `pitboard run`" in after.stdout
+    after = cli("status")
+    assert after.code == 1
+    assert "Bot: not running" in after.out and "start it with `pitboard run`" in after.out
     err = err.decode()
     assert "Pitboard is running" in err and "finishing the sends in flight" in err
     assert "(console)" in err  # no token set: the console channel is the platform
+
+
+def test_what_another_process_commits_wakes_the_running_bot_and_its_own_writes_do_not(app):
+    """`[database] watch_interval`: the running bot looks for what other processes commit
+    (their posts then go out at once); its own writes, known to it already, are no news."""
+    other = bootstrap(Config(db_path=app.config.db_path))  # another process's connection
+    try:
+        seen = app.repositories.writes_elsewhere()
+        app.channels.ensure("console", "own")
+        assert app.repositories.writes_elsewhere() == seen
+
+        async def go():
+            woken = asyncio.Event()
+            watching = asyncio.create_task(watch_writes(app.repositories, woken.set, 0.01))
+            await asyncio.sleep(0)  # the watcher takes its first look
+            assert not woken.is_set()
+            other.channels.ensure("console", "elsewhere")
+            try:
+                await asyncio.wait_for(woken.wait(), 10)
+            finally:
+                watching.cancel()
+
+        asyncio.run(go())
+        assert app.repositories.writes_elsewhere() != seen
+    finally:
+        other.close()
 
 
 def test_demo_shows_the_five_kinds_of_post_in_race_order(tmp_path):

@@ -18,7 +18,7 @@ from bot.runner import _Redacting
 from bot.sources.event_file import load_event_file
 from bot.sources.fields import FileError
 from bot.sources.folder import EventFolder
-from tests.conftest import FIXTURES, LE_MANS_FILE, dump
+from tests.conftest import FIXTURES, LE_MANS_FILE, dump, new_store
 from tests.loopback import Loopback
 
 REPORT = (FIXTURES / "reports" / "fr_gt4_nogaro.txt").read_text(encoding="utf-8")
@@ -27,7 +27,7 @@ FAN, OPERATOR, OTHER_OPERATOR = "telegram:5", "telegram:1", "telegram:2"
 
 @pytest.fixture
 def desk_app(tmp_path):
-    app = bootstrap(Config(db_path=tmp_path / "trust.db", seed_events=False))
+    app = bootstrap(Config(db_path=new_store(tmp_path / "trust.db"), seed_events=False))
     yield app
     app.close()
 
@@ -92,7 +92,7 @@ def test_the_terminal_is_an_operator_and_may_confirm_any_report(desk_app):
 
 
 def test_auto_publish_is_for_operators_only(tmp_path):
-    app = bootstrap(Config(db_path=tmp_path / "auto.db", seed_events=False, report_auto_confidence=0.5))
+    app = bootstrap(Config(db_path=new_store(tmp_path / "auto.db"), seed_events=False, report_auto_confidence=0.5))
     try:
         shown = ask(app, chat(app, "-100", FAN), "ingest", report=REPORT)
         assert shown.data["preview"] and app.db.execute("SELECT count(*) FROM quotes").fetchone()[0] == 0
@@ -212,7 +212,7 @@ def test_a_fifo_is_refused_by_import_and_skipped_by_the_watched_folder(tmp_path,
 
     def poll():
         """One poll of the folder, in a thread: a blocking open of the FIFO would hang it."""
-        app = bootstrap(Config(db_path=tmp_path / "folder.db", seed_events=False))
+        app = bootstrap(Config(db_path=new_store(tmp_path / "folder.db"), seed_events=False))
         watcher = EventFolder(folder, app.ingest)
         try:
             result.append(asyncio.run(watcher.poll()))
@@ -325,7 +325,7 @@ def test_only_the_facts_listed_are_published_and_the_listing_says_what_it_left_o
 
 
 def test_facts_published_at_once_and_those_confirmed_after_are_both_kept(tmp_path):
-    app = bootstrap(Config(db_path=tmp_path / "parts.db", seed_events=False, report_auto_confidence=0.85))
+    app = bootstrap(Config(db_path=new_store(tmp_path / "parts.db"), seed_events=False, report_auto_confidence=0.85))
     try:
         ctx = chat(app, "-100", OPERATOR, operator=True)
         shown = ask(app, ctx, "ingest", report=REPORT)
@@ -405,7 +405,7 @@ def test_another_spelling_of_the_database_path_is_the_same_lease(tmp_path):
     (tmp_path / "alias.db").symlink_to(db)
     with acquire_lease(db, "pitboard run"):
         with pytest.raises(LeaseHeld):
-            acquire_lease(tmp_path / "alias.db", "pitboard run")
+            acquire_lease(tmp_path / "alias.db", "pitboard run", patience=0)  # held for good: no waiting it out
 
 
 def test_a_planted_lock_file_is_neither_followed_nor_a_traceback(tmp_path):

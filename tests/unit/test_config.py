@@ -181,3 +181,44 @@ def test_a_typo_anywhere_in_the_file_is_refused_with_a_sentence(tmp_path, text, 
     message = str(err.value)
     assert says in message and str(tmp_path / "pitboard.toml") in message and "\n" not in message
     assert "123:abc" not in message  # a token written in the file is never echoed
+
+
+def test_settings_for_test_servers_and_other_writers_are_read_and_off_by_default(tmp_path):
+    assert (Config().watch_interval, Config().discord_guild_ready_timeout) == (None, 2.0)
+    config = _load(tmp_path, """
+[database]
+watch_interval = 0.05
+
+[discord]
+guild_ready_timeout = 0
+
+[[sources]]
+name = "news"
+kind = "rss"
+url = "http://127.0.0.1:9/feed.xml"
+request_limits = false
+
+[[sources]]
+name = "more-news"
+kind = "rss"
+url = "http://127.0.0.1:9/more.xml"
+""")
+    assert (config.watch_interval, config.discord_guild_ready_timeout) == (0.05, 0.0)
+    assert [s.request_limits for s in config.sources] == [False, True]
+
+
+@pytest.mark.parametrize("text, says", [
+    ("[database]\nwatch_interval = 0\n", "database.watch_interval must be how often to look for other processes' "
+                                         "writes, in seconds from 0.01 to 60"),
+    ("[database]\nwatch_interval = \"fast\"\n", "database.watch_interval must be"),
+    ("[discord]\nguild_ready_timeout = -1\n", "discord.guild_ready_timeout must be how long to wait for more "
+                                              "servers at connection, in seconds from 0 to 60"),
+    ("[discord]\nguild_ready_timeout = true\n", "discord.guild_ready_timeout must be"),
+    ('[[sources]]\nname = "x"\nkind = "rss"\nurl = "http://127.0.0.1:9/f"\nrequest_limits = "no"\n',
+     "request_limits must be true or false"),
+])
+def test_a_wrong_value_for_those_settings_gets_a_sentence(tmp_path, text, says):
+    with pytest.raises(ConfigError) as err:
+        _load(tmp_path, text)
+    message = str(err.value)
+    assert says in message and str(tmp_path / "pitboard.toml") in message and "\n" not in message
