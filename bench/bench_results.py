@@ -32,17 +32,20 @@ import argparse
 import asyncio
 import os
 import statistics
+import sys
 import tempfile
 import time
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from bot.bootstrap import bootstrap
-from bot.config import Config
-from bot.domain import Event, EventBundle, Result, Series, Session, Source
-from bot.platforms.fake import FakePlatform
-from bot.render.text import render_text
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere: the project's package
+
+from bot.bootstrap import bootstrap  # noqa: E402
+from bot.config import Config  # noqa: E402
+from bot.domain import Event, EventBundle, Result, Series, Session, Source  # noqa: E402
+from bot.platforms.fake import FakePlatform  # noqa: E402
+from bot.render.text import render_text  # noqa: E402
 
 AIM_MS = 10.0
 LEMANS = "porsche-carrera-cup-le-mans-2017"

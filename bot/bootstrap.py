@@ -5,8 +5,9 @@ same way (a fake clock, a fake fetcher, a platform's limits).
 """
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot.announce.announcer import Announcer
@@ -28,6 +29,7 @@ from bot.store.writer import ImportOutcome
 from bot.workers import Workers
 
 TOKENS = {"discord": "DISCORD_BOT_TOKEN", "telegram": "TELEGRAM_BOT_TOKEN"}
+SECRETS = ("OPENF1_PASSWORD",)  # other secrets from the environment, kept out of the logs too
 
 
 @dataclass
@@ -120,19 +122,23 @@ class Bot:
         """The watched folder of event files."""
         return EventFolder(self.config.events_dir, self.ingest)
 
-    def sources(self) -> list[Source]:
-        """The polled sources the config file declares, one per [[sources]] table."""
+    def sources(self, env: Mapping[str, str] | None = None) -> list[Source]:
+        """The polled sources the config file declares, one per [[sources]] table. Accounts
+        (OpenF1's username and password) come from `env`, the process's environment unless
+        given."""
         from bot.sources.alkamel_feed import AlKamelSource
         from bot.sources.jolpica_feed import JolpicaSource
-        from bot.sources.openf1_feed import OpenF1Source
+        from bot.sources.openf1_feed import OpenF1Source, openf1_feed
         from bot.sources.polling import HttpFeed
         from bot.sources.rss_feed import RssSource
 
         def build(s):
             """The source for one [[sources]] table."""
             options = {"interval": s.interval, "live_interval": s.live_interval}
+            if s.kind == "openf1":
+                options["feed"] = openf1_feed(s.url, os.environ if env is None else env)
             if not s.request_limits:  # a test's server: no request limits to keep
-                options["feed"] = HttpFeed()
+                options["feed"] = HttpFeed(auth=getattr(options.get("feed"), "auth", None))
             if s.kind == "openf1":
                 return OpenF1Source(s.name, s.url, s.session_key, s.event, s.session, **options)
             if s.kind == "jolpica":

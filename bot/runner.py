@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 
 from bot.announce.presets import apply_presets
-from bot.bootstrap import TOKENS, Bot
+from bot.bootstrap import SECRETS, TOKENS, Bot
 from bot.platforms.console import ConsolePlatform, serve_console
 from bot.redaction import redact_urls
 from bot.store import Store
@@ -41,7 +41,7 @@ def run_bot(bot: Bot, env: dict | None = None) -> int:
     if lease is None:
         return 1
     try:
-        secrets = [env[var] for var in TOKENS.values() if env.get(var)]
+        secrets = [env[var] for var in (*TOKENS.values(), *SECRETS) if env.get(var)]
         configure_logging(secrets)
         return asyncio.run(_run(bot, bot.platforms_for(env), secrets))
     finally:

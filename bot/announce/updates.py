@@ -33,7 +33,7 @@ def derive_updates(queries: Queries, event_id: str) -> list[UpdateDraft]:
                 grid = [result_to_dict(r) for r in overall if r.position]
                 drafts.append(UpdateDraft(f"pole:{session.id}", "pole", session_id=session.id, **base,
                                           payload={**where, "status": session.status, "grid": grid}))
-        drafts += _incident_drafts(queries.incidents(session.id), session.id, base, where)
+        drafts += _incident_drafts(queries.incidents(session.id), session.id, base, where, finished)
         if session.kind == "race" and finished:
             classes = [
                 {"classification": c, "rows": [result_to_dict(r) for r in queries.results(session.id, c)]}
@@ -50,20 +50,30 @@ def derive_updates(queries: Queries, event_id: str) -> list[UpdateDraft]:
     return drafts
 
 
-def _incident_drafts(incidents: list[Incident], session_id: str, base: dict, where: dict) -> list[UpdateDraft]:
+def _incident_drafts(incidents: list[Incident], session_id: str, base: dict, where: dict,
+                     finished: bool = False) -> list[UpdateDraft]:
     drafts = []
     crashes = [i for i in incidents if i.kind == "crash"]
+    marks: dict[str, int] = {}
     for inc in incidents:
         if inc.kind not in NEUTRALISATIONS:
             continue
-        # The start lap (or time) identifies the period whichever source reports it.
+        # The start lap (or time) identifies the period whichever source reports it; a
+        # second period of the same kind from the same lap (a red flag again before the
+        # leader's next lap) is numbered.
         mark = inc.start_lap if inc.start_lap is not None else (inc.start_time.isoformat() if inc.start_time else inc.seq)
+        key = f"{inc.kind}:{session_id}:{mark}"
+        marks[key] = marks.get(key, 0) + 1
+        if marks[key] > 1:
+            key += f"#{marks[key]}"
         linked = [incident_to_dict(c) for c in crashes if c.start_lap is not None and c.start_lap == inc.start_lap]
         payload = {**where, "incident": incident_to_dict(inc), "crashes": linked}
-        key = f"{inc.kind}:{session_id}:{mark}"
         drafts.append(UpdateDraft(key, _DEPLOYED[inc.kind], session_id=session_id, **base,
                                   payload={**payload, "phase": "start"}))
-        if inc.is_over:
+        # A period that ended with the race, on no known lap (a red flag the race never
+        # resumed from, a safety car still out at the flag), announces no end: the finish
+        # says it, and "restart" would be false.
+        if inc.is_over and (inc.end_lap is not None or inc.end_time is not None or not finished):
             drafts.append(UpdateDraft(f"{key}:end", _ENDED[inc.kind], session_id=session_id, **base,
                                       payload={**payload, "phase": "end"}))
     return drafts

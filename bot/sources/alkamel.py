@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from itertools import groupby
 
 from bot.domain import OVERALL, Incident, Result
 from bot.laptime import LapTimeError, format_lap_time, parse_lap_time
@@ -99,52 +98,131 @@ class LapAnalysis:
     incidents: tuple[Incident, ...]  # the neutralisation periods
     laps: int  # rows with a lap number: none means the file holds no laps at all
     chequered: bool  # the finish flag (FF) shows: the race is over
+    order: tuple[Result, ...] = ()  # at the flag: the provisional order, overall then by class
+
+
+@dataclass(frozen=True)
+class _Crossing:
+    """One car crossing the line: when (ms since the start), which lap it completed, the
+    flag it saw, and the rest of its row."""
+    at: int
+    lap: int
+    flag: str
+    row: dict
 
 
 def lap_analysis(text: str, name: str, session_id: str, source_id: str) -> LapAnalysis:
-    """Everything a lap analysis says, from one reading of the file."""
+    """Everything a lap analysis says, from one reading of the file (which may be one the
+    timing screen is still writing)."""
     table = rows(text, name)
-    return LapAnalysis(tuple(_neutralisations(table, session_id, source_id)),
-                       sum(1 for row in table if _int(row.get("LAP_NUMBER", "")) is not None),
-                       any(row.get("FLAG_AT_FL", "").upper() == "FF" for row in table))
+    crossings = _crossings(table)
+    chequered = any(c.flag == "FF" for c in crossings)
+    order = tuple(_provisional(crossings, session_id, source_id)) if chequered else ()
+    incidents = tuple(_periods(crossings, session_id, source_id)) if table and "FLAG_AT_FL" in table[0] else ()
+    return LapAnalysis(incidents, len(crossings), chequered, order)
 
 
 def neutralisations(text: str, name: str, session_id: str, source_id: str) -> list[Incident]:
-    """Safety-car, full-course-yellow and red-flag periods, by lap, from the leader's laps."""
-    return _neutralisations(rows(text, name), session_id, source_id)
+    """Safety-car, full-course-yellow and red-flag periods, by the leader's laps."""
+    return list(lap_analysis(text, name, session_id, source_id).incidents)
 
 
-def _neutralisations(table: list[dict[str, str]], session_id: str, source_id: str) -> list[Incident]:
-    if not table or "FLAG_AT_FL" not in table[0]:
-        return []  # older lap analysis files have no flag column: nothing to say
-    laps: dict[str, list[tuple[int, str]]] = {}
-    for row in table:
+def _crossings(table: list[dict[str, str]]) -> list[_Crossing]:
+    """The rows as line crossings in the order they happened, on the race clock: ELAPSED,
+    or where a file lacks it, the car's lap times added up; a file with neither is read
+    lap by lap in its own order."""
+    found, clock = [], {}
+    for index, row in enumerate(table):
         lap = _int(row.get("LAP_NUMBER", ""))
-        if lap is not None:
-            laps.setdefault(row.get("NUMBER", ""), []).append((lap, row.get("FLAG_AT_FL", "").upper()))
-    if not laps:
-        return []
-    # The leader completes the most laps; its flags tell the race's story lap by lap.
-    leader = max(laps.values(), key=lambda seq: (len(seq), max(lap for lap, _ in seq)))
-    # How many cars crossed the line under each flag on each lap number.
-    shown: dict[int, dict[str | None, int]] = {}
-    for seq in laps.values():
-        for lap, flag in seq:
-            counts = shown.setdefault(lap, {})
-            counts[FLAGS.get(flag)] = counts.get(FLAGS.get(flag), 0) + 1
-    incidents: list[Incident] = []
-    for kind, run in groupby(sorted(leader), key=lambda item: FLAGS.get(item[1])):
-        run = list(run)
-        if not kind:
+        if lap is None:
             continue
-        end = run[-1][0]
-        # The leader takes the green first; the field behind it may still cross the line
-        # under the flag on the next lap: that lap belongs to the period too.
-        while (counts := shown.get(end + 1)) and counts.get(kind, 0) * 10 >= sum(counts.values()):
-            end += 1
-        incidents.append(Incident(session_id, len(incidents) + 1, kind, start_lap=run[0][0], end_lap=end,
-                                  source_id=source_id, ended=True))
+        at = _ms(row.get("ELAPSED", ""))
+        number = row.get("NUMBER", "")
+        if at is None and (lap_time := _ms(row.get("LAP_TIME", ""))) is not None:
+            at = clock.get(number, 0) + lap_time  # rows of a car come lap after lap
+        if at is not None:
+            clock[number] = at
+        found.append((at, lap, index, row))
+    timed = sum(1 for at, *_ in found if at is not None)
+    if timed * 2 >= len(found):
+        found.sort(key=lambda item: (item[0] is None, item[0] or 0, item[1], item[2]))
+    else:
+        found.sort(key=lambda item: (item[1], item[2]))
+    return [_Crossing(at if at is not None else 0, lap, row.get("FLAG_AT_FL", "").upper(), row)
+            for at, lap, _, row in found]
+
+
+MIN_CROSSINGS = 2  # a flag one car alone crossed under is a glitch, not a period
+
+
+def _periods(crossings: list[_Crossing], session_id: str, source_id: str) -> list[Incident]:
+    """Periods along the race clock. A neutralisation begins with the first car to cross
+    the line under it, on the leader's lap (the most laps any car has completed, that
+    crossing's included); it ends when a car crosses under another flag, on the last lap
+    the leader completed under it. Until then it is open: a file caught mid-period says
+    nothing of its end, so no "in" is announced early and no lap guessed. A period counts
+    once two cars crossed under it (one alone is a glitch of the timing)."""
+    incidents: list[Incident] = []
+    current: list | None = None  # [kind, start lap, crossings under it]
+    led = 0  # laps the leader has completed so far
+
+    def add(kind: str, start: int, end: int | None) -> None:
+        """Record a period (open when `end` is None)."""
+        incidents.append(Incident(session_id, len(incidents) + 1, kind, start_lap=start, end_lap=end,
+                                  source_id=source_id, ended=end is not None))
+
+    for crossing in crossings:
+        kind = FLAGS.get(crossing.flag)
+        if crossing.flag == "FF":
+            kind = current[0] if current else None  # the finish shows over a neutralisation too
+        if current is not None and kind != current[0]:
+            if current[2] >= MIN_CROSSINGS:
+                add(current[0], current[1], max(led, current[1]))
+            current = None
+        if kind is not None:
+            if current is None:
+                current = [kind, max(led, crossing.lap), 0]
+            current[2] += 1
+        led = max(led, crossing.lap)
+    if current is not None and current[2] >= MIN_CROSSINGS:
+        add(current[0], current[1], None)
     return incidents
+
+
+def _provisional(crossings: list[_Crossing], session_id: str, source_id: str) -> list[Result]:
+    """The order at the flag, from the laps alone: most laps first, then who completed
+    the last of them first; overall, then each class in the order the file names them.
+    Provisional: the classification file, when it comes, has the last word."""
+    cars: dict[str, dict] = {}
+    for crossing in crossings:  # in race order: the last crossing of a car is its latest
+        number = crossing.row.get("NUMBER", "")
+        car = cars.setdefault(number, {"drivers": [], "row": crossing.row})
+        driver = tidy(crossing.row.get("DRIVER_NAME", ""))
+        if driver and driver not in car["drivers"]:
+            car["drivers"].append(driver)
+        car.update(laps=crossing.lap, at=crossing.at, row=crossing.row)
+    ordered = sorted(cars.items(), key=lambda item: (-item[1]["laps"], item[1]["at"]))
+
+    def table(entries, classification: str) -> list[Result]:
+        """One classification: positions, and gaps to its leader in laps or time."""
+        if not entries:
+            return []
+        first = entries[0][1]
+        out = []
+        for place, (number, car) in enumerate(entries, 1):
+            behind = first["laps"] - car["laps"]
+            gap = None if place == 1 else (f"{behind} Lap" + ("s" if behind > 1 else "")) if behind else \
+                "+" + format_lap_time(car["at"] - first["at"])
+            out.append(Result(session_id, classification, place, tuple(car["drivers"]) or (f"#{number}",),
+                              car_class=car["row"].get("CLASS") or None, number=number or None,
+                              team=car["row"].get("TEAM") or None, laps=car["laps"], total_time_ms=car["at"] or None,
+                              gap=gap, source_id=source_id))
+        return out
+
+    results = table(ordered, OVERALL)
+    for cls in dict.fromkeys(car["row"].get("CLASS") for _, car in ordered if car["row"].get("CLASS")):
+        results += table([item for item in ordered if item[1]["row"].get("CLASS") == cls], cls)
+    return results
 
 
 def kind_of(text: str) -> str | None:

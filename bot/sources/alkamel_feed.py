@@ -111,7 +111,9 @@ class AlKamelSource(FeedSource):
                 try:
                     # One source per kind of file: the next classification replaces the last.
                     # An hourly classification is the order so far, not the finish.
-                    bundle = timing_facts(target, raw, name, f"alkamel-{self.name}-{kind}", interim=_interim(name))
+                    interim = _interim(name)
+                    bundle = timing_facts(target, raw, name, f"alkamel-{self.name}-{'hourly' if interim else kind}",
+                                          interim=interim)
                 except Exception as err:  # noqa: BLE001 - one bad file is named; the others are read
                     problems.append(str(err) if isinstance(err, FileError) else
                                     f"{name}: could not be read ({type(err).__name__}); fix the file")

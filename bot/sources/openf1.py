@@ -6,13 +6,25 @@ names cars by number: a `names` map (from `/v1/drivers`) turns numbers into driv
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from bot.domain import OVERALL, Incident, Result
 from bot.reports.names import tidy
 
-_STARTS = {"SAFETY CAR DEPLOYED": "safety_car", "VIRTUAL SAFETY CAR DEPLOYED": "virtual_safety_car"}
-_ENDS = {"SAFETY CAR IN THIS LAP": "safety_car", "VIRTUAL SAFETY CAR ENDING": "virtual_safety_car"}
+# Race control's own words (OpenF1 passes them on as F1 sends them). Periods are told by
+# their deployment and end; a red flag has no "end" message, so its end is read from what
+# the race does next (see _resumes).
+_DEPLOYED = [(re.compile(r"\bVIRTUAL SAFETY CAR DEPLOYED\b"), "virtual_safety_car"),
+             (re.compile(r"(?<!VIRTUAL )\bSAFETY CAR DEPLOYED\b"), "safety_car")]
+_ENDING = [(re.compile(r"\bVIRTUAL SAFETY CAR (ENDING|ENDED)\b"), "virtual_safety_car"),
+           (re.compile(r"(?<!VIRTUAL )\bSAFETY CAR (IN THIS LAP|ENDING|ENDED)\b"), "safety_car")]
+# A red flag ends when the race is under way again. Race control never waves a green flag
+# for it; what it does say: the pit exit opens (the cars leave the pit lane to resume),
+# the session is started or resumed again. An announcement ("RACE WILL RESUME AT 15:20")
+# is not the resumption. Failing all of those, the leader starting a new lap proves it.
+_RESUMES = re.compile(r"\bPIT EXIT OPEN\b|\bRESUMED\b|\bSESSION STARTED\b|\bRESTARTED\b")
+_FUTURE = re.compile(r"\bWILL\b|\bEXPECTED\b|\bAT \d")
 
 
 @dataclass(frozen=True)
@@ -21,39 +33,90 @@ class RaceControl:
     finished: bool  # the chequered flag fell, or the session was declared finished
 
 
-def race_control(messages: list[dict], session_id: str, source_id: str) -> RaceControl:
-    """Safety-car, virtual-safety-car and red-flag periods, and whether the race is over."""
-    incidents: list[Incident] = []
-    open_periods: dict[str, int] = {}
-    finished = False
+@dataclass
+class _Open:
+    kind: str
+    start: int
+    seen_laps: int  # the highest lap race control had named when the period began
+    standing: bool = False  # a red flag after which the race restarts from the grid
 
-    def close(kind: str, lap: int | None) -> None:
-        """End the open period of this kind (a period never ends before it began)."""
-        start = open_periods.pop(kind)
-        incidents.append(Incident(session_id, len(incidents) + 1, kind, start_lap=start,
-                                  end_lap=max(lap, start) if lap is not None else None, source_id=source_id,
-                                  ended=True))
+
+def race_control(messages: list[dict], session_id: str, source_id: str) -> RaceControl:
+    """Safety-car, virtual-safety-car and red-flag periods, in race order, and whether the
+    race is over.
+
+    Periods follow one another, repeat and nest as race control tells them: a virtual
+    safety car that becomes a safety car ends where the safety car begins; a red flag may
+    fall while a safety car is out (the safety car stays out: the race often resumes behind
+    it) and ends when the race resumes; at the finish whatever is still open ends there, its
+    end lap unknown (so no "safety car in" or restart is announced after the flag)."""
+    closed: list[tuple[Incident, int]] = []  # with the order they began in
+    opened: list[_Open] = []
+    order: dict[int, int] = {}
+    finished = False
+    highest = 0  # the highest lap named so far: laps only advance while racing
+
+    def close(period: _Open, lap: int | None, resumed: bool = True) -> None:
+        """End a period on `lap` (never before it began); unknown when not `resumed`."""
+        opened.remove(period)
+        end = max(lap, period.start) if (lap is not None and resumed) else None
+        closed.append((Incident(session_id, 0, period.kind, start_lap=period.start, end_lap=end,
+                                source_id=source_id, ended=True), order[id(period)]))
+
+    def find(kind: str) -> _Open | None:
+        """The open period of this kind, if any."""
+        return next((p for p in opened if p.kind == kind), None)
+
+    def begin(kind: str, lap: int | None) -> None:
+        """Open a period of this kind on `lap` (or the last lap named)."""
+        period = _Open(kind, lap or highest or 0, highest)
+        order[id(period)] = len(order)
+        opened.append(period)
 
     for m in sorted((m for m in messages if isinstance(m, dict)), key=lambda m: str(m.get("date") or "")):
-        text = str(m.get("message") or "").upper().strip()
-        lap = m.get("lap_number") if isinstance(m.get("lap_number"), int) else None
+        text = " ".join(str(m.get("message") or "").upper().split())
+        lap = m.get("lap_number") if isinstance(m.get("lap_number"), int) and not isinstance(m.get("lap_number"), bool) else None
         flag = str(m.get("flag") or "").upper()
-        if text in _STARTS and _STARTS[text] not in open_periods:
-            open_periods[_STARTS[text]] = lap or 0
-        elif text in _ENDS and _ENDS[text] in open_periods:
-            close(_ENDS[text], lap)
-        elif flag == "RED" and "red_flag" not in open_periods:
-            open_periods["red_flag"] = lap or 0
-        elif flag == "GREEN" and "red_flag" in open_periods:
-            close("red_flag", lap)
+        scope = str(m.get("scope") or "").upper()
+        red = find("red_flag")
+        if red is not None and not finished:
+            # The leader on a new lap, or race control saying the race is under way again.
+            advanced = lap is not None and lap > max(red.start, red.seen_laps)
+            said = _RESUMES.search(text) and not _FUTURE.search(text)
+            red.standing |= "STANDING START" in text
+            if said or (flag == "GREEN" and scope in ("TRACK", "")) or advanced:
+                close(red, (lap - 1 if advanced and not said else lap) if lap is not None else None)
+                if red.standing and (sc := find("safety_car")):
+                    close(sc, red.start)  # a standing restart: the safety car that was out went in
+        if lap is not None:
+            highest = max(highest, lap)
         # In qualifying the flag falls after Q1 and Q2 too; only the last part ends it.
         phase = m.get("qualifying_phase")
         if (flag == "CHEQUERED" and (not isinstance(phase, int) or phase >= 3)) or text == "SESSION FINISHED":
             finished = True
-    for kind in list(open_periods):  # still out when the feed stops: the period has no end yet
-        incidents.append(Incident(session_id, len(incidents) + 1, kind, start_lap=open_periods.pop(kind),
-                                  source_id=source_id))
-    return RaceControl(tuple(sorted(incidents, key=lambda i: (i.start_lap or 0, i.seq))), finished)
+            for period in list(opened):
+                close(period, lap, resumed=False)
+            continue
+        if finished:
+            continue
+        deployed = next((kind for pattern, kind in _DEPLOYED if pattern.search(text)), None)
+        ending = next((kind for pattern, kind in _ENDING if pattern.search(text)), None) if not deployed else None
+        if deployed and find(deployed) is None:
+            if deployed == "safety_car" and (vsc := find("virtual_safety_car")):
+                close(vsc, lap)  # the virtual safety car became a real one
+            elif deployed == "virtual_safety_car" and (sc := find("safety_car")):
+                close(sc, lap)
+            begin(deployed, lap)
+        elif ending and (period := find(ending)):
+            close(period, lap)
+        elif flag == "RED" and find("red_flag") is None:
+            if vsc := find("virtual_safety_car"):
+                close(vsc, lap)  # the race is stopped: a virtual safety car is over
+            begin("red_flag", lap)
+    still = [(Incident(session_id, 0, p.kind, start_lap=p.start, source_id=source_id), order[id(p)]) for p in opened]
+    # Race order: by the lap each began, then by the order race control told them.
+    ordered = [i for i, _ in sorted(closed + still, key=lambda item: (item[0].start_lap or 0, item[1]))]
+    return RaceControl(tuple(replace(i, seq=n) for n, i in enumerate(ordered, 1)), finished)
 
 
 def _driver(number, names: dict[int, str] | None) -> tuple[str, ...]:

@@ -12,16 +12,19 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from bot.ports import FeedError
 from bot.ratelimit import Window
+from bot.sources.oauth import PasswordGrant
 
 log = logging.getLogger(__name__)
 MAX_RETRY_AFTER = 3600.0  # a server asking for more is not believed: an hour at most
 MAX_BODY = 20_000_000
+ERROR_BODY = 64 * 1024  # what is read of a 404's body
 __all__ = ["FeedError", "HttpFeed", "RateLimit", "shared_limit", "shown_url"]
 
 
@@ -72,9 +75,10 @@ class HttpFeed:
     The last body of each URL is kept with its validators, so a 304 still yields the
     document (after a restart the first request is unconditional)."""
 
-    def __init__(self, limit: RateLimit | None = None, timeout: float = 10.0):
+    def __init__(self, limit: RateLimit | None = None, timeout: float = 10.0, auth: PasswordGrant | None = None):
         self.limit = limit or RateLimit()
         self.timeout = timeout
+        self.auth = auth  # a bearer token sent with every request, when the API needs one
         self._bodies: dict[str, tuple[dict, object]] = {}  # url -> (validators, document)
         # One client for every request: its connections are reused (no new TLS handshake per
         # request), and building one costs ~20 ms on the event loop. A client belongs to one
@@ -95,29 +99,27 @@ class HttpFeed:
             await self._client.aclose()
         self._client = None
 
-    async def get(self, url: str, as_json: bool = True, remember: bool = True) -> tuple[object, bool]:
+    async def get(self, url: str, as_json: bool = True, remember: bool = True,
+                  nothing: Callable[[bytes], bool] | None = None) -> tuple[object, bool]:
         """The document at `url` (parsed JSON, or bytes), and whether it changed since the last
-        poll. `remember=False` for documents read once (articles): nothing is kept of them."""
-        await self.limit.acquire()
-        headers = {"Accept": "application/json" if as_json else "*/*"}
-        validators = self._bodies.get(url, ({}, None))[0]
-        if "etag" in validators:
-            headers["If-None-Match"] = validators["etag"]
-        if "last-modified" in validators:
-            headers["If-Modified-Since"] = validators["last-modified"]
+        poll. `remember=False` for documents read once (articles): nothing is kept of them.
+        `nothing` tells a 404 that means "no records yet" (an API's way of answering an empty
+        list) from one that means a wrong address: for the first, the document is None."""
+        status, found, body, retry = await self._request(url, as_json)
+        if status == 401 and self.auth is not None:
+            self.auth.expire()  # the token was refused (revoked, expired early): one more try with a new one
+            status, found, body, retry = await self._request(url, as_json)
         shown = shown_url(url)
-        try:
-            # The client's timeout is per read: a server dripping a byte at a time would
-            # hold the source for ever; the whole request gets one deadline.
-            status, found, body, retry = await asyncio.wait_for(self._fetch(url, headers), self.timeout * 3)
-        except asyncio.TimeoutError:
-            raise FeedError(f"{shown} took more than {self.timeout * 3:.0f} s to answer") from None
-        except httpx.HTTPError as err:
-            raise FeedError(f"{type(err).__name__} fetching {shown}") from None
+        if status == 404 and nothing is not None and body is not None and nothing(body):
+            had = self._bodies.pop(url, None)
+            return None, had is not None and had[1] not in (None, [], {})
         if status == 304:
             if url in self._bodies:
                 return self._bodies[url][1], False
             raise FeedError(f"{shown} answered 304 Not Modified to a request that was not conditional")
+        if status == 401:
+            raise FeedError(f"401 from {shown}: it needs an account" + ("" if self.auth else "; see the README"),
+                            status=401)
         if status == 429:
             raise FeedError(f"429 Too Many Requests from {shown}", retry, 429)
         if status >= 400:
@@ -134,6 +136,27 @@ class HttpFeed:
             self._bodies[url] = (found, data)
         return data, True
 
+    async def _request(self, url: str, as_json: bool) -> tuple[int, dict, bytes | None, float | None]:
+        """One GET inside the rate limit, conditional when a body is kept, with its deadline."""
+        await self.limit.acquire()
+        headers = {"Accept": "application/json" if as_json else "*/*"}
+        if self.auth is not None:
+            headers.update(await self.auth.header(self._client_now(), self.timeout))
+        validators = self._bodies.get(url, ({}, None))[0]
+        if "etag" in validators:
+            headers["If-None-Match"] = validators["etag"]
+        if "last-modified" in validators:
+            headers["If-Modified-Since"] = validators["last-modified"]
+        shown = shown_url(url)
+        try:
+            # The client's timeout is per read: a server dripping a byte at a time would
+            # hold the source for ever; the whole request gets one deadline.
+            return await asyncio.wait_for(self._fetch(url, headers), self.timeout * 3)
+        except asyncio.TimeoutError:
+            raise FeedError(f"{shown} took more than {self.timeout * 3:.0f} s to answer") from None
+        except httpx.HTTPError as err:
+            raise FeedError(f"{type(err).__name__} fetching {shown}") from None
+
     async def _fetch(self, url: str, headers: dict) -> tuple[int, dict, bytes | None, float | None]:
         """Status, validators, body (None when over MAX_BODY: counted as it arrives, so a
         small compressed answer cannot grow into gigabytes) and Retry-After."""
@@ -141,6 +164,13 @@ class HttpFeed:
             found = {k.lower(): v for k, v in response.headers.items() if k.lower() in ("etag", "last-modified")}
             retry = response.headers.get("Retry-After", "")
             retry_after = min(float(retry), MAX_RETRY_AFTER) if retry.isdigit() else None
+            if response.status_code == 404:  # its few words may say "no records yet"
+                body = bytearray()
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > ERROR_BODY:
+                        return 404, found, None, retry_after
+                return 404, found, bytes(body), retry_after
             if response.status_code == 304 or response.status_code >= 400:
                 return response.status_code, found, b"", retry_after
             body = bytearray()

@@ -15,6 +15,11 @@ from bot.sources.target import SESSION_KINDS, Target, TargetError, find_target
 from bot.store.queries import Queries
 
 MAX_BYTES = 50_000_000
+# The classification has the last word; below it, the order a lap analysis gives at the
+# flag (provisional: no penalties yet); below that, an hourly classification (the order
+# after hour N, never the finish).
+LAPS_PRIORITY = SOURCE_PRIORITY["timing"] - 5
+HOURLY_PRIORITY = SOURCE_PRIORITY["timing"] - 15
 __all__ = ["SESSION_KINDS", "TimingError", "timing_bundle", "timing_facts"]
 
 
@@ -29,13 +34,15 @@ def timing_facts(target: Target, raw: bytes, name: str, source_id: str | None = 
     under way, or over once it shows the finish flag."""
     text = raw[:MAX_BYTES].decode("utf-8", errors="replace")
     digest = hashlib.sha256(raw).hexdigest()[:12]
-    source = Source(source_id or f"timing-{Path(name).stem}-{digest}"[:80], "timing", f"Al Kamel {name}", None, None,
-                    SOURCE_PRIORITY["timing"])
-    session_id = target.session.id
     kind = alkamel.kind_of(text)
+    priority = LAPS_PRIORITY if kind == "laps" else HOURLY_PRIORITY if interim else SOURCE_PRIORITY["timing"]
+    source = Source(source_id or f"timing-{Path(name).stem}-{digest}"[:80], "timing", f"Al Kamel {name}", None, None,
+                    priority)
+    session_id = target.session.id
     if kind == "laps":
         analysis = alkamel.lap_analysis(text, name, session_id, source.id)
-        results, incidents = [], list(analysis.incidents)
+        # At the flag the laps give the order (provisional: the classification corrects it).
+        results, incidents = list(analysis.order), list(analysis.incidents)
         status = "finished" if analysis.chequered else "live"
         # Laps under green flags only (early in a race, or a clean one) are news of nothing,
         # not a broken file: still the session's status. Only a lap analysis without laps is.

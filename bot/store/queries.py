@@ -14,6 +14,7 @@ from datetime import date, datetime, timezone
 from sqlite_utils import Database
 
 from bot.domain import Event, Incident, Quote, Result, Session, Series, incident_from_dict, result_from_dict
+from bot.incidents import merge_incidents
 from bot.lookup import AliasIndex, AliasRow, Resolution, normalise, rank, resolve, split_year
 from bot.store.schema import RESULT_FIELDS, unpack_rows
 
@@ -198,14 +199,6 @@ class Queries:
                 others.append((name, places))
         return others
 
-    def _best_source(self, table: str, where: str, params: list) -> str | None:
-        row = self.db.execute(
-            f"SELECT t.source_id FROM {table} t JOIN sources s ON s.id = t.source_id WHERE {where} "
-            "GROUP BY t.source_id ORDER BY max(s.priority) DESC, count(*) DESC LIMIT 1",
-            params,
-        ).fetchone()
-        return row[0] if row else None
-
     def drivers(self, event_id: str) -> list[str]:
         """Every driver named in the event's results and quotes, for autocomplete."""
         named: set[str] = set()
@@ -217,14 +210,17 @@ class Queries:
 
     # incidents ----------------------------------------------------------------------
     def incidents(self, session_id: str) -> list[Incident]:
-        """The session's incidents from its best source, in the order they happened."""
-        source = self._best_source("incidents", "session_id = ?", [session_id])
-        if source is None:
-            return []
+        """The session's incidents in race order: each source's account merged (periods from
+        the best source that has any, crashes likewise, causes from whoever knows them)."""
         rows = self._rows(
-            "SELECT * FROM incidents WHERE session_id = ? AND source_id = ? ORDER BY seq", [session_id, source]
-        )
-        return [_incident(r) for r in rows]
+            "SELECT i.*, s.priority AS source_priority FROM incidents i JOIN sources s ON s.id = i.source_id "
+            "WHERE i.session_id = ? ORDER BY s.priority DESC, i.source_id, i.seq", [session_id])
+        by_source: dict[str, tuple[int, list[Incident]]] = {}
+        for row in rows:
+            by_source.setdefault(row["source_id"], (row["source_priority"], []))[1].append(_incident(row))
+        # Best source first; among sources of one priority, the one that tells more.
+        ranked = sorted(by_source.values(), key=lambda entry: (-entry[0], -len(entry[1])))
+        return merge_incidents([found for _, found in ranked])
 
     # quotes -------------------------------------------------------------------------
     def quotes(self, event_id: str, driver: str | None = None, search: str | None = None) -> list[Quote]:

@@ -168,7 +168,7 @@ def test_timing_imports_an_al_kamel_classification_into_a_known_event(cli, app):
     assert cli("timing", str(FIXTURES / "alkamel" / "lap_analysis.csv"), "--event", "lemans").code == 0
     periods = cli("safetycar", "lemans", "--json").json()
     assert [(p["kind"], p["start_lap"], p["end_lap"]) for p in periods["incidents"] if p["kind"] != "crash"] == [
-        ("safety_car", 3, 5), ("full_course_yellow", 6, 6)]
+        ("safety_car", 3, 4), ("full_course_yellow", 6, 6)]
 
 
 def test_a_watched_al_kamel_folder_feeds_results_and_sources_lists_every_kind(cli, tmp_path, monkeypatch, db_path):

@@ -27,16 +27,31 @@ def rc(lap, text, flag=None, minute=0):
 
 class FakeOpenF1(Loopback):
     """Serves /v1/race_control, /v1/drivers, /v1/session_result and /v1/starting_grid with
-    ETags; `mode` makes it misbehave."""
+    ETags, as OpenF1 does: an empty list is a 404 saying "No results found."; another path
+    is a 404 too, saying "Not Found". With `account` set, it wants a bearer token from
+    /token (form username and password), valid `lifetime` seconds; `mode` makes it misbehave."""
 
-    def __init__(self):
+    def __init__(self, account: tuple[str, str] | None = None, lifetime: int = 3600):
         self.race_control, self.results, self.mode, self.requests = [], [], None, 0
         self.drivers, self.grid, self.asked = [], [], []
         self.fail_once: set[str] = set()  # documents that answer 502 once
         self.sessions = [{"session_key": 9000, "session_type": "Race", "date_start": "2026-03-29T05:00:00+00:00"}]
+        self.account, self.lifetime, self.tokens, self.refused = account, lifetime, [], 0
+        self.nothing = 0  # "No results found." answers given
+
+    async def token(self, request):
+        form = await request.post()
+        if self.account is None or (form.get("username"), form.get("password")) != self.account:
+            return web.json_response({"detail": "Incorrect username or password"}, status=401)
+        self.tokens.append(f"tok{sum(t.startswith('tok') for t in self.tokens) + 1}")
+        return web.json_response({"access_token": self.tokens[-1], "token_type": "bearer",
+                                  "expires_in": self.lifetime})
 
     async def handle(self, request):
         self.requests += 1
+        if self.account is not None and request.headers.get("Authorization") != f"Bearer {(self.tokens or ['-'])[-1]}":
+            self.refused += 1
+            return web.json_response({"detail": "Not authenticated"}, status=401)
         if self.mode == "429":
             return web.Response(status=429, headers={"Retry-After": "7"})
         if self.mode == "500":
@@ -52,15 +67,20 @@ class FakeOpenF1(Loopback):
         if what in self.fail_once:
             self.fail_once.discard(what)
             return web.Response(status=502, text="bad gateway")
-        body = json.dumps({"race_control": self.race_control, "drivers": self.drivers, "session_result": self.results,
-                           "starting_grid": self.grid, "sessions": self.sessions}[what])
+        records = {"race_control": self.race_control, "drivers": self.drivers, "session_result": self.results,
+                   "starting_grid": self.grid, "sessions": self.sessions}.get(what)
+        if not records:
+            self.nothing += records is not None
+            return web.json_response({"detail": "No results found." if records is not None else "Not Found"},
+                                     status=404)
+        body = json.dumps(records)
         etag = f'"{hash(body) & 0xffffffff:x}"'
         if request.headers.get("If-None-Match") == etag:
             return web.Response(status=304)
         return web.Response(text=body, content_type="application/json", headers={"ETag": etag})
 
     async def start(self):
-        self.base_url = await super().start([web.get("/v1/{what}", self.handle)]) + "/v1"
+        self.base_url = await super().start([web.get("/v1/{what}", self.handle), web.post("/token", self.token)]) + "/v1"
         return self.base_url
 
 
@@ -273,17 +293,23 @@ def test_sources_and_poll_on_the_command_line(tmp_path, capsys, monkeypatch):
 
 def test_only_a_source_told_so_polls_without_the_apis_request_limits(tmp_path):
     from bot.config import SourceSpec
-    from bot.sources.openf1_feed import OPENF1_LIMIT, OPENF1_SPACING
+    from bot.sources.openf1_feed import ACCOUNT_LIMITS, ANONYMOUS_LIMITS
 
     specs = [SourceSpec(name, "openf1", "http://127.0.0.1:9/v1", "suzuka 2026", 9000, request_limits=limits)
              for name, limits in (("openf1", True), ("test-server", False))]
     app = bootstrap(Config(db_path=new_store(tmp_path / "sources.db"), seed_events=False, sources=tuple(specs)))
+    account = {"OPENF1_USERNAME": "fan@example.org", "OPENF1_PASSWORD": "s3cret"}
     try:
-        kept, free = app.sources()
+        kept, free = app.sources(env={})
+        with_account, free_with_account = app.sources(env=account)
     finally:
         app.close()
-    assert (kept.feed.limit.windows, kept.feed.limit.spacing) == ((OPENF1_LIMIT,), OPENF1_SPACING)
+    assert (kept.feed.limit.windows, kept.feed.limit.spacing, kept.feed.auth) == (ANONYMOUS_LIMITS, 2.0, None)
     assert (free.feed.limit.windows, free.feed.limit.spacing) == ((), 0.0)
+    # An account lifts OpenF1's limits (we keep gentler ones) and brings a token from /token.
+    assert (with_account.feed.limit.windows, with_account.feed.auth.token_url) == (ACCOUNT_LIMITS,
+                                                                                  "http://127.0.0.1:9/token")
+    assert free_with_account.feed.auth is not None and "s3cret" not in repr(with_account.feed.auth)
 
 
 def test_driver_names_come_from_the_drivers_feed_and_qualifying_posts_the_pole_from_the_grid(f1):
@@ -334,7 +360,7 @@ def test_the_real_suzuka_race_control_replayed_message_by_message_posts_each_upd
                 server.results = result
             await f1.poll(source)
             await dispatcher.run_until_idle(poll=0.01)
-            seen_after.append((server.race_control[-1].get("lap_number"), len(fake.posts_to("fans"))))
+            seen_after.append(({m["message"] for m in server.race_control}, len(fake.posts_to("fans"))))
         for _ in range(3):  # the feed goes quiet: more polls change nothing
             await f1.poll(source)
             await dispatcher.run_until_idle(poll=0.01)
@@ -344,11 +370,13 @@ def test_the_real_suzuka_race_control_replayed_message_by_message_posts_each_upd
     titles = [p.title for p in fake.posts_to("fans")]
     assert titles == ["Safety car — Japanese Grand Prix 2026", "Safety car in — Japanese Grand Prix 2026",
                       "#12 wins — Japanese Grand Prix 2026"]
-    # Each post went out at the poll that first saw its message: the safety car by lap 22,
-    # its return by lap 27, the finish with the flag on lap 53.
-    first_post = next(lap for lap, count in seen_after if count >= 1)
-    second_post = next(lap for lap, count in seen_after if count >= 2)
-    assert 22 <= first_post < 27 and 27 <= second_post < 53
+    # Each post went out at the poll that first saw its message, never before: the
+    # deployment, the return, the flag (the drivers and the result answered "No results
+    # found." until then, which is no failure).
+    for count, message in enumerate(("SAFETY CAR DEPLOYED", "SAFETY CAR IN THIS LAP", "CHEQUERED FLAG"), 1):
+        poll = next(n for n, (texts, _) in enumerate(seen_after) if message in texts)
+        assert seen_after[poll][1] == count and (poll == 0 or seen_after[poll - 1][1] == count - 1), message
+    assert server.nothing > 0 and f1.repositories.source_states.load("openf1-suzuka").failures == 0
     incidents = f1.queries.incidents("japanese-grand-prix-2026/race")
     assert [(i.kind, i.start_lap, i.end_lap) for i in incidents] == [("safety_car", 22, 27)]
     assert f1.queries.sessions("japanese-grand-prix-2026")[0].status == "finished"
@@ -378,7 +406,7 @@ def test_a_feed_read_before_its_event_was_imported_is_stored_once_the_event_is(t
     app.close()
 
 
-def test_a_poll_failing_halfway_loses_nothing_the_next_poll_stores_the_chequered_flag(f1):
+def test_an_endpoint_failing_keeps_what_the_others_read_and_the_next_poll_fills_in(f1):
     server, fake = FakeOpenF1(), FakePlatform()
     server.race_control = [rc(22, "SAFETY CAR DEPLOYED", None, 30)]
 
@@ -387,20 +415,22 @@ def test_a_poll_failing_halfway_loses_nothing_the_next_poll_stores_the_chequered
         source = OpenF1Source("openf1-suzuka", base, 9000, "suzuka 2026", feed=HttpFeed())
         dispatcher = f1.dispatcher({"fake": fake})
         await f1.poll(source)
-        # The flag falls; race control is read (and its new ETag kept), then /drivers fails.
+        # The flag falls; race control is read (and its new ETag kept), then /session_result
+        # fails: the periods and the flag are stored all the same, the failure named.
         server.race_control += [rc(27, "SAFETY CAR IN THIS LAP", None, 40), rc(53, "CHEQUERED FLAG", "CHEQUERED", 90)]
         server.results = [{"position": 1, "driver_number": 12, "number_of_laps": 53, "duration": 5283.4}]
-        server.fail_once.add("drivers")
-        assert await f1.poll(source) == 0
+        server.fail_once.add("session_result")
+        assert await f1.poll(source) == 1  # the safety car's period, now over
         failed = f1.repositories.source_states.load("openf1-suzuka")
-        f1.db["source_state"].update("openf1-suzuka", {"next_poll": 0})  # the backoff is over
-        await f1.poll(source)  # race control answers 304 now: its news must still be stored
+        assert failed.next_poll == 0  # no backoff: the next poll asks again
+        await f1.poll(source)  # race control answers 304 now: the result is still read and stored
         await dispatcher.run_until_idle(poll=0.01)
         await server.stop()
         return failed
 
     failed = asyncio.run(go())
-    assert "502" in failed.last_error
+    assert "/session_result: 502" in failed.last_error and failed.failures == 0
+    assert f1.repositories.source_states.load("openf1-suzuka").last_error is None
     assert [m.title for m in fake.posts_to("fans")] == [
         "Safety car — Japanese Grand Prix 2026", "Safety car in — Japanese Grand Prix 2026",
         "#12 wins — Japanese Grand Prix 2026"]
@@ -421,3 +451,76 @@ def test_a_session_key_of_another_meeting_stores_nothing_and_says_so(f1):
     state = f1.repositories.source_states.load("openf1-suzuka")
     assert "held on 2026-05-03" in state.last_error and "fix session_key" in state.last_error
     assert {k: v for k, v in dump(f1.db).items() if k != "source_state"} == before
+
+
+def test_no_results_yet_is_an_empty_list_but_a_wrong_address_is_an_error(f1):
+    """OpenF1 answers a session with no race control yet by a 404 saying "No results found.":
+    nothing to post and nothing wrong. A 404 for a path it does not have is a mistake to fix."""
+    server, fake = FakeOpenF1(), FakePlatform()
+
+    async def go():
+        base = await server.start()
+        source = OpenF1Source("openf1-suzuka", base, 9000, "suzuka 2026", feed=HttpFeed())
+        wrong = OpenF1Source("wrong", base.replace("/v1", "/v2"), 9000, "suzuka 2026", feed=HttpFeed())
+        dispatcher = f1.dispatcher({"fake": fake})
+        await f1.poll(source)
+        quiet = f1.repositories.source_states.load("openf1-suzuka")
+        server.race_control = [rc(4, "SAFETY CAR DEPLOYED", None, 10)]
+        await f1.poll(source)
+        await f1.poll(wrong)
+        await dispatcher.run_until_idle(poll=0.01)
+        await server.stop()
+        return quiet
+
+    quiet = asyncio.run(go())
+    assert (quiet.failures, quiet.last_error, quiet.next_poll) == (0, None, 0.0)
+    assert [m.title for m in fake.posts_to("fans")] == ["Safety car — Japanese Grand Prix 2026"]
+    wrong = f1.repositories.source_states.load("wrong")
+    assert wrong.failures == 1 and "404 from http://127.0.0.1" in wrong.last_error and "/v2/race_control" in wrong.last_error
+
+
+def test_live_data_with_an_account_a_token_fetched_renewed_and_never_shown(f1, caplog):
+    """An account's username and password buy a bearer token from /token; it is renewed
+    before it expires and again when the API refuses it; a wrong password is named as such,
+    and neither the password nor a token appears in the source's error or the log."""
+    from bot.sources.oauth import PasswordGrant
+
+    server, fake = FakeOpenF1(account=("fan@example.org", "pw-Secret-42"), lifetime=3600), FakePlatform()
+    clock = [1000.0]
+    outcome = {}
+
+    async def go():
+        base = await server.start()
+        token_url = base.replace("/v1", "/token")
+        grant = PasswordGrant(token_url, "fan@example.org", "pw-Secret-42", names="$OPENF1_USERNAME and "
+                              "$OPENF1_PASSWORD", clock=lambda: clock[0])
+        source = OpenF1Source("openf1-suzuka", base, 9000, "suzuka 2026", feed=HttpFeed(auth=grant))
+        dispatcher = f1.dispatcher({"fake": fake})
+        server.race_control = [rc(4, "SAFETY CAR DEPLOYED", None, 10)]
+        await f1.poll(source)
+        await f1.poll(source)
+        outcome["after two polls"] = list(server.tokens)
+        clock[0] += 3600 - 60  # a minute before it expires: renewed before use
+        await f1.poll(source)
+        outcome["renewed"] = list(server.tokens)
+        server.tokens.append("revoked-elsewhere")  # the API no longer takes ours
+        server.race_control.append(rc(7, "SAFETY CAR IN THIS LAP", None, 20))
+        await f1.poll(source)
+        outcome["after a refusal"] = (list(server.tokens), server.refused)
+        bad = OpenF1Source("bad-account", base, 9000, "suzuka 2026",
+                           feed=HttpFeed(auth=PasswordGrant(token_url, "fan@example.org", "wrong-Password-7",
+                                                            names="$OPENF1_USERNAME and $OPENF1_PASSWORD")))
+        await f1.poll(bad)
+        await dispatcher.run_until_idle(poll=0.01)
+        await server.stop()
+
+    asyncio.run(go())
+    assert outcome["after two polls"] == ["tok1"]  # one token for both polls
+    assert outcome["renewed"] == ["tok1", "tok2"]
+    assert outcome["after a refusal"] == (["tok1", "tok2", "revoked-elsewhere", "tok3"], 1)
+    assert [m.title for m in fake.posts_to("fans")] == ["Safety car — Japanese Grand Prix 2026",
+                                                        "Safety car in — Japanese Grand Prix 2026"]
+    bad = f1.repositories.source_states.load("bad-account")
+    assert "refused the account (401): check $OPENF1_USERNAME and $OPENF1_PASSWORD" in bad.last_error
+    shown = bad.last_error + caplog.text + repr(dump(f1.db))
+    assert not any(secret in shown for secret in ("pw-Secret-42", "wrong-Password-7", "tok1", "tok2", "tok3"))
