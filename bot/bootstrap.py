@@ -120,7 +120,7 @@ class Bot:
 
     def event_folder(self) -> EventFolder:
         """The watched folder of event files."""
-        return EventFolder(self.config.events_dir, self.ingest)
+        return EventFolder(self.config.events_dir, self.ingest, skip_present=not self.config.seed_events)
 
     def sources(self, env: Mapping[str, str] | None = None) -> list[Source]:
         """The polled sources the config file declares, one per [[sources]] table. Accounts
@@ -196,7 +196,7 @@ def bootstrap(config: Config, *, clock: Callable[[], float] = time.time, workers
     reports = ReportDesk(store.queries, store.pending_reports, ingest, workers, config.report_auto_confidence,
                          fetch=fetch, chat_allow=chat_allow)
     commands = Commands(registry or build_registry(), store.queries, store.channels, reports, config.lang,
-                        config.timezone, config.operators)
+                        config.timezone, config.operators, store.outbox)
     bot = Bot(config, store, commands, announcer, ingest, Poller(store.source_states, store.queries, ingest, clock),
               reports, clock)
     if created and config.seed_events:

@@ -85,8 +85,12 @@ def configure_logging(secrets: list[str]) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Redacting("%(levelname)s %(name)s: %(message)s", secrets))
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
-    for noisy in ("httpx", "httpcore", "apscheduler.executors.default", "discord.client", "discord.gateway"):
+    for noisy in ("httpx", "httpcore", "apscheduler", "discord.client", "discord.gateway"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # A poll still running when its next turn comes is skipped on purpose (a slow server
+    # must not pile up polls); APScheduler warns of it each time. It is not the user's problem.
+    logging.getLogger("apscheduler.scheduler").addFilter(
+        lambda record: "maximum number of running instances reached" not in record.getMessage())
     # It logs every 429 as an error with a traceback; the dispatcher handles (and logs) them.
     logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -210,6 +211,32 @@ def _nothing(sub: argparse.ArgumentParser) -> None:
     """No options of its own."""
 
 
+def _replay_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                     help="recorded files: OpenF1 race_control (and drivers, session_result) JSON, Al Kamel "
+                          "lap analysis and classification CSV")
+    sub.add_argument("--event", required=True, help="the event they feed, as `pitboard events` names it")
+    sub.add_argument("--session", default="race", choices=("race", "qualifying", "practice"),
+                     help="the session they record (default race)")
+    sub.add_argument("--speed", type=float, default=60.0, metavar="N",
+                     help="how many times faster than the race it plays (default 60: an hour in a minute)")
+    sub.add_argument("--poll", type=float, default=1.0, metavar="SECONDS",
+                     help="seconds between two polls of the recording (default 1)")
+
+
+def _replay(bot: Bot, args: argparse.Namespace) -> int:
+    """Play the files through the real polling path into a scratch copy of the event."""
+    from bot.replay import ReplayError, run_replay  # loads the scheduler and a web server: only here
+
+    if not (0 < args.speed <= 100_000) or not (0.01 <= args.poll <= 60):
+        return fail("--speed must be above 0 (at most 100000) and --poll from 0.01 to 60 seconds.")
+    try:
+        return run_replay(bot.config, bot, args.files, args.event, args.session, args.speed, args.poll,
+                          channel=getattr(args, "channel", None), env=os.environ)
+    except ReplayError as err:
+        return fail(str(err))
+
+
 TERMINAL = {
     "import": Subcommand("Validate event files and load them in one transaction: all land or none",
                          _import_options, _import),
@@ -226,6 +253,9 @@ TERMINAL = {
     "sources": Subcommand("List the polled sources the config file declares, with their last poll and last error",
                           _nothing, _sources),
     "poll": Subcommand("Poll one source from the config file now, and store what it reads", _poll_options, _poll),
+    "replay": Subcommand("Play recorded feeds (OpenF1, Al Kamel) through the real polling path, faster than life, "
+                         "and show the posts they make (to the console, or --channel); the database is not changed",
+                         _replay_options, _replay),
 }
 
 

@@ -113,7 +113,7 @@ def test_the_sql_rule_would_catch_an_offender():
 
 
 def test_only_entry_points_import_the_bootstrap():
-    entry = {"cli.py", "terminal.py", "runner.py", "demo.py", "__main__.py", "bootstrap.py"}
+    entry = {"cli.py", "terminal.py", "runner.py", "demo.py", "replay.py", "__main__.py", "bootstrap.py"}
     importers = [str(p.relative_to(ROOT)) for p in modules()
                  if p.name not in entry and "bot" in imported_roots(p) and "bot.bootstrap" in p.read_text(encoding="utf-8")]
     assert importers == []

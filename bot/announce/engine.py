@@ -111,6 +111,11 @@ class Engine:
     async def _poll(self, source) -> None:
         try:
             await source.poll()
+        except asyncio.CancelledError:
+            # Shutting down in the middle of a poll: nothing was stored (a poll stores last),
+            # and the next start polls again. Not an error worth a traceback.
+            log.debug("source %s: poll cancelled by the shutdown", source.name)
+            return
         except Exception:  # noqa: BLE001 - one failing source must not stop the others
             log.exception("source %s failed", source.name)
         # Poll faster while any session is live, back to normal after.

@@ -87,6 +87,16 @@ def _quote(d: Draft, kind: str) -> None:
     d.blocks.append(QuoteBlock(p["text"], p["speaker"], role(d.lang, p["role"])))
 
 
+def _test(d: Draft, kind: str) -> None:
+    """An admin's `/test`: says what it is, then shows a safety-car post as this channel
+    would get one (its language, its role)."""
+    lang = d.lang
+    d.title = lang.t("post.test", event=d.event)
+    d.blocks.append(Text(lang.t("post.test_text")))
+    d.blocks.append(Text(lang.t("post.safety_car", event=d.event) + "\n" +
+                         describe(lang, incident_from_dict(d.payload["incident"]))))
+
+
 def _reminder(d: Draft, kind: str) -> None:
     lang, p = d.lang, d.payload
     session = lang.t(f"session.{p['session']}")
@@ -109,7 +119,7 @@ def _digest(d: Draft, kind: str) -> None:
 
 RENDERERS: dict[str, Callable[[Draft, str], None]] = {
     "pole": _pole, "safety_car": _period, "safety_car_in": _period, "vsc": _period, "red_flag": _period,
-    "finish": _finish, "quote": _quote, "reminder": _reminder, "digest": _digest,
+    "finish": _finish, "quote": _quote, "reminder": _reminder, "digest": _digest, "test": _test,
 }
 
 

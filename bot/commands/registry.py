@@ -17,6 +17,7 @@ from bot.i18n import Lang
 from bot.messages import Message, error_message
 from bot.reports.review import ReportDesk
 from bot.store.channels import Channels
+from bot.store.outbox import Outbox
 from bot.store.queries import Queries
 
 
@@ -64,6 +65,7 @@ class Context:
     channel: Channel | None = None  # where the command was typed, when in a channel
     channels: Channels | None = None  # for the admin commands that change what a channel follows
     reports: ReportDesk | None = None  # for /ingest and /confirm
+    outbox: Outbox | None = None  # for /test, which sends one post to this channel
     # Answers that list many items (quotes) show this many at a time with buttons to page,
     # where the platform has buttons and a long answer is hard to read (Telegram).
     page_size: int | None = None

@@ -14,6 +14,7 @@ from bot.i18n import Lang
 from bot.messages import Message, error_message
 from bot.reports.review import ReportDesk
 from bot.store.channels import Channels
+from bot.store.outbox import Outbox
 from bot.store.queries import Queries
 
 
@@ -22,8 +23,9 @@ class Commands:
 
     def __init__(self, registry: Registry, queries: Queries, channels: Channels, reports: ReportDesk,
                  lang: str = "en", timezone_name: str | None = None,
-                 operators: tuple[tuple[str, tuple[str, ...] | None], ...] = ()):
+                 operators: tuple[tuple[str, tuple[str, ...] | None], ...] = (), outbox: Outbox | None = None):
         self.registry, self.queries, self.channels, self.reports = registry, queries, channels, reports
+        self.outbox = outbox
         self.lang, self.timezone = lang, timezone_name
         self._operators = dict(operators)
 
@@ -37,7 +39,7 @@ class Commands:
         tz = tz or (channel.timezone if channel else None) or self.timezone
         return Context(queries=self.queries, lang=Lang(lang, tz), now=now or datetime.now(timezone.utc),
                        is_admin=is_admin, is_operator=is_operator, user=user, channel=channel,
-                       channels=self.channels, reports=self.reports, page_size=page_size)
+                       channels=self.channels, reports=self.reports, page_size=page_size, outbox=self.outbox)
 
     def terminal(self, lang: str | None = None, tz: str | None = None, channel: Channel | None = None) -> Context:
         """The context of the person at the terminal: they run the bot, so they are an

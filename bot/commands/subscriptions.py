@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from bot.channel import SETTING_FIELDS, SettingError, parse_setting, setting_named
 from bot.commands.registry import Context, UserError
-from bot.domain import UPDATE_KINDS
+from bot.domain import UPDATE_KINDS, Incident, UpdateDraft, incident_to_dict
 from bot.lookup import normalise
 from bot.messages import Fields, Message, Text
 
@@ -72,6 +72,22 @@ def unsubscribe(ctx: Context, target: str) -> Message:
         raise UserError(lang.t("cmd.not_subscribed", target=label, targets=", ".join(follows) or lang.t("cmd.nothing_followed")))
     return Message(title=lang.t("cmd.unsubscribed", target=label), lang=lang.code,
                    data={"target_kind": kind, "target_id": target_id})
+
+
+def sample_post(ctx: Context) -> Message:
+    """Send a test post to this channel, through the same path as race posts, to check the
+    bot may post here and to see how posts look with this channel's settings. Example: /test"""
+    channel = _channel(ctx)
+    # The sample names a real event (one the store holds), as a real post would.
+    event = next(iter(ctx.queries.events(limit=1)), None)
+    if ctx.outbox is None or event is None:
+        raise UserError(ctx.lang.t("cmd.test_no_event"))
+    stamp = ctx.now.timestamp()
+    payload = {"event": event.name, "year": event.date.year, "timezone": event.timezone, "session": "race",
+               "incident": incident_to_dict(Incident(f"{event.id}/race", 1, "safety_car", start_lap=12))}
+    draft = UpdateDraft(f"test:{channel.id}:{stamp:.6f}", "test", event.id, event.series_id, None, payload)
+    ctx.outbox.record_for(draft, channel.id, stamp)
+    return Message(title=ctx.lang.t("cmd.test_sent"), lang=ctx.lang.code, data={"channel": channel.id})
 
 
 def settings(ctx: Context, **values) -> Message:

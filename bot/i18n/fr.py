@@ -95,6 +95,8 @@ STRINGS = {
     "post.finish_status_finished": "Classement provisoire.",
     "post.finish_status_final": "Classement définitif.",
     "post.quote": "{speaker} — {event}",
+    "post.test": "Message de test — {event}",
+    "post.test_text": "Un administrateur a demandé ce test : Pitboard peut publier dans ce salon. Les messages de course ressemblent à ceci :",
     "post.reminder": "{session} bientôt — {event}",
     "post.reminder_text": "{session} : départ à {time}.",
     "post.corrected": "Corrigé",
@@ -102,6 +104,8 @@ STRINGS = {
     "post.digest": "Résumé du jour — {event}",
     "post.digest_posted": "Publié ces dernières 24 heures :",
     "post.digest_next": "À venir :",
+    "cmd.test_no_event": "Un message de test montre une épreuve, et aucune n'est connue : importez d'abord un fichier d'épreuve.",
+    "cmd.test_sent": "Un message de test part vers ce salon. S'il n'arrive pas d'ici une minute, vérifiez que le bot a le droit d'y publier.",
     "cmd.subscribed": "Ce salon suit désormais {target} ({kinds}).",
     "cmd.unsubscribed": "Ce salon ne suit plus {target}.",
     "cmd.not_subscribed": "Ce salon ne suivait pas {target}. Il suit : {targets}.",
@@ -168,6 +172,7 @@ COMMAND_HELP = {
     "subscribe": "Faire suivre à ce salon un championnat, une épreuve ou tout (`all`), éventuellement certains types de messages seulement.",
     "unsubscribe": "Ne plus suivre un championnat, une épreuve ou tout (`all`) dans ce salon.",
     "settings": "Voir ou changer les réglages du salon : langue, fuseau horaire, délai et masquage anti-spoiler, rôle mentionné, rappels, résumé quotidien.",
+    "test": "Envoyer un message de test à ce salon, comme les messages de course, pour vérifier que le bot peut y publier.",
 }
 
 # Parameter help in French, by parameter name; the English help is in the registry.
@@ -175,7 +180,7 @@ COMMAND_HELP = {
 COMMAND_NAMES = {
     "results": "résultats", "pole": "pole", "safetycar": "voiture-de-sécurité", "quotes": "citations",
     "events": "épreuves", "next": "prochaines", "subscribe": "suivre", "unsubscribe": "ne-plus-suivre",
-    "settings": "réglages", "help": "aide", "ingest": "compte-rendu", "confirm": "confirmer",
+    "settings": "réglages", "help": "aide", "ingest": "compte-rendu", "confirm": "confirmer", "test": "test",
 }
 PARAM_NAMES = {
     "event": "épreuve", "session": "séance", "class": "catégorie", "driver": "pilote", "search": "recherche",

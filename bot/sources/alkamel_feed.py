@@ -84,9 +84,16 @@ class AlKamelSource(FeedSource):
         """The new files' facts (results, periods), each file remembered as read once stored."""
         self._pending = {}
         files = await self._files()
+        waiting = None
         if self.url:
-            raw, _ = await self.feed.get(self.url, as_json=False)
-            files.append((self.url.rsplit("/", 1)[-1].split("?")[0] or self.url, raw))
+            # A timing screen answers 404 for a file it has not published yet (the
+            # classification before the finish): nothing to read, and nothing broken. It is
+            # noted (a wrong address looks the same), not backed off from.
+            raw, _ = await self.feed.get(self.url, as_json=False, nothing=lambda body: True)
+            if raw is None:
+                waiting = f"{redact_url(self.url)} is not published yet (404); asked again at the next poll"
+            else:
+                files.append((self.url.rsplit("/", 1)[-1].split("?")[0] or self.url, raw))
         fresh = []
         for name, raw in files:
             item = f"{name}:{hashlib.sha256(raw).hexdigest()}"
@@ -95,7 +102,7 @@ class AlKamelSource(FeedSource):
             else:
                 self._handled(name)
         if not fresh:
-            return Poll()
+            return Poll(problem=waiting)
         try:
             target = find_target(view.queries, self.event, self.session_kind)
         except TargetError as err:
@@ -121,6 +128,7 @@ class AlKamelSource(FeedSource):
                     read.bundles.append(bundle)
             read.seen.append(item)  # a bad file is not read again until it changes
             self._handled(name)
+        problems += [waiting] if waiting else []
         if problems:
             read.problem = "; ".join(problems)[:500]
         return read

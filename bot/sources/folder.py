@@ -41,6 +41,10 @@ class EventFolder:
     live_interval: float = 10.0
     last_error: str | None = None
     items_read: int = 0
+    # With `seed_events = false` the files already there at start are not imported (they
+    # are the bundled demo events, or ones the operator chose not to load): only files
+    # added or changed while the bot runs are.
+    skip_present: bool = False
     _seen: dict[Path, tuple[float, int]] = field(default_factory=dict)
 
     async def poll(self) -> int:
@@ -54,6 +58,8 @@ class EventFolder:
             except OSError:
                 continue  # removed since the listing
             stamp = (info.st_mtime, info.st_size)
+            if self.skip_present:
+                self._seen[path] = stamp
             if self._seen.get(path) == stamp:
                 continue
             if not stat.S_ISREG(info.st_mode):
@@ -73,6 +79,7 @@ class EventFolder:
                 imported += outcome.changed
                 self.last_error = None
             self._seen[path] = stamp
+        self.skip_present = False
         self.items_read += imported
         return imported
 

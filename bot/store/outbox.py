@@ -157,6 +157,21 @@ class Outbox:
                         self._keep_payload(update_id, draft)
         return Recorded(tuple(new), tuple(revised), deliveries)
 
+    def record_for(self, draft: UpdateDraft, channel_id: int, now: float) -> int:
+        """Store an update meant for one channel only (an admin's `/test` post) with its one
+        delivery, due now; returns the update's id."""
+        with transaction(self.db):
+            update_id = self.db["updates"].insert({
+                "key": draft.key, "kind": draft.kind, "event_id": draft.event_id, "session_id": draft.session_id,
+                "series_id": draft.series_id, "payload": _pack(draft.kind, draft.payload), "digest": draft.digest,
+                "revision": 1, "created_at": _iso(now), "priority": PRIORITY.get(draft.kind, BULK),
+            }).last_pk
+            self.db.execute("INSERT INTO deliveries (update_id, channel_id, status, action, not_before, created_at) "
+                            "VALUES (?, ?, 'pending', 'send', ?, ?)", [update_id, channel_id, now, _iso(now)])
+            self.db.execute("UPDATE updates SET first_delivery = (SELECT min(id) FROM deliveries WHERE update_id = ?) "
+                            "WHERE id = ?", [update_id, update_id])
+        return update_id
+
     def _keep_payload(self, update_id: int, draft: UpdateDraft) -> None:
         """Keep what the post says, for the channels it goes to. An update nobody follows
         keeps only its key and fingerprint (enough to never post it, or its correction, as

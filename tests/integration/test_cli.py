@@ -167,8 +167,9 @@ def test_timing_imports_an_al_kamel_classification_into_a_known_event(cli, app):
     assert [r["driver"] for r in overall][:2] == ["Anna Martin / Bruno de Luca", "Carl Olsen / Dana Wu / Eli Ross"]
     assert cli("timing", str(FIXTURES / "alkamel" / "lap_analysis.csv"), "--event", "lemans").code == 0
     periods = cli("safetycar", "lemans", "--json").json()
-    assert [(p["kind"], p["start_lap"], p["end_lap"]) for p in periods["incidents"] if p["kind"] != "crash"] == [
-        ("safety_car", 3, 4), ("full_course_yellow", 6, 6)]
+    # Timing's periods replace the event file's; the crash only the event file knows stays.
+    assert [(p["kind"], p["start_lap"], p["end_lap"]) for p in periods["incidents"]] == [
+        ("crash", 1, None), ("safety_car", 3, 4), ("full_course_yellow", 6, 6)]
 
 
 def test_a_watched_al_kamel_folder_feeds_results_and_sources_lists_every_kind(cli, tmp_path, monkeypatch, db_path):

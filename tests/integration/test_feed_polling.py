@@ -54,6 +54,8 @@ class FakeOpenF1(Loopback):
             return web.json_response({"detail": "Not authenticated"}, status=401)
         if self.mode == "429":
             return web.Response(status=429, headers={"Retry-After": "7"})
+        if self.mode == "hang":  # a server that stops answering mid-race (for longer than the test lasts)
+            await asyncio.sleep(3)
         if self.mode == "500":
             return web.Response(status=500, text="boom")
         if self.mode == "garbage":
@@ -248,6 +250,10 @@ request_limits = false
                 before = last_poll()
                 wait(lambda: last_poll() != before, "one more poll", 30)
             wait(lambda: deliveries(app.db, "console") == {"sent": 3}, "every console delivery sent")
+            # The server stops answering: the next poll hangs, and the stop comes during it.
+            loop.call(lambda: setattr(server, "mode", "hang"))
+            requests = loop.call(lambda: server.requests)
+            wait(lambda: loop.call(lambda: server.requests) > requests, "a poll under way", 30)
             app.close()
             seen("")
             proc.send_signal(signal.SIGTERM)
@@ -260,6 +266,10 @@ request_limits = false
     assert titles == ["Safety car — Japanese Grand Prix 2026", "Safety car in — Japanese Grand Prix 2026",
                       "#12 wins — Japanese Grand Prix 2026"]
     assert proc.returncode == 0, err.decode()
+    # Stopped in the middle of a poll: no traceback; the scheduler's chatter is not shown.
+    log = err.decode()
+    assert "Traceback" not in log and "CancelledError" not in log, log
+    assert "apscheduler" not in log and "Added job" not in log and "maximum number of running" not in log, log
 
 
 def test_sources_and_poll_on_the_command_line(tmp_path, capsys, monkeypatch):

@@ -151,3 +151,28 @@ def test_cli_subscribe_and_settings_act_on_the_console_channel(cli):
     shown = cli("settings", "--language", "fr", "--json").json()
     assert shown["lang"] == "fr" and shown["follows"] == [{"target_kind": "all", "target_id": "", "kinds": []}]
     assert cli("unsubscribe", "all", "--channel", "telegram:-100123").code == 1  # that chat follows nothing
+
+
+def test_seed_events_false_keeps_the_bundled_events_out_and_a_file_added_later_is_imported(tmp_path):
+    """With `seed_events = false`, the events folder `pitboard run` watches imports only what
+    arrives while it runs: the demo race already there is never posted to anyone."""
+    import shutil
+
+    from tests.conftest import new_store
+
+    folder = tmp_path / "events"
+    folder.mkdir()
+    bundled = sorted((ROOT / "data" / "events").glob("*.toml"))
+    shutil.copy(bundled[0], folder)
+    app = bootstrap(Config(db_path=new_store(tmp_path / "quiet.db"), events_dir=folder, seed_events=False))
+    try:
+        watcher = app.event_folder()
+        assert asyncio.run(watcher.poll()) == 0 and asyncio.run(watcher.poll()) == 0
+        assert app.queries.find_event("lemans").event_id is None
+        # An event file dropped in while the bot runs is imported at the next look.
+        added = folder / "added.toml"
+        added.write_text(bundled[0].read_text(encoding="utf-8"), encoding="utf-8")
+        assert asyncio.run(watcher.poll()) == 1
+        assert app.queries.find_event("lemans").event_id is not None
+    finally:
+        app.close()
