@@ -25,6 +25,7 @@ class Channel:
     reminders_min: int = 0
     paused_reason: str | None = None
     digest: bool = False
+    hourly: bool = False  # the class leaders at each hour of an endurance race
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ SETTINGS = (
     Setting("role", "mention_role", "role"),
     Setting("reminders", "reminders_min", "minutes", 120),
     Setting("digest", "digest", "switch"),
+    Setting("hourly", "hourly", "switch"),
 )
 SETTING_FIELDS = tuple(s.field for s in SETTINGS)
 _OFF = ("none", "off", "aucun", "non", "no", "false", "0")

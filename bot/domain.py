@@ -21,29 +21,34 @@ SOURCE_KINDS = ("event_file", "report", "timing", "feed", "admin")
 # A source's default weight when two disagree: official timing beats a report.
 SOURCE_PRIORITY = {"timing": 100, "admin": 90, "feed": 80, "event_file": 50, "report": 40}
 OVERALL = ""  # the classification key of the overall order; a class name otherwise
+# An hourly classification's source id ends with this and the hour ("…-hour-03"): each hour
+# of an endurance race keeps its own list of results.
+HOURLY_SUFFIX = "hour-"
 LANGUAGES = ("en", "fr")
 
 # What a channel can choose to follow. Corrections reach whoever got the pole or finish post.
-# Reminders and the digest go only to channels that opted in (`/settings reminders`, `digest`).
-UPDATE_KINDS = ("pole", "safety_car", "safety_car_in", "vsc", "red_flag", "finish", "quote", "reminder", "digest")
+# Reminders, the digest and an endurance race's hourly standings go only to channels that
+# opted in (`/settings reminders`, `digest`, `hourly`).
+UPDATE_KINDS = ("pole", "safety_car", "safety_car_in", "vsc", "red_flag", "finish", "quote", "reminder", "digest",
+                "hourly")
 # Posts that give a result away: spoiler delay and spoiler markup apply to these.
 SPOILER_KINDS = ("pole", "finish")
 # Posts held back by a channel's spoiler delay: those, what the drivers said (a winner's
 # words give the result away) and the digest that sums them up.
-DELAYED_KINDS = SPOILER_KINDS + ("quote", "digest")
+DELAYED_KINDS = SPOILER_KINDS + ("quote", "digest", "hourly")
 # Posts whose content may change later (penalties, provisional → final): revised, not repeated.
 CORRECTABLE_KINDS = ("pole", "finish")
 # Live posts (the race as it happens) go out before bulk ones (quotes, reminders, digests):
 # a safety car must not wait behind ten thousand channels' quote of the winner.
 LIVE, BULK = 0, 1
 PRIORITY = {"pole": LIVE, "safety_car": LIVE, "safety_car_in": LIVE, "vsc": LIVE, "red_flag": LIVE, "restart": LIVE,
-            "finish": LIVE, "quote": BULK, "reminder": BULK, "digest": BULK, "test": LIVE}
+            "finish": LIVE, "quote": BULK, "reminder": BULK, "digest": BULK, "test": LIVE, "hourly": BULK}
 # How long a post is worth sending after it was made (or corrected), in seconds: a safety car
 # an hour late is noise, a finish a day late is not. A reminder is worth it until its session
 # starts. A post still waiting after that (a long outage) is marked expired, with the reason.
 FRESH_FOR = {"safety_car": 3600, "safety_car_in": 3600, "vsc": 3600, "red_flag": 3600, "restart": 3600,
              "pole": 12 * 3600, "finish": 3 * 24 * 3600, "quote": 3 * 24 * 3600, "digest": 12 * 3600,
-             "test": 600}
+             "test": 600, "hourly": 3600}
 # A role to mention in posts: Discord's `<@&id>` as it pastes, or the id alone.
 _ROLE = re.compile(r"^<@&(\d{1,20})>$|^@?(\d{1,20})$")
 

@@ -87,6 +87,19 @@ def _quote(d: Draft, kind: str) -> None:
     d.blocks.append(QuoteBlock(p["text"], p["speaker"], role(d.lang, p["role"])))
 
 
+def _hourly(d: Draft, kind: str) -> None:
+    """An endurance race's leaders after hour N: overall, then each class."""
+    lang, p = d.lang, d.payload
+    d.title = lang.t("post.hourly", hours=p["hour"], event=d.event)
+    lines = []
+    for row in p["leaders"]:
+        leader = result_from_dict(row)
+        label = leader.classification or lang.t("overall")
+        lines.append(lang.t("post.hourly_line", classification=label, driver=leader.driver,
+                            number=leader.number or "?", laps=leader.laps if leader.laps is not None else "?"))
+    d.blocks.append(Text("\n".join(lines)))
+
+
 def _test(d: Draft, kind: str) -> None:
     """An admin's `/test`: says what it is, then shows a safety-car post as this channel
     would get one (its language, its role)."""
@@ -120,6 +133,7 @@ def _digest(d: Draft, kind: str) -> None:
 RENDERERS: dict[str, Callable[[Draft, str], None]] = {
     "pole": _pole, "safety_car": _period, "safety_car_in": _period, "vsc": _period, "red_flag": _period,
     "finish": _finish, "quote": _quote, "reminder": _reminder, "digest": _digest, "test": _test,
+    "hourly": _hourly,
 }
 
 

@@ -34,6 +34,11 @@ def derive_updates(queries: Queries, event_id: str) -> list[UpdateDraft]:
                 drafts.append(UpdateDraft(f"pole:{session.id}", "pole", session_id=session.id, **base,
                                           payload={**where, "status": session.status, "grid": grid}))
         drafts += _incident_drafts(queries.incidents(session.id), session.id, base, where, finished)
+        if session.kind == "race":
+            for hour, leaders in queries.hourly_leaders(session.id).items():
+                drafts.append(UpdateDraft(f"hourly:{session.id}:{hour}", "hourly", session_id=session.id, **base,
+                                          payload={**where, "hour": hour,
+                                                   "leaders": [result_to_dict(r) for r in leaders]}))
         if session.kind == "race" and finished:
             classes = [
                 {"classification": c, "rows": [result_to_dict(r) for r in queries.results(session.id, c)]}

@@ -64,6 +64,7 @@ def build_registry() -> Registry:
         Param("reminders", "Remind this many minutes before sessions, 0 for never (0–120)", kind=int, minimum=0,
               maximum=120),
         Param("digest", "A daily digest of the last day's posts and the next sessions", choices=("on", "off")),
+        Param("hourly", "An endurance race's class leaders at each hour", choices=("on", "off")),
         example="/settings language:fr spoiler_delay:10",
         role="admin",
     )

@@ -48,7 +48,7 @@ def _label(ctx: Context, kind: str, target_id: str) -> str:
 
 def subscribe(ctx: Context, target: str, kinds: str | None = None) -> Message:
     """Make this channel follow a series, an event, or `all`, optionally only some kinds of
-    post (pole, safety_car, safety_car_in, vsc, red_flag, finish, quote, reminder, digest).
+    post (pole, safety_car, safety_car_in, vsc, red_flag, finish, quote, reminder, digest, hourly).
     Example: /subscribe porsche-carrera-cup-france kinds:pole,finish"""
     channel = _channel(ctx)
     lang = ctx.lang
@@ -93,7 +93,8 @@ def sample_post(ctx: Context) -> Message:
 def settings(ctx: Context, **values) -> Message:
     """Show this channel's settings, or change them: language (en, fr), time zone, spoiler
     delay in minutes, spoiler markup on results (on/off), a role to mention (none to stop),
-    session reminders in minutes before the start (0 for none) and the daily digest (on/off).
+    session reminders in minutes before the start (0 for none), the daily digest (on/off) and
+    an endurance race's class leaders at each hour (on/off).
     Example: /settings language:fr spoiler_delay:10"""
     channel = _channel(ctx)
     changes: dict = {}
@@ -118,6 +119,7 @@ def settings(ctx: Context, **values) -> Message:
         (t("set.role"), f"<@&{channel.mention_role}>" if channel.mention_role else t("set.none")),
         (t("set.reminders"), str(channel.reminders_min) if channel.reminders_min else t("set.off")),
         (t("set.digest"), t("set.on") if channel.digest else t("set.off")),
+        (t("set.hourly"), t("set.on") if channel.hourly else t("set.off")),
         (t("set.follows"), follows or t("cmd.nothing_followed")),
     ]
     if channel.paused_reason:

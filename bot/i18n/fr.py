@@ -101,6 +101,8 @@ STRINGS = {
     "post.reminder_text": "{session} : départ à {time}.",
     "post.corrected": "Corrigé",
     "post.spoiler_note": "Résultats masqués : affichez-les quand vous voulez.",
+    "post.hourly": "Après {hours} heure(s) — {event}",
+    "post.hourly_line": "{classification} : {driver} (n° {number}), {laps} tours",
     "post.digest": "Résumé du jour — {event}",
     "post.digest_posted": "Publié ces dernières 24 heures :",
     "post.digest_next": "À venir :",
@@ -131,6 +133,7 @@ STRINGS = {
     "set.role": "Rôle mentionné",
     "set.reminders": "Rappels de séance (minutes avant)",
     "set.digest": "Résumé quotidien",
+    "set.hourly": "Classement heure par heure",
     "all_classes": "Toutes les classes",
     "ingest.publish": "Publier",
     "ingest.nothing": "Aucun fait trouvé dans ce compte rendu ; rien n’a été publié.",
@@ -186,7 +189,7 @@ PARAM_NAMES = {
     "event": "épreuve", "session": "séance", "class": "catégorie", "driver": "pilote", "search": "recherche",
     "query": "recherche", "count": "nombre", "target": "cible", "kinds": "types", "language": "langue",
     "timezone": "fuseau", "spoiler_delay": "délai-spoiler", "spoiler": "spoiler", "role": "rôle",
-    "reminders": "rappels", "digest": "résumé", "command": "commande", "report": "compte-rendu", "token": "jeton",
+    "reminders": "rappels", "digest": "résumé", "hourly": "heure-par-heure", "command": "commande", "report": "compte-rendu", "token": "jeton",
     "page": "page",
 }
 
@@ -211,4 +214,5 @@ PARAM_HELP = {
     "role": "Un rôle à mentionner dans les messages, ou none",
     "reminders": "Rappel tant de minutes avant les séances, 0 pour jamais (0 à 120)",
     "digest": "Un résumé quotidien des publications de la veille et des prochaines séances",
+    "hourly": "Les leaders de chaque classe à chaque heure d’une course d’endurance",
 }

@@ -26,7 +26,7 @@ from bot.sources.fields import FileError
 from bot.ports import FeedError, Poll, SourceView
 from bot.sources.polling import FeedSource, HttpFeed, RateLimit
 from bot.sources.target import TargetError, find_target
-from bot.sources.timing_import import MAX_BYTES, timing_facts
+from bot.sources.timing_import import HOURLY_SUFFIX, MAX_BYTES, timing_facts
 
 log = logging.getLogger(__name__)
 URL_LIMIT = (1, 1.0)  # timing screens are not APIs: one request a second at most
@@ -118,9 +118,11 @@ class AlKamelSource(FeedSource):
                 try:
                     # One source per kind of file: the next classification replaces the last.
                     # An hourly classification is the order so far, not the finish.
-                    interim = _interim(name)
-                    bundle = timing_facts(target, raw, name, f"alkamel-{self.name}-{'hourly' if interim else kind}",
-                                          interim=interim)
+                    # Each hour's classification is kept as its own list: each makes its
+                    # hourly post, and the latest is the order so far.
+                    hour = _hour(name) if kind == "classification" else None
+                    suffix = kind if hour is None else f"{HOURLY_SUFFIX}{hour:02d}"
+                    bundle = timing_facts(target, raw, name, f"alkamel-{self.name}-{suffix}", interim=hour)
                 except Exception as err:  # noqa: BLE001 - one bad file is named; the others are read
                     problems.append(str(err) if isinstance(err, FileError) else
                                     f"{name}: could not be read ({type(err).__name__}); fix the file")
@@ -156,9 +158,10 @@ def _session_named(name: str) -> str | None:
     return None
 
 
-def _interim(name: str) -> bool:
-    """Whether the file is an interim one: the classification after hour N of the race."""
-    return re.search(r"hour\s*\d+", name, re.I) is not None
+def _hour(name: str) -> int | None:
+    """The hour of the race an interim classification was taken at ("…_Hour 3.CSV"), if any."""
+    found = re.search(r"hour\s*(\d{1,2})", name, re.I)
+    return int(found.group(1)) if found else None
 
 
 def _official(name: str) -> bool:

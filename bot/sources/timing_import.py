@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.domain import EventBundle, Source
 from bot.sources import alkamel
-from bot.domain import SOURCE_PRIORITY
+from bot.domain import HOURLY_SUFFIX, SOURCE_PRIORITY
 from bot.sources.fields import FileError
 from bot.sources.target import SESSION_KINDS, Target, TargetError, find_target
 from bot.store.queries import Queries
@@ -19,8 +19,8 @@ MAX_BYTES = 50_000_000
 # flag (provisional: no penalties yet); below that, an hourly classification (the order
 # after hour N, never the finish).
 LAPS_PRIORITY = SOURCE_PRIORITY["timing"] - 5
-HOURLY_PRIORITY = SOURCE_PRIORITY["timing"] - 15
-__all__ = ["SESSION_KINDS", "TimingError", "timing_bundle", "timing_facts"]
+HOURLY_PRIORITY = 60  # hour N's list ranks N above it: the latest hour is the order so far
+__all__ = ["HOURLY_SUFFIX", "SESSION_KINDS", "TimingError", "timing_bundle", "timing_facts"]
 
 
 class TimingError(ValueError):
@@ -28,14 +28,15 @@ class TimingError(ValueError):
 
 
 def timing_facts(target: Target, raw: bytes, name: str, source_id: str | None = None,
-                 interim: bool = False) -> EventBundle:
+                 interim: int | None = None) -> EventBundle:
     """The facts of one Al Kamel file's bytes for `target`. A classification says the
-    session is over (unless `interim`: the order after hour N); a lap analysis says it is
-    under way, or over once it shows the finish flag."""
+    session is over (unless `interim`: the order after that hour, kept as that hour's own
+    list); a lap analysis says it is under way, or over once it shows the finish flag."""
     text = raw[:MAX_BYTES].decode("utf-8", errors="replace")
     digest = hashlib.sha256(raw).hexdigest()[:12]
     kind = alkamel.kind_of(text)
-    priority = LAPS_PRIORITY if kind == "laps" else HOURLY_PRIORITY if interim else SOURCE_PRIORITY["timing"]
+    priority = LAPS_PRIORITY if kind == "laps" else \
+        HOURLY_PRIORITY + min(interim, 30) if interim is not None else SOURCE_PRIORITY["timing"]
     source = Source(source_id or f"timing-{Path(name).stem}-{digest}"[:80], "timing", f"Al Kamel {name}", None, None,
                     priority)
     session_id = target.session.id
@@ -49,7 +50,7 @@ def timing_facts(target: Target, raw: bytes, name: str, source_id: str | None = 
         empty = not analysis.laps
     elif kind == "classification":
         results, incidents = alkamel.classification(text, name, session_id, source.id), []
-        status, empty = "live" if interim else "finished", not results
+        status, empty = "live" if interim is not None else "finished", not results
     else:
         raise FileError(name, "", "is neither a classification (POSITION, NUMBER …) nor a lap analysis (FLAG_AT_FL)")
     if empty:

@@ -110,6 +110,7 @@ FROM subscriptions s JOIN channels c ON c.id = s.channel_id
 WHERE s.paused = 0 AND c.paused_reason IS NULL
   AND (s.kinds = '[]' OR EXISTS (SELECT 1 FROM json_each(s.kinds) WHERE value = :kind))
   AND (:kind != 'reminder' OR c.reminders_min > 0) AND (:kind != 'digest' OR c.digest = 1)
+  AND (:kind != 'hourly' OR c.hourly = 1)
   AND ((s.target_kind = 'all')
     OR (s.target_kind = 'series' AND s.target_id = :series)
     OR (s.target_kind = 'event' AND s.target_id = :event))

@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 
 from sqlite_utils import Database
 
-from bot.domain import Event, Incident, Quote, Result, Session, Series, incident_from_dict, result_from_dict
+from bot.domain import HOURLY_SUFFIX, Event, Incident, Quote, Result, Session, Series, incident_from_dict, result_from_dict
 from bot.incidents import merge_incidents
 from bot.lookup import AliasIndex, AliasRow, Resolution, normalise, rank, resolve, split_year
 from bot.store.schema import RESULT_FIELDS, unpack_rows
@@ -183,6 +183,21 @@ class Queries:
         ordered = list(enumerate(lists[0][3]))
         ordered.sort(key=lambda item: (item[1].position is None, item[1].position or 0, item[0]))
         return [result for _, result in ordered]
+
+    def hourly_leaders(self, session_id: str) -> dict[int, list[Result]]:
+        """An endurance race's leaders at each hour whose classification was read: hour ->
+        the leader of each classification (overall first, then each class)."""
+        found: dict[int, list[Result]] = {}
+        rows = self.db.execute(
+            "SELECT source_id, classification, rows FROM result_lists WHERE session_id = ? AND source_id LIKE ? "
+            "ORDER BY source_id, classification", [session_id, f"%-{HOURLY_SUFFIX}__"]).fetchall()
+        for source, classification, data in rows:
+            hour = source.rsplit("-", 1)[-1]
+            results = [_result(session_id, classification, source, row) for row in json.loads(unpack_rows(data))]
+            leader = min((r for r in results if r.position), key=lambda r: r.position, default=None)
+            if hour.isdigit() and leader is not None:
+                found.setdefault(int(hour), []).append(leader)
+        return found
 
     def differing_sources(self, session_id: str, classification: str) -> list[tuple[str, list[tuple[int, str]]]]:
         """Other sources that give this classification differently from the one shown:

@@ -399,6 +399,12 @@ def m015_lighter_delivery_writes(db: Database) -> None:
     db.execute("DROP INDEX IF EXISTS idx_deliveries_update_status")
 
 
+@migrations()
+def m016_hourly_standings(db: Database) -> None:
+    """Channels may opt in to an endurance race's standings at each hour."""
+    db["channels"].add_column("hourly", int, not_null_default=0)
+
+
 def apply(db: Database) -> int:
     """Bring `db` to the current schema; returns how many migrations were applied."""
     pending = len(migrations.pending(db))

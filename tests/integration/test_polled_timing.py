@@ -709,3 +709,37 @@ def test_alkamel_an_hourly_classification_is_the_order_so_far_and_other_sessions
     assert status(spa, SPA, "race") == "finished" and len(titles(fake)) == 1 and "wins" in titles(fake)[0]
     assert "01_Classification_Qualifying.CSV" in seen_items(spa, "spa-timing")
     assert [r.number for r in spa.queries.results(f"{SPA}/race", "LMGT3")] == ["91", "92"]
+
+
+def test_alkamel_each_hourly_classification_makes_an_hourly_post_for_channels_that_opted_in(spa, tmp_path):
+    """A 6-hour race's classification after hour 3, then hour 4: the channels that asked
+    (`/settings hourly:on`) get the class leaders each hour; the others only the finish."""
+    folder = tmp_path / "timing"
+    folder.mkdir()
+    fake = FakePlatform()
+    keen = spa.channels.ensure("fake", "keen")
+    spa.channels.subscribe(keen.id, "event", SPA)
+    answer = spa.ask("/settings hourly:on", spa.commands.context(channel=spa.channels.get(keen.id), is_admin=True))
+    assert not answer.error and spa.channels.get(keen.id).hourly
+    source = AlKamelSource("spa-timing", "spa 2026", path=folder)
+
+    async def go():
+        dispatcher = spa.dispatcher({"fake": fake})
+        drop(folder, "spa_2026_race_classification_provisional.csv", "03_Classification_Race_Hour 3.CSV")
+        await poll_and_send(source, spa, dispatcher)
+        drop(folder, "spa_2026_race_classification_official.csv", "04_Classification_Race_Hour 4.CSV")
+        await poll_and_send(source, spa, dispatcher)
+        await poll_and_send(source, spa, dispatcher)  # nothing new: no post again
+        drop(folder, "spa_2026_race_classification_official.csv", "05_Classification_Race_Official.CSV")
+        await poll_and_send(source, spa, dispatcher)
+
+    asyncio.run(go())
+    keen_posts = fake.posts_to("keen")
+    assert [m.title for m in keen_posts][:2] == ["After 3 hour(s) — 6 Hours of Spa 2026",
+                                                 "After 4 hour(s) — 6 Hours of Spa 2026"]
+    assert "wins" in keen_posts[2].title and len(keen_posts) == 3
+    lines = keen_posts[0].blocks[0].text.splitlines()
+    assert lines[0].startswith("Overall: ") and any(line.startswith("LMGT3: ") for line in lines)
+    assert [m.title for m in fake.posts_to("fans")] == [keen_posts[2].title]  # not opted in
+    # Until the finish the latest hour is the order so far; then the official classification.
+    assert status(spa, SPA, "race") == "finished"
