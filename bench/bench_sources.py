@@ -62,6 +62,7 @@ from bot.domain import OVERALL, Event, EventBundle, Series, Session, Source
 from bot.platforms.fake import FakePlatform
 from bot.sources import alkamel, openf1
 from bot.sources.openf1_feed import OpenF1Source
+from bot.sources.openf1_feed import openf1_feed
 from bot.sources.polling import HttpFeed, RateLimit
 from bot.sources.target import find_target
 from bot.sources.timing_import import timing_facts
@@ -81,7 +82,7 @@ FLAG_KINDS = {"FCY": "full_course_yellow", "SF": "safety_car", "SC": "safety_car
 # Race-control periods, in turn: (kind, opening message, flag, closing message, flag).
 RC_PERIODS = (("safety_car", "SAFETY CAR DEPLOYED", None, "SAFETY CAR IN THIS LAP", None),
               ("virtual_safety_car", "VIRTUAL SAFETY CAR DEPLOYED", None, "VIRTUAL SAFETY CAR ENDING", None),
-              ("red_flag", "RED FLAG", "RED", "TRACK CLEAR - RESTART", "GREEN"))
+              ("red_flag", "RED FLAG", "RED", "GREEN LIGHT - PIT EXIT OPEN", "GREEN"))
 SESSION_KEY = 9000
 RACE_START = datetime(2026, 3, 29, 5, 0, tzinfo=timezone.utc)
 
@@ -145,33 +146,56 @@ def classification_csv(cars: int) -> tuple[str, dict]:
 
 
 def lap_analysis_csv(cars: int, laps: int) -> tuple[str, list[tuple[str, int, int]]]:
-    """A lap analysis: car 1 leads every lap; each car behind completes a few laps fewer.
-    Returns the text and the periods neutralisations() must find."""
+    """A lap analysis played on a race clock: car 1 is fastest, each car behind a little
+    slower (the back of the field is lapped); each period of LAP_PERIODS is a flag shown
+    from just after the leader completes its first lap to just after it completes its last,
+    and every car crossing the line meanwhile sees it. Returns the text and the periods the
+    reader must find (by the leader's laps, worked out here from the clock, not the file)."""
     rng = random.Random(2)
-    # The periods that end, lap after included, before the shortest race of the field.
-    periods = [p for p in LAP_PERIODS if p[2] + 1 < laps - (cars - 1) // 10]
-    flags_on = {lap: flag for flag, first, last, _ in periods for lap in range(first, last + 1)}
-    spill = {last + 1: (flag, behind) for flag, _, last, behind in periods}
-    lines = [LAP_COLUMNS]
+    leader_pace = 96_000
+    # The windows, on the clock of a leader lapping at its pace (150 s a lap under a flag).
+    windows, clock_ms, lap_ms = [], 0, {}
+    flagged = {lap: flag for flag, first, last, _ in LAP_PERIODS for lap in range(first + 1, last + 1)}
+    for lap in range(1, laps + 1):
+        clock_ms += 150_000 if lap in flagged else leader_pace
+        lap_ms[lap] = clock_ms
+    for flag, first, last, _ in LAP_PERIODS:
+        if last + 2 < laps:  # a one-lap flag is over before the leader is back: it never sees it
+            windows.append((flag, lap_ms[first] + 20_000, lap_ms[last] + (1_000 if last > first else 70_000)))
+
+    def shown(t: int) -> str:
+        """The flag at the line at race time t."""
+        return next((flag for flag, start, end in windows if start <= t < end), "GF")
+
+    crossings = []
     for car in range(1, cars + 1):
-        done = laps - (car - 1) // 10
-        elapsed = 0
-        for lap in range(1, done + 1):
-            flag = flags_on.get(lap, "GF")
-            # The last `behind` cars of the field cross the line still under the flag.
-            if lap in spill and car > cars - spill[lap][1]:
-                flag = spill[lap][0]
-            if lap == done:
-                flag = "FF"
-            lap_ms = (150_000 if flag in FLAG_KINDS else 96_000) + rng.randrange(3_000)
-            elapsed += lap_ms
-            s1, s2 = lap_ms * 22 // 100, lap_ms * 35 // 100
-            lines.append(f"{car:03d};{1 + lap // 50 % 3};{lap};{clock(lap_ms)};0;;{clock(s1)};{clock(s2)};"
-                         f"{clock(lap_ms - s1 - s2)};{180 + rng.random() * 20:.1f};{clock(elapsed)};"
-                         f"13:{lap % 60:02d}:08.129;{300 + rng.random() * 20:.1f};{FIRST[car % len(FIRST)]} "
-                         f"{LAST[car % len(LAST)]};;{CLASSES[car % len(CLASSES)]};Team {car};{flag};")
-    expected = [(FLAG_KINDS[flag], first, last + 1 if behind * 10 >= cars else last)
-                for flag, first, last, behind in periods]
+        elapsed, lap = 0, 0
+        while lap < laps:
+            lap += 1
+            flag = shown(elapsed + 1)
+            lap_time = (150_000 if flag != "GF" else leader_pace + car * 40) + rng.randrange(500)
+            elapsed += lap_time
+            crossings.append((elapsed, car, lap, lap_time))
+    crossings.sort()
+    finish = next(t for t, car, lap, _ in crossings if lap == laps)
+    lines, done = [LAP_COLUMNS], set()
+    for elapsed, car, lap, lap_time in sorted(crossings, key=lambda c: (c[1], c[2])):
+        if elapsed > finish and car in done:
+            continue
+        flag = "FF" if elapsed >= finish else shown(elapsed)
+        if flag == "FF":
+            done.add(car)
+        s1, s2 = lap_time * 22 // 100, lap_time * 35 // 100
+        lines.append(f"{car:03d};{1 + lap // 50 % 3};{lap};{clock(lap_time)};0;;{clock(s1)};{clock(s2)};"
+                     f"{clock(lap_time - s1 - s2)};{180 + rng.random() * 20:.1f};{clock(elapsed)};"
+                     f"13:{lap % 60:02d}:08.129;{300 + rng.random() * 20:.1f};{FIRST[car % len(FIRST)]} "
+                     f"{LAST[car % len(LAST)]};;{CLASSES[car % len(CLASSES)]};Team {car};{flag};")
+    expected = []
+    for flag, start, end in windows:
+        first_under = min(c for c in crossings if start <= c[0] < end)
+        led = max((lap for t, _, lap, _ in crossings if t < first_under[0]), default=0)
+        expected.append((FLAG_KINDS[flag], max(led, first_under[2]),
+                         max(lap for t, _, lap, _ in crossings if t < end)))
     return "\n".join(lines) + "\n", expected
 
 
@@ -189,8 +213,11 @@ def race_control_log(n: int) -> tuple[list[dict], list[tuple[str, int, int]]]:
     last. Returns the log and the periods race_control() must find."""
     laps = max(2, n // 25)
     log, expected, open_period = [], [], None
+    stopped = 0  # messages while the race stood still under a red flag: no laps go by
     for i in range(n - 1):
-        lap = 1 + i * laps // n
+        if open_period and open_period[0] == "red_flag":
+            stopped += 1
+        lap = 1 + (i - stopped) * laps // n
         if i % 1000 == 500:
             kind, text, flag, *_ = RC_PERIODS[i // 1000 % len(RC_PERIODS)]
             open_period = (kind, lap, i // 1000 % len(RC_PERIODS))
@@ -242,10 +269,12 @@ def f1_app(db_path: Path) -> Bot:
 
 
 class OpenF1Server:
-    """/v1/race_control, /v1/drivers, /v1/session_result and /v1/sessions on 127.0.0.1, with ETags;
-    stamps when each race-control message is first served."""
+    """/v1/race_control, /v1/drivers, /v1/session_result and /v1/sessions on 127.0.0.1, with ETags,
+    answering an empty list as OpenF1 does (404, "No results found."); with `account`, only
+    to a bearer token from /token. Stamps when each race-control message is first served."""
 
-    def __init__(self):
+    def __init__(self, account: tuple[str, str] | None = None):
+        self.account, self.tokens, self.not_found = account, 0, 0
         self.race_control: list[dict] = []
         self.drivers = [{"driver_number": n, "first_name": first, "last_name": last, "session_key": SESSION_KEY}
                         for n, first, last in ((1, "Max", "VERSTAPPEN"), (12, "Kimi", "ANTONELLI"),
@@ -258,15 +287,20 @@ class OpenF1Server:
         """Answer one list, or 304 when the client already holds it."""
         self.requests += 1
         what = request.match_info["what"]
+        if self.account and request.headers.get("Authorization") != f"Bearer token-{self.tokens}":
+            return web.json_response({"detail": "Not authenticated"}, status=401)
         if what not in ("race_control", "drivers", "session_result", "sessions"):
-            return web.Response(status=404)
+            return web.json_response({"detail": "Not Found"}, status=404)
         # The source reads /sessions once, to check the key is a session on the event's days.
         sessions = [{"session_key": SESSION_KEY, "session_type": "Race", "date_start": RACE_START.isoformat()}]
         data = {"race_control": self.race_control, "drivers": self.drivers, "session_result": [],
                 "sessions": sessions}[what]
-        body = json.dumps(data)
         if what == "race_control":
             self.reads.append(time.monotonic())
+        if not data:  # OpenF1's way of saying "nothing yet"
+            self.not_found += 1
+            return web.json_response({"detail": "No results found."}, status=404)
+        body = json.dumps(data)
         etag = f'"{hash(body) & 0xffffffff:x}"'
         if request.headers.get("If-None-Match") == etag:
             return web.Response(status=304)
@@ -276,10 +310,19 @@ class OpenF1Server:
                 self.served[index] = now
         return web.Response(text=body, content_type="application/json", headers={"ETag": etag})
 
+    async def token(self, request: web.Request) -> web.Response:
+        """A bearer token for the account (OAuth2 password grant), valid an hour."""
+        form = await request.post()
+        if (form.get("username"), form.get("password")) != self.account:
+            return web.json_response({"detail": "Incorrect username or password"}, status=401)
+        self.tokens += 1
+        return web.json_response({"access_token": f"token-{self.tokens}", "token_type": "bearer", "expires_in": 3600})
+
     async def start(self) -> str:
         """Listen on a free port of 127.0.0.1; returns the base URL."""
         app = web.Application()
         app.router.add_get("/v1/{what}", self.handle)
+        app.router.add_post("/token", self.token)
         self.runner = web.AppRunner(app, access_log=None)
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", 0).start()
@@ -389,11 +432,15 @@ def bench_store(tmp: str, text: str, facts: int, rounds: int) -> dict:
 
 
 async def bench_latency(tmp: str, name: str, interval: float, trials: int, seed: int,
-                        feed: HttpFeed | None = None) -> dict:
+                        feed: HttpFeed | None = None, account: tuple[str, str] | None = None) -> dict:
     """Race-control message on the server -> post sent, through the running Engine; `feed`
-    replaces the source's own (which keeps within OpenF1's 30 requests per 10 s)."""
-    server = OpenF1Server()
+    replaces the one `pitboard run` would build (OpenF1's limits: without an account, or
+    with `account`, whose token it fetches)."""
+    server = OpenF1Server(account)
     base = await server.start()
+    if feed is None:
+        env = {"OPENF1_USERNAME": account[0], "OPENF1_PASSWORD": account[1]} if account else {}
+        feed = openf1_feed(base, env)
     app = f1_app(Path(tmp) / f"latency-{name}.db")
     fake = FakePlatform("fake", clock=time.monotonic)  # Sent.at stamped on the same clock as the rest
     source = OpenF1Source(f"openf1-{name}", base, SESSION_KEY, "suzuka 2026", interval=interval,
@@ -411,9 +458,12 @@ async def bench_latency(tmp: str, name: str, interval: float, trials: int, seed:
         return stored
 
     scheduled.poll = stamped_poll  # the Engine calls poll() on what it schedules: this one's wins
-    server.race_control.append(rc_message(0, 1, "GREEN LIGHT - PIT EXIT OPEN", "GREEN", "Flag"))
     engine = app.engine({"fake": fake}, polls=[scheduled])
     engine.start()
+    # Before the start race control is empty: OpenF1 answers 404 "No results found.", which
+    # must cost nothing (no backoff). Then the pit exit opens.
+    await asyncio.sleep(2.5)
+    server.race_control.append(rc_message(0, 1, "GREEN LIGHT - PIT EXIT OPEN", "GREEN", "Flag"))
     deadline = time.monotonic() + 10
     while not (polls and app.queries.any_live_session()):  # the first poll has read the log: the race is live
         if time.monotonic() > deadline:
@@ -455,6 +505,7 @@ async def bench_latency(tmp: str, name: str, interval: float, trials: int, seed:
     reads = [t for t in server.reads if t >= during[0][0]]
     gaps = [b - a for a, b in itertools.pairwise(reads)]
     return {"rows": rows, "polls": len(during), "skipped": sum(1 for *_, asked in during if not asked),
+            "not_found": server.not_found, "tokens": server.tokens,
             "read_every": statistics.median(gaps), "longest_gap": max(gaps),
             "poll_ms": statistics.median(end - start for start, end, asked in during if asked) * 1e3}
 
@@ -537,10 +588,18 @@ async def main() -> None:
         unlimited = await bench_latency(tmp, "unlimited", args.interval, args.trials, args.seed, HttpFeed(RateLimit()))
         for line in latency_lines("no client request limit", unlimited, args.interval):
             print(line)
-        # The feed as `pitboard run` builds it: OpenF1's 30 requests per 10 s.
+        # The feed as `pitboard run` builds it: OpenF1's limits without an account (3 a
+        # second, 30 a minute: paced 2 s apart), then with one (a token; 6 a second, 60 a minute).
         limited = await bench_latency(tmp, "openf1-limit", args.interval, args.trials, args.seed)
-        for line in latency_lines("OpenF1's own limit (30 requests / 10 s)", limited, args.interval):
+        for line in latency_lines("OpenF1's limit without an account (30 / min, paced 2 s)", limited, args.interval):
             print(line)
+        account = await bench_latency(tmp, "openf1-account", args.interval, args.trials, args.seed,
+                                      account=("fan@example.org", "bench-password"))
+        for line in latency_lines("OpenF1 with an account (60 / min, paced 1 s; bearer token)", account, args.interval):
+            print(line)
+        print(f"  404 'No results found.' answers before the start (no backoff after them): "
+              f"{unlimited['not_found']}, {limited['not_found']} and {account['not_found']}; tokens fetched with "
+              f"the account: {account['tokens']}")
     elapsed = time.perf_counter() - started
 
     def row(what: str, figure: str, baseline: str, ratio: str) -> None:
@@ -573,7 +632,8 @@ async def main() -> None:
     row(f"classification read and stored, {st['facts']:,} facts", f"{st['facts'] / st['stored']:,.0f} facts/s",
         f"the parse alone: {st['facts'] / st['parse']:,.0f} facts/s", f"{st['stored'] / st['parse']:.1f}× the time")
     lat("no client request limit", unlimited)
-    lat("OpenF1's limit (30 requests / 10 s)", limited)
+    lat("OpenF1's limit without an account (30 a minute, paced 2 s)", limited)
+    lat("OpenF1 with an account (60 a minute, paced 1 s)", account)
 
 
 if __name__ == "__main__":

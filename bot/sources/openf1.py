@@ -99,8 +99,10 @@ def race_control(messages: list[dict], session_id: str, source_id: str) -> RaceC
             continue
         if finished:
             continue
-        deployed = next((kind for pattern, kind in _DEPLOYED if pattern.search(text)), None)
-        ending = next((kind for pattern, kind in _ENDING if pattern.search(text)), None) if not deployed else None
+        deployed = ending = None
+        if "SAFETY CAR" in text:  # most messages are sector flags and track limits: no pattern to try
+            deployed = next((kind for pattern, kind in _DEPLOYED if pattern.search(text)), None)
+            ending = next((kind for pattern, kind in _ENDING if pattern.search(text)), None) if not deployed else None
         if deployed and find(deployed) is None:
             if deployed == "safety_car" and (vsc := find("virtual_safety_car")):
                 close(vsc, lap)  # the virtual safety car became a real one
