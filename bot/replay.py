@@ -235,7 +235,8 @@ def run_replay(config: Config, user_db: Bot, paths: list[Path], event: str, sess
             print(f"Replaying {rec.length / 60:.0f} minutes of {target.event.name} {target.event.date.year} "
                   f"({session}) at {speed:g}x: about {rec.length / speed:.0f} s.", file=sys.stderr, flush=True)
             posts = asyncio.run(_play(app, rec, target, session, speed, poll, platforms))
-            print(f"Replay over in {time.monotonic() - started:.1f} s: {posts} post(s) sent.", file=sys.stderr)
+            print(f"Replay over in {time.monotonic() - started:.1f} s: {posts} post(s) sent"
+                  + (f" (to the console and to {channel})." if chosen else "."), file=sys.stderr)
         finally:
             app.close()
     return 0

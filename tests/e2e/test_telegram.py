@@ -401,3 +401,47 @@ def test_a_report_sent_as_a_file_is_read_and_waits_for_publish(tmp_path):
             assert listing.reply_markup["inline_keyboard"][0][0]["text"] == "Publish"
 
     run(scenario())
+
+
+def test_pitboard_replay_to_one_telegram_chat_posts_there_only_in_its_language(tmp_path):
+    """`pitboard replay … --channel telegram:ID`: the real python-telegram-bot sends the
+    replay's posts to that one chat (as it is set: French here), none to the chats that
+    follow everything, and the database is left as it was."""
+    import json
+
+    from tests.conftest import dump
+    from tests.integration.test_replay import OUR_RACE, RESULT
+
+    db_path = tmp_path / "replay.db"
+    app = bootstrap(Config(db_path=new_store(db_path, seeded=True), seed_events=False))
+    for chat in (PRIVATE, GROUP):
+        channel = app.channels.ensure("telegram", str(chat))
+        app.channels.subscribe(channel.id, "all", "")
+    app.channels.configure(app.channels.find("telegram", str(GROUP)).id, lang="fr")
+    before = dump(app.db)
+    app.close()
+    control, result = tmp_path / "race_control.json", tmp_path / "session_result.json"
+    control.write_text(json.dumps(OUR_RACE), encoding="utf-8")
+    result.write_text(json.dumps(RESULT), encoding="utf-8")
+    with LoopThread(FakeTelegram()) as host:
+        fake = host.fakes[0]
+        host.call(fake.chat, PRIVATE, "private")
+        host.call(fake.chat, GROUP, "group", "Porsche fans", admins=(ADMIN,))
+        config = tmp_path / "pitboard.toml"
+        config.write_text("[telegram]\nsend_limits = false\n", encoding="utf-8")  # the fake keeps none
+        env = {k: v for k, v in os.environ.items() if k != "DISCORD_BOT_TOKEN"}
+        env.update(PITBOARD_DB=str(db_path), PYTHONPATH=str(ROOT), TELEGRAM_BOT_TOKEN=fake.token,
+                   TELEGRAM_API_BASE_URL=fake.base_url, PITBOARD_CONFIG=str(config))
+        done = subprocess.run([sys.executable, "-m", "bot", "replay", str(control), str(result), "--event", "lemans",
+                               "--speed", "20000", "--poll", "0.05", "--channel", f"telegram:{GROUP}"],
+                              capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+        sent_group, sent_private = host.call(fake.to, GROUP), host.call(fake.to, PRIVATE)
+    assert done.returncode == 0, done.stderr
+    titles = [text_of(s.text).split("\n")[0] for s in sent_group]
+    assert titles[0].startswith("Voiture de sécurité virtuelle") and len(titles) == 7, titles
+    assert sent_private == [] and "Traceback" not in done.stderr
+    reopened = bootstrap(Config(db_path=db_path, seed_events=False))
+    try:
+        assert dump(reopened.db) == before
+    finally:
+        reopened.close()

@@ -346,6 +346,32 @@ def test_driver_names_come_from_the_drivers_feed_and_qualifying_posts_the_pole_f
     assert "Japanese Grand Prix" in text and "1:28.700" in text and "George Russell" in text
 
 
+def test_a_car_the_driver_list_lacks_is_named_from_the_grid_already_stored(f1):
+    """The race's driver list misses #63 (a late substitute, a feed glitch): the grid read
+    from qualifying names him, so the finish does not say "#63"."""
+    server, fake = FakeOpenF1(), FakePlatform()
+    server.drivers = [{"driver_number": 12, "first_name": "Kimi", "last_name": "Antonelli"}]
+    server.race_control = [rc(None, "CHEQUERED FLAG", "CHEQUERED", 60)]
+    server.grid = [{"position": 1, "driver_number": 63, "lap_duration": 88.7}]
+
+    async def go():
+        base = await server.start()
+        qualifying = OpenF1Source("openf1-q", base, 9001, "suzuka 2026", "qualifying", feed=HttpFeed())
+        server.drivers.append({"driver_number": 63, "first_name": "George", "last_name": "Russell"})
+        await f1.poll(qualifying)  # the grid, with the name of #63
+        server.drivers.pop()
+        server.results = [{"position": 1, "driver_number": 63, "number_of_laps": 53, "duration": 5283.4},
+                          {"position": 2, "driver_number": 12, "number_of_laps": 53, "duration": 5290.0}]
+        server.race_control = [rc(53, "CHEQUERED FLAG", "CHEQUERED", 90)]
+        await f1.poll(OpenF1Source("openf1-race", base, 9000, "suzuka 2026", feed=HttpFeed()))
+        await f1.dispatcher({"fake": fake}).run_until_idle(poll=0.01)
+        await server.stop()
+
+    asyncio.run(go())
+    assert [p.title for p in fake.posts_to("fans")][-1] == "George Russell wins — Japanese Grand Prix 2026"
+    assert "#63" not in render_text(fake.posts_to("fans")[-1])
+
+
 SHARED = ROOT.parent / "shared" / "data" / "openf1"
 
 
