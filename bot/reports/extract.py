@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from bot.laptime import LapTimeError, parse_lap_time
 from bot.reports.names import NAME_RE, Roster, is_team, split_list, tidy
+from bot.reports.quotes import find_quotes
 
 
 class _Patterns:
@@ -292,48 +293,9 @@ class Extractor:
     # --- quotes -----------------------------------------------------------------------------
 
     def _quotes(self) -> None:
-        last_speaker, last_end = None, -1
-        for m in P.QUOTES.finditer(self.text):
-            words = next(g for g in m.groups() if g is not None).strip()
-            if len(words.split()) < 4:
-                continue  # a word in quotes ("spéciale") is emphasis, not a quote
-            speaker, confidence = self._speaker(m, last_speaker, last_end)
-            if speaker is None:
-                continue
+        for speaker, words, confidence, span in find_quotes(self.text, self.roster, self.name):
             self.out.add("quote", {"speaker": speaker, "text": words, "language": self.out.language,
-                                   "role": self._role(speaker)}, confidence, m.span())
-            last_speaker, last_end = speaker, m.end()
-
-    def _speaker(self, m: re.Match, last: str | None, last_end: int) -> tuple[str | None, float]:
-        after = self.text[m.end(): m.end() + 120]
-        for pattern in (P.SAID_AFTER, P.NAME_SAID_AFTER):
-            said = pattern.match(after)
-            if said and (name := self.name(said.group("name"))):
-                return name, 0.9
-        for pattern in (P.SURNAME_SAID_AFTER, P.SURNAME_BEFORE_SAID):
-            surname = pattern.match(after)
-            if surname and (name := self.roster.resolve(surname.group("name"))):
-                return name, 0.8  # "…," added Costa: the Maria Costa named earlier
-        line_start = max(self.text.rfind("\n", 0, m.start()) + 1, m.start() - 300)
-        before = self.text[line_start:m.start()]
-        sentence = re.split(r"(?<=[.!?])\s", before)[-1]
-        if P.SAME_SPEAKER.search(sentence) and last:
-            return last, 0.8
-        if P.SAID_BEFORE.search(sentence):
-            names = [n for n in (self.name(x.group(0)) for x in NAME_RE.finditer(sentence)) if n]
-            if names:
-                return names[-1], 0.85
-        between = self.text[last_end:m.start()] if last_end >= 0 else ""
-        if P.SAID_NEAR.match(after.split("\n", 1)[0]):
-            return None, 0.0  # someone is named as saying it, but not a driver we can tell
-        if last and not sentence.strip() and len(between) < 400 and "\n" not in between:
-            # "…", said X. "…": the attribution sits between two parts of one quote.
-            said = P.SAID_AFTER.match(between) or P.NAME_SAID_AFTER.match(between)
-            if said and self.name(said.group("name")) == last and not NAME_RE.search(between, said.end()):
-                return last, 0.85
-        if last and not sentence.strip() and not NAME_RE.search(between) and len(between) < 400:
-            return last, 0.6  # the same speaker, carrying on in the next paragraph
-        return None, 0.0
+                                   "role": self._role(speaker)}, confidence, span)
 
     def _role(self, speaker: str) -> str | None:
         if any(f.data == {"driver": speaker, "position": 1, "class": ""} for f in self.out.of("result")):
