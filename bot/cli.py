@@ -167,9 +167,9 @@ def _chat_command(bot: Bot, args: argparse.Namespace) -> int:
     try:
         call_args = assign(cmd, list(args.words), ctx.lang)
     except UserError as err:
-        return _show(error_message(err.text, ctx.lang.code), args.json)
+        return _show(bot.commands.settle(ctx, error_message(err.text, ctx.lang.code)), args.json)
     call_args.update(named)
-    return _show(bot.registry.run(ctx, cmd.name, call_args), args.json)
+    return _show(bot.commands.settle(ctx, bot.registry.run(ctx, cmd.name, call_args)), args.json)
 
 
 def _show(message: Message, as_json: bool) -> int:

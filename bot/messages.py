@@ -53,6 +53,7 @@ class Button:
     label: str
     command: str
     selected: bool = False  # shows what the message is showing now
+    primary: bool = False  # the action the message asks for (a report's Publish): drawn to stand out
 
 
 @dataclass(frozen=True)

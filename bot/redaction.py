@@ -12,7 +12,7 @@ HIDDEN = "***"
 _USERINFO = re.compile(r"^(?P<scheme>[a-zA-Z][\w+.-]*://)(?P<info>[^/?#@\s]*@)")
 # A parameter whose name says it is a credential, wherever it sits: the query, the
 # fragment, or a path segment's `;name=value`.
-_SECRET = re.compile(r"(?P<lead>[?&;#/])(?P<name>[\w.-]*(?:key|token|pass|pwd|secret|sig|auth|credential|"
+_SECRET = re.compile(r"(?P<lead>[?&;#/])(?P<name>[\w.-]*(?:key|token|pass|pwd|pw|secret|sig|auth|credential|"
                      r"session_?id|cookie|jwt|bearer)[\w.-]*)=(?P<value>[^&;#/\s]*)", re.I)
 _URL = re.compile(r"\b[a-zA-Z][\w+.-]*://[^\s\"'<>]+")
 

@@ -41,7 +41,7 @@ def channel_of(bot: Bot, args: argparse.Namespace, create: bool):
     platform, _, address = (getattr(args, "channel", None) or "console:console").partition(":")
     if not address:
         raise UserError(f"--channel {args.channel!r} must look like PLATFORM:ID, for example console:console.")
-    return bot.channels.ensure(platform, address) if create else bot.channels.find(platform, address)
+    return bot.commands.channel_for(platform, address, create=create)
 
 
 def _import_options(sub: argparse.ArgumentParser) -> None:

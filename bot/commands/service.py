@@ -26,8 +26,39 @@ class Commands:
                  operators: tuple[tuple[str, tuple[str, ...] | None], ...] = (), outbox: Outbox | None = None):
         self.registry, self.queries, self.channels, self.reports = registry, queries, channels, reports
         self.outbox = outbox
+        self._fresh: set[int] = set()  # channels made for the command running now
         self.lang, self.timezone = lang, timezone_name
         self._operators = dict(operators)
+
+    def channel_for(self, platform: str, address: str, name: str | None = None, create: bool = False):
+        """The channel at `address` on `platform`; made (and named) when `create` (only an
+        allowed admin command creates one: reading, or a refusal, leaves no trace)."""
+        found = self.channels.find(platform, address)
+        if found is None and create:
+            found = self.channels.ensure(platform, address, name)
+            self._fresh.add(found.id)
+        return found
+
+    def settle(self, ctx: Context, reply: Message) -> Message:
+        """After a command: a channel made for it is forgotten again when the command was
+        refused (a bad value, an unknown series): a refusal leaves no trace."""
+        channel = ctx.channel
+        if channel is not None and channel.id in self._fresh:
+            self._fresh.discard(channel.id)
+            if reply.error:
+                self.channels.forget_unused(channel.id)
+        return reply
+
+    def channel_moved(self, platform: str, old: str, new: str) -> None:
+        """A chat changed address (a Telegram group became a supergroup): its channel,
+        settings and posts follow it."""
+        channel = self.channels.find(platform, old)
+        if channel:
+            self.channels.move(channel.id, new)
+
+    async def propose_file(self, ctx: Context, raw: bytes, name: str) -> Message:
+        """A report sent as a file (bytes): its facts, shown for review, as /ingest does."""
+        return await self.reports.propose_file(ctx, raw, name)
 
     def context(self, lang: str | None = None, tz: str | None = None, is_admin: bool = False,
                 now: datetime | None = None, channel: Channel | None = None, is_operator: bool = False,
@@ -57,16 +88,16 @@ class Commands:
         try:
             call = parse_line(line, self.registry, ctx.lang)
         except UserError as err:
-            return error_message(err.text, ctx.lang.code)
-        return self.registry.run(ctx, call.name, call.args)
+            return self.settle(ctx, error_message(err.text, ctx.lang.code))
+        return self.settle(ctx, self.registry.run(ctx, call.name, call.args))
 
     async def ask_async(self, line: str, ctx: Context) -> Message:
         """`ask` on the event loop (the platforms): waits without blocking other chats."""
         try:
             call = parse_line(line, self.registry, ctx.lang)
         except UserError as err:
-            return error_message(err.text, ctx.lang.code)
-        return await self.registry.run_async(ctx, call.name, call.args)
+            return self.settle(ctx, error_message(err.text, ctx.lang.code))
+        return self.settle(ctx, await self.registry.run_async(ctx, call.name, call.args))
 
     def role_of(self, line: str) -> str:
         """Who may run the command this line names: everyone, admin or operator."""

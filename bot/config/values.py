@@ -2,6 +2,8 @@
 the hint that names the key a typo meant."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from rapidfuzz import process
 
 from bot.config.errors import ConfigError
@@ -19,6 +21,13 @@ def url(value: object, where: str, ws: bool = False) -> str:
     example = "ws://127.0.0.1:8080/" if ws else "http://127.0.0.1:8081/bot"
     if not (isinstance(value, str) and value.startswith(schemes)):
         raise ConfigError(f"{where} must be an address such as {example}; fix it.")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        raise ConfigError(f"{where} has a port that is not a number from 0 to 65535; fix it.") from None
+    if not parts.hostname:
+        raise ConfigError(f"{where} names no host, e.g. {example}; fix it.")
     return value
 
 

@@ -157,10 +157,8 @@ class DiscordCommands:
     def _context(self, interaction: discord.Interaction, admin: bool = False):
         """Who asks and where. Only an admin command that is allowed creates the channel's
         row: reading results, or a refusal, leaves no trace."""
-        channels = self.commands.channels
-        address = str(interaction.channel_id)
-        name = getattr(interaction.channel, "name", None)
-        channel = channels.ensure("discord", address, name) if admin else channels.find("discord", address)
+        channel = self.commands.channel_for("discord", str(interaction.channel_id),
+                                            getattr(interaction.channel, "name", None), create=admin)
         lang = None
         if channel is None and str(interaction.locale).startswith("fr"):
             lang = "fr"
@@ -199,6 +197,7 @@ class DiscordCommands:
             reply = await self._report_file(ctx, attachment)
         else:
             reply = await self.commands.registry.run_async(ctx, command.name, args)
+        reply = self.commands.settle(ctx, reply)
         await self._respond(interaction, reply, deferred=command.admin_only)
 
     async def _report_file(self, ctx, attachment: dict) -> Message:
@@ -212,7 +211,7 @@ class DiscordCommands:
         except (asyncio.TimeoutError, discord.HTTPException, aiohttp.ClientError) as err:
             return error_message(f"{name}: could not be downloaded ({type(err).__name__}); send it again.",
                                  ctx.lang.code)
-        return await self.commands.reports.propose_file(ctx, raw[:MAX_REPORT_BYTES + 1], name)
+        return await self.commands.propose_file(ctx, raw[:MAX_REPORT_BYTES + 1], name)
 
     async def _component(self, interaction: discord.Interaction) -> None:
         """A button under an answer: its command, run for whoever pressed it (with their
@@ -243,7 +242,7 @@ class DiscordCommands:
         view = discord.ui.View(timeout=None)
         for row_index, row in enumerate(reply.buttons[:5]):
             for button in row[:5]:
-                style = discord.ButtonStyle.primary if button.selected or button.command.startswith("/confirm") \
+                style = discord.ButtonStyle.primary if button.selected or button.primary \
                     else discord.ButtonStyle.secondary
                 view.add_item(discord.ui.Button(label=button.label[:80], custom_id=self._custom_id(button.command),
                                                 style=style, row=row_index))

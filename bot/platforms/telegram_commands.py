@@ -82,9 +82,7 @@ class TelegramCommands:
         """Run `line` as its sender in `chat`: an admin command only for the chat's admins,
         and only an allowed one makes the chat a channel here (a refusal leaves no trace)."""
         is_admin = await self._may_manage(chat, user, sender_chat) if self.commands.role_of(line) == "admin" else False
-        channels = self.commands.channels
-        channel = channels.ensure("telegram", str(chat.id), chat.title or chat.username) if is_admin \
-            else channels.find("telegram", str(chat.id))
+        channel = self.commands.channel_for("telegram", str(chat.id), chat.title or chat.username, create=is_admin)
         lang = None if channel else _user_lang(user)
         return await self.commands.ask_async(line, self._context(user, sender_chat, chat, lang, channel, is_admin))
 
@@ -114,10 +112,10 @@ class TelegramCommands:
                 reply = error_message(f"{msg.document.file_name}: could not be downloaded ({type(err).__name__}); "
                                       "send it again.")
             else:
-                channel = self.commands.channels.ensure("telegram", str(chat.id), chat.title or chat.username)
+                channel = self.commands.channel_for("telegram", str(chat.id), chat.title or chat.username, create=True)
                 ctx = self._context(msg.from_user, msg.sender_chat, chat, None, channel, True)
-                reply = await self.commands.reports.propose_file(ctx, raw[:MAX_REPORT_BYTES + 1],
-                                                                 msg.document.file_name or "a file")
+                reply = await self.commands.propose_file(ctx, raw[:MAX_REPORT_BYTES + 1],
+                                                         msg.document.file_name or "a file")
         await self._reply(update, reply)
 
     async def _may_manage(self, chat, user, sender_chat) -> bool:
@@ -196,9 +194,7 @@ class TelegramCommands:
         """A group became a supergroup: its channel, settings and posts follow it."""
         msg = update.effective_message
         if msg.migrate_to_chat_id:
-            channel = self.commands.channels.find("telegram", str(msg.chat.id))
-            if channel:
-                self.commands.channels.move(channel.id, str(msg.migrate_to_chat_id))
+            self.commands.channel_moved("telegram", str(msg.chat.id), str(msg.migrate_to_chat_id))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A failed reply is logged, never fatal; the next message is answered as usual."""

@@ -167,7 +167,7 @@ class ReportDesk:
             blocks.append(Text(lang.t("ingest.left_out", count=len(rest) - len(listed))))
         blocks.append(Text(lang.t("ingest.confirm_hint", token=token, hours=PENDING_HOURS)))
         return Message(title=lang.t("ingest.review", count=len(listed)), blocks=tuple(blocks), lang=lang.code,
-                       buttons=((Button(lang.t("ingest.publish"), f"/confirm {token}"),),),
+                       buttons=((Button(lang.t("ingest.publish"), f"/confirm {token}", primary=True),),),
                        data={"confirm": token, "facts": len(listed)})
 
     def _keep(self, ctx, report: Report, extraction: Extraction, listed: list[Fact]) -> str:

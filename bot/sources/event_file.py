@@ -6,6 +6,7 @@ The format is documented in data/events/README.md and versioned by its top-level
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import stat
@@ -27,6 +28,8 @@ from bot.domain import (
 )
 from bot.sources.event_facts import parse_classifications, parse_incident, when
 from bot.sources.fields import Fields, FileError
+
+log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 # The biggest real event (a 24-hour race, 60 cars, every class) is well under 200 KB; a file
@@ -97,8 +100,20 @@ def load_event_files(paths) -> list[EventBundle]:
 
 
 def bundled_files(events_dir: Path) -> list[Path]:
-    """The event files shipped in `events_dir`, in name order."""
-    return sorted(events_dir.glob("*.toml")) if events_dir.is_dir() else []
+    """The event files in `events_dir`, in name order: regular files only (a FIFO or a
+    device named `x.toml` would block the start or never end; it is skipped with a warning,
+    as the watched folder does)."""
+    found = []
+    for path in sorted(events_dir.glob("*.toml")) if events_dir.is_dir() else []:
+        try:
+            regular = stat.S_ISREG(path.stat().st_mode)
+        except OSError:
+            continue  # gone since the listing, or a broken link
+        if regular:
+            found.append(path)
+        else:
+            log.warning("%s: is not a regular file (a pipe or a device?); skipped", path)
+    return found
 
 
 def _ident(f: Fields, key: str) -> str:

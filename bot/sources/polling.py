@@ -185,8 +185,12 @@ def shown_url(url: str) -> str:
     """The URL as errors and logs show it: without a password or a query (which may hold a key)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
-    if parts.port:
-        host += f":{parts.port}"
+    try:
+        port = parts.port
+    except ValueError:  # out of range: shown as written, never raised from an error message
+        port = parts.netloc.rsplit(":", 1)[-1] if ":" in parts.netloc else None
+    if port:
+        host += f":{port}"
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 

@@ -91,6 +91,15 @@ class Channels:
             self.db.execute("UPDATE channels SET paused_reason = ? WHERE id = ?", [reason, channel_id])
             self.db.execute("UPDATE subscriptions SET paused = 1 WHERE channel_id = ?", [channel_id])
 
+    def forget_unused(self, channel_id: int) -> bool:
+        """Remove a channel that follows nothing and was never sent anything (one made for a
+        command that was then refused); True if it was removed."""
+        return self.db.execute(
+            "DELETE FROM channels WHERE id = ? AND NOT EXISTS (SELECT 1 FROM subscriptions WHERE channel_id = ?) "
+            "AND NOT EXISTS (SELECT 1 FROM deliveries WHERE channel_id = ?) "
+            "AND NOT EXISTS (SELECT 1 FROM pending_reports WHERE channel_id = ?)",
+            [channel_id, channel_id, channel_id, channel_id]).rowcount > 0
+
     def move(self, channel_id: int, new_address: str) -> None:
         """The platform moved the chat (a Telegram group became a supergroup): follow it.
         If the new chat is already a channel here, the old one is paused instead, so its

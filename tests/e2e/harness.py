@@ -1,11 +1,18 @@
 """What the end-to-end tests share: a platform running with the engine, and one-race events."""
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 from datetime import date
 
 from bot.announce.engine import Engine
 from bot.domain import Event, EventBundle, Quote, Result, Series, Session, Source
+
+
+def run(coro, timeout: float = 60) -> None:
+    """Run one end-to-end scenario on a fresh event loop, failing it after `timeout` seconds
+    rather than hanging the suite."""
+    asyncio.run(asyncio.wait_for(coro, timeout))
 
 
 @asynccontextmanager

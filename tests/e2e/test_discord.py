@@ -15,7 +15,7 @@ from bot.sources.event_file import load_event_file
 from bot.sources.replay import replay_stages
 from tests.conftest import FIXTURES, LE_MANS_FILE, deliveries, new_store
 from tests.e2e.fake_discord import ADMIN, DELETED, FAN, NEWS, TEXT, FakeDiscord
-from tests.e2e.harness import race_bundle, running
+from tests.e2e.harness import race_bundle, running, run
 from tests.e2e.fake_discord import PUBLISHED_EDITS, PUBLISHES
 
 TOP_TEN = ["Dan Cammish", "Dino Zamparelli", "Alessio Rovera", "Ayhancan Güven", "Tom Oliphant", "Joffrey de Narda",
@@ -39,12 +39,6 @@ async def discord_bot(tmp_path, seed=True, fake=None, limits=UNLIMITED):
             yield fake, app
     finally:
         app.close()
-
-
-def run(coro):
-    async def with_fake_stopped():
-        await asyncio.wait_for(coro, 60)
-    asyncio.run(with_fake_stopped())
 
 
 def stages():

@@ -17,7 +17,7 @@ from bot.sources.event_file import load_event_file
 from bot.sources.replay import replay_stages
 from tests.conftest import FIXTURES, LE_MANS_FILE, RACE_TITLES, ROOT, deliveries, new_store
 from tests.e2e.fake_telegram import FakeTelegram
-from tests.e2e.harness import race_bundle, running
+from tests.e2e.harness import race_bundle, running, run
 from tests.e2e.loop_thread import LoopThread, wait
 
 PRIVATE, GROUP, SUPERGROUP, CHANNEL = 7, -500, -1001500, -1002600
@@ -55,10 +55,6 @@ async def telegram(tmp_path, seed=True, operators=(), limits=UNLIMITED):
     finally:
         await fake.stop()
         app.close()
-
-
-def run(coro):
-    asyncio.run(asyncio.wait_for(coro, 60))
 
 
 def stages():
@@ -112,10 +108,11 @@ def test_groups_answer_commands_addressed_to_the_bot_and_ignore_other_bots(tmp_p
             fake.say(SUPERGROUP, "/results@OtherBot lemans")
             fake.say(SUPERGROUP, "/weather")  # another bot's command
             fake.say(SUPERGROUP, "/pole@PitboardBot lemans")
-            await fake.wait_for(lambda: fake.to(SUPERGROUP))
-            await asyncio.sleep(0.3)
-            [reply] = fake.to(SUPERGROUP)
-            assert "Florian Latorre" in text_of(reply.text) and "4:08.576" in text_of(reply.text)
+            fake.say(SUPERGROUP, "/help@PitboardBot")  # answered after the others were read
+            await fake.wait_for(lambda: len(fake.to(SUPERGROUP)) >= 2)
+            pole, help_ = fake.to(SUPERGROUP)
+            assert "Florian Latorre" in text_of(pole.text) and "4:08.576" in text_of(pole.text)
+            assert "/results" in text_of(help_.text)
 
     run(scenario())
 

@@ -15,7 +15,7 @@ from bot.reports.fetch import fetch_untrusted
 from tests.conftest import FIXTURES, new_store
 from tests.e2e.fake_discord import ADMIN as OWNER, TEXT, FakeDiscord
 from tests.e2e.fake_telegram import FakeTelegram
-from tests.e2e.harness import running
+from tests.e2e.harness import running, run
 from tests.e2e.test_telegram import text_of
 from tests.loopback import Loopback
 
@@ -45,10 +45,6 @@ async def telegram(tmp_path):
     finally:
         await fake.stop()
         app.close()
-
-
-def run(coro):
-    asyncio.run(asyncio.wait_for(coro, 60))
 
 
 def last(fake, chat):

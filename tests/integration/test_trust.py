@@ -241,7 +241,7 @@ url = "https://editor:hunter2@127.0.0.1:9/feed.xml?api_key=SECRETKEY&lang=fr&sig
 [[sources]]
 name = "f1"
 kind = "openf1"
-url = "https://bot:pa55word@127.0.0.1:9/v1?token=TOKENVALUE"
+url = "https://bot:pa55word@127.0.0.1:9/v1?token=TOKENVALUE&pw=PWVALUE"
 session_key = 9158
 event = "lemans 2017"
 """
@@ -253,7 +253,7 @@ def test_source_urls_are_shown_without_their_credentials(tmp_path, cli, monkeypa
     monkeypatch.setenv("PITBOARD_CONFIG", str(config))
     listed = cli("sources")
     assert listed.code == 0 and "lang=fr" in listed.out and "127.0.0.1:9/feed.xml" in listed.out
-    for secret in ("hunter2", "editor", "SECRETKEY", "SIGNATURE", "pa55word", "TOKENVALUE"):
+    for secret in ("hunter2", "editor", "SECRETKEY", "SIGNATURE", "pa55word", "TOKENVALUE", "PWVALUE"):
         assert secret not in listed.out + listed.err
 
 
@@ -461,3 +461,40 @@ def test_a_report_s_link_is_stored_and_shown_without_its_credentials(tmp_path, c
         assert "KEY123" not in str(shown)
     finally:
         app.close()
+
+
+def test_a_refused_admin_command_leaves_no_channel_behind(cli, app):
+    """An admin's command refused for what it asks (an unknown series, a role that is no
+    role) leaves no trace; an allowed one makes the channel."""
+    before = dump(app.db)["channels"]
+    for args in (("settings", "--role", "x" * 5000), ("subscribe", "nosuchseries"), ("settings", "--spoiler", "maybe")):
+        refused = cli("--channel", "telegram:-555", *args)
+        assert refused.code == 1, args
+    assert dump(app.db)["channels"] == before
+    assert cli("--channel", "telegram:-555", "subscribe", "all").code == 0
+    assert app.channels.find("telegram", "-555") is not None
+
+
+def test_a_fifo_among_the_bundled_events_is_skipped_at_a_fresh_start(tmp_path, caplog):
+    """A new database loads the events folder; a FIFO named like an event file is skipped
+    with a warning instead of stopping the start (or blocking it)."""
+    folder = tmp_path / "events"
+    folder.mkdir()
+    (folder / "race.toml").write_bytes(LE_MANS_FILE.read_bytes())
+    os.mkfifo(folder / "x.toml")
+    with caplog.at_level(logging.WARNING):
+        app = bootstrap(Config(db_path=tmp_path / "fresh.db", events_dir=folder))
+    try:
+        assert app.seeded and app.queries.find_event("lemans").event_id is not None
+        assert "x.toml: is not a regular file" in caplog.text
+    finally:
+        app.close()
+
+
+def test_a_source_url_with_an_impossible_port_is_refused_with_a_sentence(tmp_path):
+    config = tmp_path / "pitboard.toml"
+    config.write_text('[[sources]]\nname = "o"\nkind = "openf1"\nurl = "http://127.0.0.1:99999/v1"\n'
+                      'session_key = 1\nevent = "lemans 2017"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(path=config)
+    assert "port that is not a number from 0 to 65535" in str(err.value)
