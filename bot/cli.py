@@ -139,6 +139,10 @@ def _main(argv: Sequence[str] | None) -> int:
     spec = TERMINAL.get(args.subcommand)
     if spec is not None and spec.run_config is not None:
         return spec.run_config(config, args)
+    if getattr(args, "dry_run", False) and not Path(config.db_path).exists():
+        # "Show, store nothing": with no database yet, a throwaway one in memory (with the
+        # bundled events, so the report can still attach to one) rather than a new file.
+        config = replace(config, db_path=":memory:")
     try:
         bot = bootstrap(config, registry=registry)
     except FileError as err:

@@ -24,7 +24,8 @@ def events(ctx: Context, query: str | None = None) -> Message:
     table = Table(
         caption="",
         columns=(Column(lang.t("col.date")), Column(lang.t("col.event")), Column(lang.t("col.venue"))),
-        rows=tuple((lang.day(e.date), f"{e.name} {e.date.year}", e.venue or "") for e in found),
+        rows=tuple((lang.day(e.date) if e.date_known else str(e.date.year), f"{e.name} {e.date.year}", e.venue or "")
+                   for e in found),
     )
     return Message(title=title, blocks=(table,), lang=lang.code, data=data)
 

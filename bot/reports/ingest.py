@@ -77,11 +77,12 @@ def report_from_bytes(raw: bytes, where: str, url: str | None = None) -> Report:
 
 
 def find_event(queries: Queries, extraction: Extraction) -> str | None:
-    """The stored event the report is about, if the store knows it."""
+    """The stored event the report is about, if the store knows it: by a heading ("2017 -
+    Porsche Carrera Cup Le Mans"), else by what the text shares with each event of its year
+    (or named like its title or venue): the drivers it names, the event's name, venue or
+    aliases, its series. Two events equally likely: none (never a guess)."""
     facts = extraction.of("event")
-    if not facts:
-        return None
-    data = facts[0].data
+    data = facts[0].data if facts else {}
     year = data.get("year")
     for name in (data.get("title"), data.get("venue")):
         if name and year:
@@ -89,6 +90,33 @@ def find_event(queries: Queries, extraction: Extraction) -> str | None:
             event = queries.event(found.event_id) if found.event_id else None
             if event and event.date.year == year:
                 return event.id
+    candidates: list[str] = []
+    if year:
+        candidates += queries.search_events(str(year), limit=300)
+    else:  # no year in the text: a report is about a recent event
+        candidates += [event.id for event in queries.events(limit=200)]
+    for name in (data.get("title"), data.get("venue"), data.get("series")):
+        if name:
+            candidates += queries.search_events(name, limit=20)
+    text = f" {normalise(extraction.text)} "
+    named = {normalise(f.data[key]) for f in extraction.facts for key in ("driver", "speaker") if f.data.get(key)}
+    scored = []
+    for event_id in dict.fromkeys(candidates):
+        event = queries.event(event_id)
+        if event is None or (year and event.date.year != year):
+            continue
+        known = {normalise(part) for d in queries.drivers(event_id) for part in d.split(" / ")}
+        shared = len(named & known)
+        places = [event.name, event.venue or "", *event.aliases]
+        place = any(len(normalise(p)) >= 4 and f" {normalise(p)} " in text for p in places)
+        series = queries.series(event.series_id)
+        in_series = bool(series and len(normalise(series.name)) >= 4 and f" {normalise(series.name)} " in text)
+        # Named drivers are the strongest sign; a place alone is one only with the series or a driver.
+        if shared >= 2 or (place and (in_series or shared or year)):
+            scored.append((3 * shared + 2 * place + in_series, event_id))
+    scored.sort(reverse=True)
+    if scored and (len(scored) == 1 or scored[0][0] > scored[1][0]):
+        return scored[0][1]
     return None
 
 

@@ -147,6 +147,10 @@ class ReportDesk:
             return Message(title=lang.t("ingest.preview", count=len(facts)),
                            blocks=(_listing(facts[:LISTED]), Text(lang.t("ingest.preview_hint"))), lang=lang.code,
                            data={"preview": True, "facts": len(facts)})
+        try:  # a report that cannot be attached to an event says so now, not at /confirm
+            to_bundle(report, extraction, self.queries)
+        except ReportError as err:
+            return error_message(str(err), lang.code)
         threshold = self.auto_confidence
         sure = [f for f in facts if threshold is not None and f.confidence >= threshold]
         try:

@@ -205,11 +205,17 @@ class Queries:
         lists = self._lists(session_id, classification)
         if not lists:
             return []
-        shown = {r.position: r.driver for r in lists[0][3] if r.position is not None}
+        shown = {r.position: r for r in lists[0][3] if r.position is not None}
+
+        def same_car(a: Result, b: Result) -> bool:
+            """One car told two ways: a crew, or one of its drivers (a report names one)."""
+            ours, theirs = {normalise(d) for d in a.drivers}, {normalise(d) for d in b.drivers}
+            return bool(ours & theirs) and (ours <= theirs or theirs <= ours)
+
         others = []
         for source, name, _, rows in sorted(lists[1:]):
             places = sorted((r.position, r.driver) for r in rows
-                            if r.position is not None and r.position in shown and shown[r.position] != r.driver)
+                            if r.position is not None and r.position in shown and not same_car(shown[r.position], r))
             if places:
                 others.append((name, places))
         return others
