@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from aiohttp import WSMsgType, web
 
+from tests.loopback import Loopback
+
 APP_ID = 900000000000000001
 BOT_ID = 900000000000000002
 GUILD_ID = 900000000000000010
@@ -66,24 +68,19 @@ class FakeDiscord:
         self._sockets: dict[web.WebSocketResponse, int] = {}  # socket -> its shard
         self.shard_sessions: list[list[int]] = []  # the [shard, count] of each IDENTIFY
         self._seq = itertools.count(1)
-        self._runner: web.AppRunner | None = None
+        self._server: Loopback | None = None
         self.api_base_url = self.gateway_url = ""
         self.identified = 0  # gateway sessions that identified with the right token
         self.attachments: dict[str, bytes] = {}
 
     async def start(self) -> None:
         """Listen on a free port of 127.0.0.1."""
-        app = web.Application()
-        app.router.add_get("/gateway", self._gateway)
-        app.router.add_get("/attachments/{name}", self._attachment)
-        app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
-        self.api_base_url = f"http://127.0.0.1:{port}/api/v10"
-        self.gateway_url = f"ws://127.0.0.1:{port}/gateway"
+        self._server = Loopback()
+        base = await self._server.start([web.get("/gateway", self._gateway),
+                                         web.get("/attachments/{name}", self._attachment),
+                                         web.route("*", "/api/v10/{path:.*}", self._rest)])
+        self.api_base_url = f"{base}/api/v10"
+        self.gateway_url = base.replace("http://", "ws://", 1) + "/gateway"
 
     def add_guild(self, guild_id: int, name: str, channels: dict[int, tuple[int, str]]) -> None:
         """Another server the bot is in, with its channels."""
@@ -100,8 +97,8 @@ class FakeDiscord:
         """Close every socket and the server."""
         for ws in list(self._sockets):
             await ws.close()
-        if self._runner:
-            await self._runner.cleanup()
+        if self._server is not None:
+            await self._server.stop()
 
     # --- the gateway ------------------------------------------------------------------
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from tests.loopback import Loopback
+
 JSON_FIELDS = {"reply_markup", "commands", "allowed_updates", "link_preview_options", "scope", "reply_parameters",
                "entities"}
 INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "user_id", "message_thread_id"}
@@ -69,29 +71,24 @@ class FakeTelegram:
         self._new_update = asyncio.Event()
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
-        self._runner: web.AppRunner | None = None
+        self._server: Loopback | None = None
         self.base_url = ""
 
     # --- the server -------------------------------------------------------------------
 
     async def start(self) -> str:
         """Listen on a free port of 127.0.0.1; returns the base URL."""
-        app = web.Application()
-        app.router.add_post("/bot{token}/{method}", self._handle)
-        app.router.add_get("/file/bot{token}/{path:.*}", self._download)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
-        self.base_url = f"http://127.0.0.1:{port}/bot"
+        self._server = Loopback()
+        base = await self._server.start([web.post("/bot{token}/{method}", self._handle),
+                                         web.get("/file/bot{token}/{path:.*}", self._download)])
+        self.base_url = f"{base}/bot"
         return self.base_url
 
     async def stop(self) -> None:
         """Close the server."""
         self._new_update.set()
-        if self._runner:
-            await self._runner.cleanup()
+        if self._server is not None:
+            await self._server.stop()
 
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
