@@ -101,6 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`pitboard events | head`): stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        # Ctrl-C in `demo`, `console`, `ingest report -`: a stop asked for, not a crash.
+        print("Stopped.", file=sys.stderr)
+        return 130
 
 
 def _configured(args: argparse.Namespace):

@@ -26,23 +26,28 @@ log = logging.getLogger(__name__)
 
 
 def ensure_console_channel(bot: Bot):
-    """The console channel, following everything unless it was told otherwise."""
-    channel = bot.channels.ensure("console", "console", "terminal")
-    if not bot.channels.subscriptions(channel.id):
+    """The console channel. Made the first time, following everything and speaking the
+    configured language; after that, as its admin left it (`pitboard unsubscribe all` is
+    not undone by the next start)."""
+    channel = bot.channels.find("console", "console")
+    if channel is None:
+        channel = bot.channels.ensure("console", "console", "terminal")
+        channel = bot.channels.configure(channel.id, lang=bot.config.lang)
         bot.channels.subscribe(channel.id, "all", "")
     return channel
 
 
-def run_bot(bot: Bot, env: dict | None = None) -> int:
+def run_bot(bot: Bot, env: dict | None = None, log_level: str | None = None) -> int:
     """Run until SIGINT or SIGTERM; returns the exit status. Exits with 1, having started
-    nothing, if another process is already sending from the same database."""
+    nothing, if another process is already sending from the same database. `log_level`
+    (else $PITBOARD_LOG_LEVEL, else info) sets what the log shows."""
     env = os.environ if env is None else env
     lease = _lease(bot, "pitboard run")
     if lease is None:
         return 1
     try:
         secrets = [env[var] for var in (*TOKENS.values(), *SECRETS) if env.get(var)]
-        configure_logging(secrets)
+        configure_logging(secrets, log_level)
         return asyncio.run(_run(bot, bot.platforms_for(env), secrets))
     finally:
         lease.release()
@@ -80,13 +85,24 @@ def redact(text: str, secrets) -> str:
     return text
 
 
-def configure_logging(secrets: list[str]) -> None:
-    """Log to stderr, never showing a secret; HTTP request lines only when they fail."""
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def configure_logging(secrets: list[str], level: str | None = None) -> None:
+    """Log to stderr with the time, never showing a secret. `level` (debug, info, warning,
+    error; else $PITBOARD_LOG_LEVEL, else info) sets what is shown; below debug, the
+    libraries' own chatter (HTTP request lines, the scheduler, discord.py's gateway and
+    voice notes) is kept to their warnings."""
+    name = (level or os.environ.get("PITBOARD_LOG_LEVEL") or "info").strip().lower()
+    if name not in LOG_LEVELS:
+        print(f"PITBOARD_LOG_LEVEL={name!r} is not one of {', '.join(LOG_LEVELS)}; using info.", file=sys.stderr)
+        name = "info"
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Redacting("%(levelname)s %(name)s: %(message)s", secrets))
-    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
-    for noisy in ("httpx", "httpcore", "apscheduler", "discord.client", "discord.gateway"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    handler.setFormatter(_Redacting("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets))
+    logging.basicConfig(level=getattr(logging, name.upper()), handlers=[handler], force=True)
+    if name != "debug":
+        for noisy in ("httpx", "httpcore", "apscheduler", "discord.client", "discord.gateway", "discord.player"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     # A poll still running when its next turn comes is skipped on purpose (a slow server
     # must not pile up polls); APScheduler warns of it each time. It is not the user's problem.
     logging.getLogger("apscheduler.scheduler").addFilter(

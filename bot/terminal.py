@@ -176,18 +176,27 @@ def _poll(bot: Bot, args: argparse.Namespace) -> int:
 
 def _console(bot: Bot, args: argparse.Namespace) -> int:
     from bot.platforms.console import run_console  # the console is a platform: load it only here
+    from bot.runner import ensure_console_channel
 
     try:
-        channel = channel_of(bot, args, create=False)
+        # The console channel itself exists from the first `pitboard console`: /subscribe and
+        # /settings work there on a fresh database, not only after a `pitboard run`.
+        console = not getattr(args, "channel", None) or args.channel == "console:console"
+        channel = ensure_console_channel(bot) if console else channel_of(bot, args, create=False)
     except UserError as err:
         return fail(err.text)
     return run_console(bot.commands, bot.terminal(lang=args.lang, channel=channel), sys.stdin, sys.stdout)
 
 
+def _run_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--log-level", choices=("debug", "info", "warning", "error"),
+                     help="what the log shows (default: $PITBOARD_LOG_LEVEL, else info; debug adds the libraries' own)")
+
+
 def _run(bot: Bot, args: argparse.Namespace) -> int:
     from bot.runner import run_bot
 
-    return run_bot(bot)
+    return run_bot(bot, log_level=args.log_level)
 
 
 def _dispatch(bot: Bot, args: argparse.Namespace) -> int:
@@ -242,7 +251,7 @@ TERMINAL = {
                          _import_options, _import),
     "console": Subcommand("Open the console channel: type /results lemans as in a chat", _nothing, _console),
     "run": Subcommand("Run the bot: the scheduler, the dispatcher and every platform whose token is set",
-                      _nothing, _run),
+                      _run_options, _run),
     "demo": Subcommand("Replay the Le Mans 2017 race through the real announcement path, on a fast clock",
                        _demo_options, run_config=_demo),
     "dispatch": Subcommand("Send what the outbox holds to the console channel, then exit", _nothing, _dispatch),

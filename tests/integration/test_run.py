@@ -176,3 +176,57 @@ def test_seed_events_false_keeps_the_bundled_events_out_and_a_file_added_later_i
         assert app.queries.find_event("lemans").event_id is not None
     finally:
         app.close()
+
+
+def test_the_console_channel_is_made_once_and_an_unsubscribe_all_survives_the_next_start(tmp_path):
+    """`pitboard unsubscribe all`, then `pitboard run`: the console stays unsubscribed. And
+    the console channel is made speaking the configured language."""
+    from bot.runner import ensure_console_channel
+    from tests.conftest import new_store
+
+    app = bootstrap(Config(db_path=new_store(tmp_path / "console.db"), seed_events=False, lang="fr"))
+    try:
+        channel = ensure_console_channel(app)
+        assert channel.lang == "fr" and [s.target_kind for s in app.channels.subscriptions(channel.id)] == ["all"]
+        app.channels.unsubscribe(channel.id, "all", "")
+        assert ensure_console_channel(app).id == channel.id
+        assert app.channels.subscriptions(channel.id) == []
+    finally:
+        app.close()
+
+
+def test_the_log_has_timestamps_and_a_level_to_choose(capsys, monkeypatch):
+    """Log lines carry the time; `--log-level warning` (or $PITBOARD_LOG_LEVEL) hides the
+    info lines; the libraries' chatter only shows at debug."""
+    import logging
+    import re
+
+    from bot.runner import configure_logging
+
+    try:
+        configure_logging([], "info")
+        logging.getLogger("bot.test").info("an info line")
+        logging.getLogger("apscheduler.scheduler").info("Adding job tentatively")
+        monkeypatch.setenv("PITBOARD_LOG_LEVEL", "warning")
+        configure_logging([])
+        logging.getLogger("bot.test").info("hidden at warning")
+        logging.getLogger("bot.test").warning("a warning line")
+        err = capsys.readouterr().err
+    finally:
+        logging.basicConfig(level=logging.WARNING, force=True)
+    assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO bot.test: an info line$", err, re.M), err
+    assert "Adding job" not in err and "hidden at warning" not in err and "WARNING bot.test: a warning line" in err
+
+
+def test_ctrl_c_in_the_console_stops_without_a_traceback(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "console"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=_env(tmp_path / "c.db"), cwd=ROOT)
+    try:
+        proc.stdin.write(b"/pole lemans\n")
+        proc.stdin.flush()
+        _read_until(proc, "Florian Latorre")
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and "Traceback" not in err.decode() and "Stopped." in err.decode()
