@@ -56,7 +56,8 @@ def run_demo(config: Config, step: float = 1.5) -> int:
 
 
 async def _replay(app, bundle, step: float) -> None:
-    engine = app.engine({"console": ConsolePlatform(sys.stdout)})
+    console = ConsolePlatform(sys.stdout)
+    engine = app.engine({"console": console})
     stages = replay_stages(bundle)
     done = asyncio.Event()
     t0 = datetime.now(timezone.utc)
@@ -64,7 +65,15 @@ async def _replay(app, bundle, step: float) -> None:
     async def land(index: int) -> None:
         """Store what was known at this moment of the race, as a live source would."""
         stage = stages[index]
-        print(f">>> {bundle.event.name} {bundle.event.date.year}: {stage.label}\n", flush=True)
+        if console.closed:  # nobody reads any more (`pitboard demo | head`): stop now
+            done.set()
+            return
+        try:
+            print(f">>> {bundle.event.name} {bundle.event.date.year}: {stage.label}\n", flush=True)
+        except BrokenPipeError:
+            console.closed = True
+            done.set()
+            return
         app.store([stage.bundle], f"demo replay ({stage.label})")
         if index == len(stages) - 1:
             done.set()
@@ -77,6 +86,6 @@ async def _replay(app, bundle, step: float) -> None:
     deadline = loop.time() + DEADLINE
     await asyncio.wait_for(done.wait(), DEADLINE)
     # Let the last posts go out; the dispatcher job keeps running meanwhile.
-    while engine.dispatcher.pending() and loop.time() < deadline:
+    while engine.dispatcher.pending() and loop.time() < deadline and not console.closed:
         await asyncio.sleep(0.05)
     await engine.shutdown()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -39,6 +40,22 @@ class ConsolePlatform:
     def __init__(self, out: TextIO | None = None):
         self.out = out or sys.stdout
         self._ids = itertools.count(1)
+        # The reader went away (`pitboard demo | head`): nothing more can be shown. Posts
+        # still count as sent (nobody is there to see them again), and the demo stops.
+        self.closed = False
+
+    def _write(self, text: str) -> None:
+        if self.closed:
+            return
+        try:
+            self.out.write(text)
+            self.out.flush()
+        except BrokenPipeError:
+            self.closed = True
+            try:  # later writes (and the interpreter's last flush) go nowhere, quietly
+                os.dup2(os.open(os.devnull, os.O_WRONLY), self.out.fileno())
+            except (OSError, ValueError, AttributeError):
+                pass
 
     async def start(self) -> None:
         """Nothing to connect: the terminal is there."""
@@ -53,14 +70,12 @@ class ConsolePlatform:
     async def send(self, channel: str, message: Message, nonce: str | None = None) -> MessageRef:
         """Print `message` under a header naming the channel."""
         ref = MessageRef(self.name, channel, str(next(self._ids)))
-        self.out.write(f"[{channel} #{ref.message_id}]\n{render_text(message)}\n\n")
-        self.out.flush()
+        self._write(f"[{channel} #{ref.message_id}]\n{render_text(message)}\n\n")
         return ref
 
     async def edit(self, ref: MessageRef, message: Message) -> None:
         """Print the corrected message, marked as replacing the earlier one."""
-        self.out.write(f"[{ref.channel} #{ref.message_id} corrected]\n{render_text(message)}\n\n")
-        self.out.flush()
+        self._write(f"[{ref.channel} #{ref.message_id} corrected]\n{render_text(message)}\n\n")
 
 
 def run_console(commands: Commands, ctx: Context, stdin: TextIO, stdout: TextIO) -> int:

@@ -122,6 +122,16 @@ def test_demo_shows_the_five_kinds_of_post_in_race_order(tmp_path):
     assert f"Demo database: {tmp_path / 'demo.db'}" in text
 
 
+def test_the_demo_posts_in_the_language_asked_for(tmp_path):
+    """`pitboard demo --lang fr` (or PITBOARD_LANG=fr): the posts are in French."""
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert run_demo(replace(Config(), db_path=tmp_path / "pitboard.db", lang="fr"), step=0.15) == 0
+    text = out.getvalue()
+    assert "Pole position : Florian Latorre" in text or "Pole position: Florian Latorre" not in text
+    assert "Voiture de sécurité — Porsche" in text and "Safety car — Porsche" not in text
+
+
 def ask(app, line, admin=True, channel=None):
     return app.ask(line, app.context(now=NOW, is_admin=admin, channel=channel))
 
@@ -230,3 +240,23 @@ def test_ctrl_c_in_the_console_stops_without_a_traceback(tmp_path):
     finally:
         proc.kill()
     assert proc.returncode == 130 and "Traceback" not in err.decode() and "Stopped." in err.decode()
+
+
+def test_demo_into_a_reader_that_leaves_early_stops_at_once_and_quietly(tmp_path):
+    """`pitboard demo | head -5`: when the reader goes away the demo stops, without a
+    traceback and without waiting out its deadline."""
+    env = _env(tmp_path / "x.db")
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "demo", "--step", "0.3"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    try:
+        for _ in range(5):
+            proc.stdout.readline()
+        proc.stdout.close()  # what `head -5` does once it has its lines
+        started = time.monotonic()
+        err = proc.stderr.read().decode()
+        proc.wait(timeout=30)
+        took = time.monotonic() - started
+    finally:
+        proc.kill()
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert took < 20  # not the demo's 50 s deadline
