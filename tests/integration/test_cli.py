@@ -272,3 +272,27 @@ def test_status_names_what_is_wrong_and_exits_1_until_the_bot_is_healthy(cli, db
         assert f"Outbox: 1 expired, {queued - 1} pending" in ok.out
         assert "Note: 1 deliveries expired" in ok.out
     bot.close()
+
+
+def test_the_readme_s_reading_commands_work_as_written(cli):
+    """Every `pitboard` line of the README's "Command line" block that only reads (results,
+    pole, safety car, quotes, events, next, help) runs and exits 0 on the bundled event."""
+    import re
+    import shlex
+
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Command line", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    reading = ("results", "pole", "safetycar", "quotes", "events", "next", "help")
+    lines = [re.sub(r"\s+#.*$", "", line).strip() for line in block.splitlines()]
+    commands = [shlex.split(line)[1:] for line in lines if line.startswith("pitboard ") and
+                len(line.split()) > 1 and line.split()[1] in reading]
+    assert len(commands) >= 8
+    for args in commands:
+        try:
+            done = cli(*args)
+        except SystemExit as stop:  # `help import` prints argparse's help and exits
+            assert stop.code == 0, args
+            continue
+        assert done.code == 0, (args, done.err)
