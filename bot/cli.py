@@ -21,7 +21,7 @@ from bot.bootstrap import Bot, bootstrap
 from bot.commands import Registry, build_registry
 from bot.commands.parse import assign
 from bot.commands.registry import UserError
-from bot.config import ConfigError, load_config
+from bot.config import Config, ConfigError, load_config
 from bot.domain import LANGUAGES
 from bot.messages import Message, error_message
 from bot.render.json_out import render_json
@@ -114,6 +114,11 @@ def _configured(args: argparse.Namespace):
         if not args.db.strip():
             raise ConfigError("--db needs a file path, for example --db data/pitboard.db.")
         config = replace(config, db_path=Path(args.db))
+    folder = Path(config.db_path).parent
+    if str(config.db_path) != ":memory:" and config.db_path != Config().db_path and not folder.is_dir():
+        # A typo in a path must not leave a tree of new folders behind it.
+        raise ConfigError(f"The folder {folder} does not exist; create it, or give another path with --db "
+                          "(or PITBOARD_DB).")
     if args.lang:
         config = replace(config, lang=args.lang)
     if args.tz:

@@ -205,7 +205,9 @@ class Registry:
                 raise UserError(lang.t("err.bad_int", param=p.name, value=raw)) from None
             low = p.minimum if p.minimum is not None else number
             high = p.maximum if p.maximum is not None else number
-            return min(max(number, low), high)
+            if not low <= number <= high:  # said, not quietly changed: `next 100` is not `next 25`
+                raise UserError(lang.t("err.out_of_range", param=p.name, value=number, low=low, high=high))
+            return number
         text = str(raw).strip()
         if p.choices:
             key = text.lower()

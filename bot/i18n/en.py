@@ -73,6 +73,7 @@ STRINGS = {
     "err.unknown_command": "Unknown command /{name}. Type /help to see the commands.",
     "err.missing_arg": "/{command} needs {param}, for example: {example}",
     "err.bad_choice": "{param} must be one of {choices}, not “{value}”.",
+    "err.out_of_range": "{param} must be from {low} to {high}, not {value}.",
     "err.bad_int": "{param} must be a whole number, not “{value}”.",
     "err.too_many": "/{command} takes at most {count} arguments; put a name with spaces in quotes. Example: {example}",
     "err.unknown_param": "/{command} has no option “{param}”. Its options are: {params}.",

@@ -73,6 +73,7 @@ STRINGS = {
     "err.unknown_command": "Commande /{name} inconnue. Tapez /help pour voir les commandes.",
     "err.missing_arg": "/{command} a besoin de {param}, par exemple : {example}",
     "err.bad_choice": "{param} doit valoir {choices}, pas « {value} ».",
+    "err.out_of_range": "{param} doit être entre {low} et {high}, pas {value}.",
     "err.bad_int": "{param} doit être un nombre entier, pas « {value} ».",
     "err.too_many": "/{command} prend au plus {count} arguments ; mettez un nom avec des espaces entre guillemets. Exemple : {example}",
     "err.unknown_param": "/{command} n’a pas d’option « {param} ». Ses options : {params}.",

@@ -296,3 +296,16 @@ def test_the_readme_s_reading_commands_work_as_written(cli):
             assert stop.code == 0, args
             continue
         assert done.code == 0, (args, done.err)
+
+
+def test_a_database_path_in_a_folder_that_does_not_exist_is_refused_not_created(cli, tmp_path):
+    missing = tmp_path / "no" / "such" / "folder" / "x.db"
+    done = cli("--db", str(missing), "events")
+    assert done.code == 1 and "does not exist" in done.err
+    assert not (tmp_path / "no").exists()
+
+
+def test_a_count_outside_its_range_is_refused_not_changed(cli):
+    for count in ("0", "100"):
+        done = cli("next", count)
+        assert done.code == 1 and "from 1 to 25" in done.err, done.err
