@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -220,6 +221,25 @@ def _nothing(sub: argparse.ArgumentParser) -> None:
     """No options of its own."""
 
 
+def _backup_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("file", type=Path, help="where to write the copy (a new file, or one to replace)")
+
+
+def _backup(bot: Bot, args: argparse.Namespace) -> int:
+    """A consistent copy of the database, even while the bot runs (SQLite's online backup)."""
+    target = args.file
+    if not target.parent.is_dir():
+        return fail(f"The folder {target.parent} does not exist; create it or give another path.")
+    if target.resolve() == Path(bot.config.db_path).resolve():
+        return fail("The backup must go to another file than the database itself.")
+    try:
+        size = bot.repositories.backup(target)
+    except (OSError, sqlite3.Error) as err:
+        return fail(f"Could not write {target} ({err}); give a writable path.")
+    print(f"Backed up {bot.config.db_path} to {target} ({size / 1e6:.1f} MB).")
+    return EXIT_OK
+
+
 def _replay_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("files", nargs="+", type=Path, metavar="FILE",
                      help="recorded files: OpenF1 race_control (and drivers, session_result) JSON, Al Kamel "
@@ -262,6 +282,8 @@ TERMINAL = {
     "sources": Subcommand("List the polled sources the config file declares, with their last poll and last error",
                           _nothing, _sources),
     "poll": Subcommand("Poll one source from the config file now, and store what it reads", _poll_options, _poll),
+    "backup": Subcommand("Copy the database to FILE, consistently, even while pitboard run writes to it",
+                         _backup_options, _backup),
     "replay": Subcommand("Play recorded feeds (OpenF1, Al Kamel) through the real polling path, faster than life, "
                          "and show the posts they make (to the console, or --channel); the database is not changed",
                          _replay_options, _replay),

@@ -1,6 +1,8 @@
 """Opening the one SQLite database: WAL, foreign keys, current schema."""
 from __future__ import annotations
 
+import sqlite3
+
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -64,6 +66,21 @@ class Store:
         import`, a script) commits to the database; this connection's own commits leave it
         as it is. SQLite's `PRAGMA data_version`."""
         return self.db.execute("PRAGMA data_version").fetchone()[0]
+
+    def backup(self, target: str | Path) -> int:
+        """Copy the whole database to `target` with SQLite's online backup: consistent even
+        while `pitboard run` writes (a file copy of a WAL database may not be). Returns the
+        copy's size in bytes. The target is written whole, then moved into place."""
+        target = Path(target)
+        partial = target.with_name(f".{target.name}.partial")
+        partial.unlink(missing_ok=True)
+        copy = sqlite3.connect(partial)
+        try:
+            self.db.conn.backup(copy)
+        finally:
+            copy.close()
+        partial.replace(target)
+        return target.stat().st_size
 
     def close(self) -> None:
         """Release the database."""

@@ -309,3 +309,18 @@ def test_a_count_outside_its_range_is_refused_not_changed(cli):
     for count in ("0", "100"):
         done = cli("next", count)
         assert done.code == 1 and "from 1 to 25" in done.err, done.err
+
+
+def test_backup_copies_the_database_whole_and_refuses_bad_targets(cli, app, tmp_path):
+    target = tmp_path / "copy.db"
+    done = cli("backup", str(target))
+    assert done.code == 0 and "Backed up" in done.out
+    copy = bootstrap(Config(db_path=target, seed_events=False))
+    try:
+        from tests.conftest import dump
+
+        assert dump(copy.db) == dump(app.db)
+    finally:
+        copy.close()
+    assert cli("backup", str(tmp_path / "missing" / "x.db")).code == 1
+    assert "another file" in cli("backup", str(app.config.db_path)).err
