@@ -88,6 +88,19 @@ def redact(text: str, secrets) -> str:
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
+def unserved_presets(presets, platforms: dict) -> list[str]:
+    """A warning for each platform that has channels preset in the config file but is not
+    running (its token is not set): their posts would only wait."""
+    lines = []
+    for name in sorted({p.platform for p in presets} - set(platforms)):
+        count = sum(p.platform == name for p in presets)
+        variable = TOKENS.get(name)
+        how = f"set ${variable} to start it" if variable else "no such platform runs here"
+        lines.append(f"Warning: {count} channel(s) are preset for {name}, which is not running ({how}); "
+                     "their posts wait until it is.")
+    return lines
+
+
 def configure_logging(secrets: list[str], level: str | None = None) -> None:
     """Log to stderr with the time, never showing a secret. `level` (debug, info, warning,
     error; else $PITBOARD_LOG_LEVEL, else info) sets what is shown; below debug, the
@@ -144,6 +157,8 @@ async def _run(bot: Bot, platforms: dict, secrets: list[str] = ()) -> int:
     preset = apply_presets(bot.channels, bot.config.channels)
     if preset:
         print(f"{len(preset)} channel(s) set up from the config file.", file=sys.stderr)
+    for line in unserved_presets(bot.config.channels, platforms):
+        print(line, file=sys.stderr)
     started = []
     for name, platform in platforms.items():
         started.append(platform)  # stopped below even if its start fails halfway

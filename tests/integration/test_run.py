@@ -260,3 +260,14 @@ def test_demo_into_a_reader_that_leaves_early_stops_at_once_and_quietly(tmp_path
         proc.kill()
     assert "Traceback" not in err and "BrokenPipe" not in err, err
     assert took < 20  # not the demo's 50 s deadline
+
+
+def test_presets_for_a_platform_without_its_token_are_warned_of():
+    from bot.channel import ChannelPreset
+    from bot.runner import unserved_presets
+
+    presets = (ChannelPreset("telegram", "-100"), ChannelPreset("telegram", "-200"), ChannelPreset("discord", "42"))
+    lines = unserved_presets(presets, {"discord": object()})
+    assert lines == ["Warning: 2 channel(s) are preset for telegram, which is not running (set $TELEGRAM_BOT_TOKEN "
+                     "to start it); their posts wait until it is."]
+    assert unserved_presets(presets, {"discord": object(), "telegram": object()}) == []
