@@ -221,6 +221,40 @@ def _nothing(sub: argparse.ArgumentParser) -> None:
     """No options of its own."""
 
 
+# What the bot needs in a Discord channel: see it, post, embed the results, attach a card,
+# read the history it edits; publishing its own posts in an announcement channel needs no more.
+DISCORD_PERMISSIONS = {"View Channel": 1 << 10, "Send Messages": 1 << 11, "Embed Links": 1 << 14,
+                       "Attach Files": 1 << 15, "Read Message History": 1 << 16}
+
+
+def _invite_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--application-id", metavar="ID",
+                     help="the Discord application's id (default: read from $DISCORD_BOT_TOKEN, which it begins with)")
+
+
+def _invite_url(bot: Bot, args: argparse.Namespace) -> int:
+    """The link a server admin opens to add the bot, with the permissions it needs."""
+    import base64
+    import binascii
+
+    app_id = (args.application_id or "").strip()
+    if not app_id:
+        token = os.environ.get("DISCORD_BOT_TOKEN", "")
+        try:  # a bot token's first part is its user id in base64 (the same as the application's)
+            head = token.split(".", 1)[0]
+            app_id = base64.b64decode(head + "=" * (-len(head) % 4), validate=True).decode("ascii")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            app_id = ""
+    if not app_id.isdigit() or not 15 <= len(app_id) <= 21:
+        return fail("Give --application-id (the Discord Developer Portal shows it under General Information), "
+                    "or set $DISCORD_BOT_TOKEN.")
+    permissions = sum(DISCORD_PERMISSIONS.values())
+    print(f"https://discord.com/oauth2/authorize?client_id={app_id}&scope=bot%20applications.commands"
+          f"&permissions={permissions}")
+    print(f"Permissions: {', '.join(DISCORD_PERMISSIONS)}. No privileged intent is needed.", file=sys.stderr)
+    return EXIT_OK
+
+
 def _backup_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("file", type=Path, help="where to write the copy (a new file, or one to replace)")
 
@@ -282,6 +316,8 @@ TERMINAL = {
     "sources": Subcommand("List the polled sources the config file declares, with their last poll and last error",
                           _nothing, _sources),
     "poll": Subcommand("Poll one source from the config file now, and store what it reads", _poll_options, _poll),
+    "invite-url": Subcommand("Print the link that adds the bot to a Discord server with the permissions it needs",
+                             _invite_options, _invite_url),
     "backup": Subcommand("Copy the database to FILE, consistently, even while pitboard run writes to it",
                          _backup_options, _backup),
     "replay": Subcommand("Play recorded feeds (OpenF1, Al Kamel) through the real polling path, faster than life, "

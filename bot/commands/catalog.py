@@ -13,7 +13,7 @@ from bot.commands.quotes import quotes
 from bot.commands.registry import Context, Param, Registry
 from bot.commands.reports import confirm, ingest
 from bot.commands.results import pole, results
-from bot.commands.subscriptions import sample_post, settings, subscribe, unsubscribe
+from bot.commands.subscriptions import chat_id, sample_post, settings, subscribe, unsubscribe
 from bot.domain import LANGUAGES, SESSION_KINDS, UPDATE_KINDS
 from bot.lookup import normalise
 
@@ -54,6 +54,7 @@ def build_registry() -> Registry:
                  example="/subscribe porsche-carrera-cup-france", role="admin")
     registry.add(unsubscribe, target, example="/unsubscribe porsche-carrera-cup-france", role="admin")
     registry.add(sample_post, example="/test", role="admin", name="test")
+    registry.add(chat_id, example="/chatid", role="admin", name="chatid")
     registry.add(
         settings,
         Param("language", "Language of posts and answers", choices=LANGUAGES, aliases={"english": "en", "francais": "fr", "français": "fr"}, dest="lang"),

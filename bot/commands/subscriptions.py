@@ -74,6 +74,16 @@ def unsubscribe(ctx: Context, target: str) -> Message:
                    data={"target_kind": kind, "target_id": target_id})
 
 
+def chat_id(ctx: Context) -> Message:
+    """Tell this chat's id, as the config file's [[channels]] presets and `--channel` name it
+    (a Telegram group's -100… id, a Discord channel's number). Example: /chatid"""
+    channel = _channel(ctx)
+    preset = f'[[channels]]\nplatform = "{channel.platform}"\naddress = "{channel.address}"'
+    return Message(title=ctx.lang.t("cmd.chat_id", platform=channel.platform, address=channel.address),
+                   blocks=(Text(preset),), lang=ctx.lang.code,
+                   data={"platform": channel.platform, "address": channel.address})
+
+
 def sample_post(ctx: Context) -> Message:
     """Send a test post to this channel, through the same path as race posts, to check the
     bot may post here and to see how posts look with this channel's settings. Example: /test"""

@@ -108,6 +108,7 @@ STRINGS = {
     "post.digest_next": "Coming up:",
     "post.spoiler_note": "Results are hidden: reveal them when you are ready.",
     "cmd.subscribed": "This channel now follows {target} ({kinds}).",
+    "cmd.chat_id": "This chat is {platform}:{address}. To preset it in the config file:",
     "cmd.test_no_event": "A test post shows an event, and none is known yet: import an event file first.",
     "cmd.test_sent": "A test post is on its way to this channel. If it does not arrive within a minute, check that the bot may post here.",
     "cmd.unsubscribed": "This channel no longer follows {target}.",

@@ -107,6 +107,7 @@ STRINGS = {
     "post.digest": "Résumé du jour — {event}",
     "post.digest_posted": "Publié ces dernières 24 heures :",
     "post.digest_next": "À venir :",
+    "cmd.chat_id": "Ce salon est {platform}:{address}. Pour le prérégler dans le fichier de configuration :",
     "cmd.test_no_event": "Un message de test montre une épreuve, et aucune n'est connue : importez d'abord un fichier d'épreuve.",
     "cmd.test_sent": "Un message de test part vers ce salon. S'il n'arrive pas d'ici une minute, vérifiez que le bot a le droit d'y publier.",
     "cmd.subscribed": "Ce salon suit désormais {target} ({kinds}).",
@@ -176,6 +177,7 @@ COMMAND_HELP = {
     "subscribe": "Faire suivre à ce salon un championnat, une épreuve ou tout (`all`), éventuellement certains types de messages seulement.",
     "unsubscribe": "Ne plus suivre un championnat, une épreuve ou tout (`all`) dans ce salon.",
     "settings": "Voir ou changer les réglages du salon : langue, fuseau horaire, délai et masquage anti-spoiler, rôle mentionné, rappels, résumé quotidien.",
+    "chatid": "Donner l’identifiant de ce salon, tel que le fichier de configuration ([[channels]]) et --channel le nomment.",
     "test": "Envoyer un message de test à ce salon, comme les messages de course, pour vérifier que le bot peut y publier.",
 }
 
@@ -184,7 +186,7 @@ COMMAND_HELP = {
 COMMAND_NAMES = {
     "results": "résultats", "pole": "pole", "safetycar": "voiture-de-sécurité", "quotes": "citations",
     "events": "épreuves", "next": "prochaines", "subscribe": "suivre", "unsubscribe": "ne-plus-suivre",
-    "settings": "réglages", "help": "aide", "ingest": "compte-rendu", "confirm": "confirmer", "test": "test",
+    "settings": "réglages", "help": "aide", "ingest": "compte-rendu", "confirm": "confirmer", "test": "test", "chatid": "identifiant",
 }
 PARAM_NAMES = {
     "event": "épreuve", "session": "séance", "class": "catégorie", "driver": "pilote", "search": "recherche",

@@ -324,3 +324,18 @@ def test_backup_copies_the_database_whole_and_refuses_bad_targets(cli, app, tmp_
         copy.close()
     assert cli("backup", str(tmp_path / "missing" / "x.db")).code == 1
     assert "another file" in cli("backup", str(app.config.db_path)).err
+
+
+def test_invite_url_and_chatid_tell_an_admin_what_to_use(cli, monkeypatch):
+    import base64
+
+    app_id = "80351110224678912"
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", base64.b64encode(app_id.encode()).decode().rstrip("=") + ".Gx1.secret")
+    done = cli("invite-url")
+    assert done.code == 0 and f"client_id={app_id}" in done.out and "permissions=117760" in done.out
+    assert "secret" not in done.out + done.err and "applications.commands" in done.out
+    monkeypatch.delenv("DISCORD_BOT_TOKEN")
+    assert cli("invite-url").code == 1
+    assert "client_id=123456789012345678" in cli("invite-url", "--application-id", "123456789012345678").out
+    shown = cli("--channel", "telegram:-1001234567890", "chatid")
+    assert shown.code == 0 and "telegram:-1001234567890" in shown.out and 'address = "-1001234567890"' in shown.out
