@@ -48,8 +48,8 @@ def _pole(d: Draft, kind: str) -> None:
     line = lang.t("pole.text", driver=pole.driver, time=time_text) if time_text else \
         lang.t("pole.text_notime", driver=pole.driver)
     d.blocks.append(Text(f"{d.event}: {line}", spoiler=d.spoiler))
-    if len(grid) > 1:
-        d.blocks.append(results_table(lang, "", [result_from_dict(r) for r in grid]))
+    if len(grid) > 1:  # the grid gives the pole away too: hidden like the line above it
+        d.blocks.append(results_table(lang, "", [result_from_dict(r) for r in grid], spoiler=d.spoiler))
 
 
 _PERIOD_TITLES = {("safety_car", "start"): "post.safety_car", ("safety_car_in", "end"): "post.safety_car_in",

@@ -293,6 +293,8 @@ def test_language_spoiler_delay_spoiler_mode_and_role_per_channel(bare, stages, 
     dispatch(bare, fake, clock)
     pole, finish = fake.posts_to("french")[2:]
     assert pole.title == "Pole position — Porsche Carrera Cup Le Mans 2017"  # the title gives nothing away
+    grids = [block for block in pole.blocks if hasattr(block, "rows")]
+    assert grids and all(block.spoiler for block in grids)  # the grid, P1 included, is hidden too
     text = render_text(finish)
     assert "[spoiler]" in text and "Classement général" in text and "Classe B" in text
     assert all(block.spoiler for block in finish.blocks if hasattr(block, "rows"))
