@@ -5,6 +5,7 @@ replaces what it said before."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 from bot.domain import EventBundle, Source
@@ -55,7 +56,18 @@ def timing_facts(target: Target, raw: bytes, name: str, source_id: str | None = 
         raise FileError(name, "", "is neither a classification (POSITION, NUMBER …) nor a lap analysis (FLAG_AT_FL)")
     if empty:
         raise FileError(name, "", "holds no classification and no laps; nothing to import")
-    return target.bundle(source, status, results, incidents)
+    return target.bundle(source, status, _as_the_event_spells(results, target.event.classes), incidents)
+
+
+def _as_the_event_spells(results: list, classes: tuple[str, ...]) -> list:
+    """Class names as the event file writes them: timing's `PRO` is the event's `Pro`, one
+    table, not two."""
+    spelled = {c.casefold(): c for c in classes}
+
+    def fix(name):
+        return spelled.get(name.casefold(), name) if name else name
+
+    return [replace(r, classification=fix(r.classification), car_class=fix(r.car_class)) for r in results]
 
 
 def timing_bundle(queries: Queries, path: Path, event_query: str, session_kind: str) -> EventBundle:

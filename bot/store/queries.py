@@ -157,12 +157,16 @@ class Queries:
 
     # results ------------------------------------------------------------------------
     def classifications(self, session_id: str) -> list[str]:
-        """The classifications a session has results for: "" (overall) first."""
-        rows = self.db.execute(
+        """The classifications a session has results for: "" (overall) first, then the
+        classes in the order the event lists them (`classes = ["Pro", "Am"]`), then others."""
+        found = [r[0] for r in self.db.execute(
             "SELECT DISTINCT classification FROM result_lists WHERE session_id = ? ORDER BY classification",
-            [session_id],
-        )
-        return [r[0] for r in rows]
+            [session_id])]
+        row = self.db.execute("SELECT e.classes FROM sessions s JOIN events e ON e.id = s.event_id WHERE s.id = ?",
+                              [session_id]).fetchone()
+        order = [c.casefold() for c in json.loads(row[0] or "[]")] if row else []
+        return sorted(found, key=lambda c: (c != "", c.casefold() not in order,
+                                            order.index(c.casefold()) if c.casefold() in order else 0, c))
 
     def _lists(self, session_id: str, classification: str) -> list[tuple[str, str, int, list[Result]]]:
         """Every source's list of this classification, best source first: (source id, its

@@ -339,3 +339,20 @@ def test_invite_url_and_chatid_tell_an_admin_what_to_use(cli, monkeypatch):
     assert "client_id=123456789012345678" in cli("invite-url", "--application-id", "123456789012345678").out
     shown = cli("--channel", "telegram:-1001234567890", "chatid")
     assert shown.code == 0 and "telegram:-1001234567890" in shown.out and 'address = "-1001234567890"' in shown.out
+
+
+def test_timing_classes_take_the_event_s_spelling_and_classes_show_in_the_event_s_order(cli, tmp_path):
+    """A timing file writing PRO / AM for an event whose classes are "Pro", "Am": two
+    tables, not four, shown overall, then Pro, then Am (the event's order, not the alphabet)."""
+    from tests.conftest import FIXTURES
+
+    event = (FIXTURES / "test-cup-spa-2024.toml").read_text(encoding="utf-8")
+    (tmp_path / "cup.toml").write_text(event, encoding="utf-8")
+    assert cli("import", str(tmp_path / "cup.toml")).code == 0
+    csv = ("POSITION;NUMBER;STATUS;LAPS;TOTAL_TIME;GAP_FIRST;CLASS;DRIVER_1;\n"
+           "1;11;Classified;20;40:00.000;-;AM;Cy Cole;\n"
+           "2;7;Classified;20;40:05.000;+5.000;PRO;Ann Able;\n")
+    (tmp_path / "classification.csv").write_text(csv, encoding="utf-8")
+    assert cli("timing", str(tmp_path / "classification.csv"), "--event", "spa 2024").code == 0
+    shown = cli("results", "spa 2024", "--json").json()
+    assert list(dict.fromkeys(r["classification"] for r in shown["results"])) == ["overall", "Pro", "Am"]
