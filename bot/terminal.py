@@ -154,7 +154,8 @@ def _poll(bot: Bot, args: argparse.Namespace) -> int:
     source = next((s for s in bot.sources() if s.name == args.name), None)
     if source is None:
         return fail(f"No source {args.name!r} in the config file; `pitboard sources` lists them.")
-    logging.getLogger("bot.sources").setLevel(logging.ERROR)  # the outcome is printed below, once
+    quiet = logging.getLogger("bot.sources")  # the outcome is printed below, once
+    level = quiet.level
 
     async def poll_once() -> int:
         """One poll, its connections closed after."""
@@ -165,7 +166,11 @@ def _poll(bot: Bot, args: argparse.Namespace) -> int:
 
     import asyncio
 
-    stored = asyncio.run(poll_once())
+    quiet.setLevel(logging.ERROR)
+    try:
+        stored = asyncio.run(poll_once())
+    finally:
+        quiet.setLevel(level)  # as it was: a caller in the same process keeps its warnings
     state = bot.repositories.source_states.load(source.name)
     if state.failures:
         return fail(f"{source.name}: {state.last_error}; `pitboard run` will try again later.")

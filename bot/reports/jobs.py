@@ -7,7 +7,7 @@ from bot.reports.ingest import Report, report_from_bytes
 
 # What the worker processes import once, up front (the patterns too: the extractor imports
 # them only when it first reads a report, and each job would compile them again).
-PRELOAD = ("bot.reports.jobs", "bot.reports.patterns")
+PRELOAD = ("bot.reports.jobs", "bot.reports.warm")
 
 
 def read_report_bytes(raw: bytes, where: str, url: str | None) -> Report:

@@ -20,7 +20,7 @@ _PARTICLE = r"(?:" + "|".join(PARTICLES) + r")"
 # Case-sensitive even inside patterns that ignore case ("en devançant" vs "En").
 # At most five words, and only from the start of a word: a name never backtracks far, so
 # every pattern built on it stays linear in the length of the report.
-NAME = rf"(?-i:(?<![\w-]){_WORD}(?:[ \t\u00a0]+(?:{_PARTICLE}[ \t\u00a0]+){{0,2}}{_WORD}){{1,4}})"
+NAME = rf"(?-i:(?<![\w-]){_WORD}(?:[ \t\u00a0]+(?:{_PARTICLE}[ \t\u00a0]+){{0,2}}(?:d['’])?{_WORD}){{1,4}})"
 # A name list: "A, B, C et D" / "A, B and C" / "A et B".
 NAME_LIST = rf"{NAME}(?:\s*,\s*{NAME})*(?:\s*,?\s+(?:et|and)\s+{NAME})?"
 NAME_RE = re.compile(NAME)
@@ -30,13 +30,54 @@ NAME_RE = re.compile(NAME)
 LEADING = {"rookie", "le", "la", "les", "l", "the", "champion", "leader", "vainqueur", "winner", "pilote", "driver",
            "après", "after", "mais", "but", "quand", "when", "et", "and", "alors", "then", "polesitter", "poleman",
            "veteran", "teammate", "team-mate", "coéquipier", "leader"}
+# Title and nationality words before a name: "le Néerlandais Larry ten Voorde", "Brazilian Augusto Farfus".
+TITLE_WORDS = {"porsche", "junior", "talent", "member",
+           "débutant", "pole", "poleman", "polesitter", "rookies", "premier", "première", "suivent", "ensuite", "puis",
+           "finally", "finalement", "meanwhile", "elsewhere", "while", "tandis", "with", "avec", "as", "comme",
+           "championship", "defending", "reigning", "sprint", "race", "course", "winner", "driver", "rider",
+           # nationalities used as titles: "le Néerlandais Larry ten Voorde", "Brazilian Augusto Farfus"
+           "français", "française", "britannique", "néerlandais", "hollandais", "batave", "allemand", "allemande",
+           "italien", "italienne", "espagnol", "espagnole", "belge", "suisse", "danois", "danoise", "brésilien",
+           "australien", "américain", "japonais", "turc", "portugais", "hongrois", "finlandais", "suédois",
+           "norvégien", "autrichien", "canadien", "mexicain", "argentin", "polonais", "russe", "chinois",
+           "sud-africain", "néo-zélandais", "monégasque", "luxembourgeois", "tricolore", "british", "dutch", "german",
+           "italian", "spanish", "french", "belgian", "swiss", "danish", "brazilian", "australian", "american",
+           "japanese", "turkish", "portuguese", "finnish", "swedish", "norwegian", "austrian", "canadian", "mexican",
+           "argentinian", "polish", "russian", "chinese", "brit", "dutchman", "frenchman", "spaniard", "kiwi",
+           "américano-japonais", "anglo-canadien", "limbourgeois", "alpine", "prema", "rodin", "campos", "hitech"}
+# Capitalised words that are never a surname on their own ("Third was …", "Then …").
+NOT_SURNAME = {w.capitalize() for w in LEADING | TITLE_WORDS} | {
+    "The", "He", "She", "They", "It", "His", "Her", "Il", "Elle", "Ils", "Les", "Le", "La", "Un", "Une", "Des", "Au",
+    "Aux", "En", "Dans", "Sur", "Pour", "Par", "De", "Du", "Lap", "Tour", "Race", "Course", "Safety", "Car", "Red",
+    "Flag", "Pro", "Am", "Team", "Racing", "Motorsport", "Audi", "Ferrari", "Porsche", "Mercedes", "BMW", "Toyota",
+    "Ford", "Honda", "Yamaha", "Ducati", "Aprilia", "Suzuki", "Kawasaki", "Lamborghini", "McLaren", "Alpine",
+    "Williams", "Haas", "Peugeot", "Cadillac", "Acura", "Oreca", "Ligier", "Norma", "Chevrolet", "Citroën",
+    "Hyundai", "Nissan", "Mazda", "Lexus", "Aston", "Martin", "Bentley", "Duqueine", "Sunday", "Saturday",
+    "Friday", "Dimanche", "Samedi", "Vendredi", "Then", "After", "Before", "When", "While", "But", "And", "Et",
+    "Mais", "Puis", "Ensuite", "Also", "Both", "All", "This", "That", "These", "Those", "Cet", "Cette", "Ce",
+    "Qualifying", "Results", "Podium", "Top", "Second", "Third", "First", "Deuxième", "Troisième", "Premier",
+    "Première", "Victoire", "Victory", "Win", "Winner", "Vainqueur", "Grand", "Prix", "GP", "Rookie", "Rookies",
+    "Silver", "Gold", "Bronze", "Hypercar", "Class", "Classe", "Championship", "Champion", "Series", "Cup", "Coupe",
+    "Opening", "Final", "Finally", "Finalement", "Overall", "Meanwhile", "Elsewhere", "Sprint", "Feature", "One",
+    "Two", "Three", "Monaco", "Qatar", "Le", "Mans", "Spa", "Monza", "Silverstone", "Daytona", "Most", "Misano",
+    "Red", "Bull", "Mercedes-AMG", "Toro", "Rosso", "Safety-Car", "VSC", "FIA", "Fia", "WRT", "Team", "Equipe",
+    "Équipe", "Oreca", "Dallara", "Hitech", "Prema", "Campos", "Trident", "Carlin", "Dams", "ART", "Virtuosi",
+    # words that start a sentence before a name
+    "Although", "However", "Though", "Despite", "Initially", "Once", "Just", "Even", "Having", "Being", "Behind",
+    "Ahead", "Thanks", "Since", "Until", "Where", "Whereas", "With", "Without", "Like", "Unlike", "Only", "Now",
+    "Malgré", "Grâce", "Quant", "Pendant", "Lors", "Depuis", "Alors", "Cependant", "Pourtant", "Toutefois",
+    "Après", "Avant", "Derrière", "Devant", "Chez", "Selon", "Si", "Quand", "Lorsque", "Comme", "Sans", "Avec",
+    "Dès", "Enfin", "Ainsi", "Auteur", "Parti", "Partie", "Troisième", "Quatrième", "Cinquième", "Sixième",
+    "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth", "Tenth", "Finishing", "Rounding", "Starting"}
 
 
 def tidy(name: str) -> str:
     """A name written the usual way: capitals only where they belong, without a title
     word that happens to start the sentence."""
     parts = name.split()
-    while len(parts) > 2 and parts[0].lower().strip("'’") in LEADING:
+    while len(parts) > 2 and (parts[0].lower().strip("'’") in LEADING or
+                              parts[0].lower().split("'")[-1].split("’")[-1] in LEADING | TITLE_WORDS or
+                              parts[0].lower().split("'")[-1].split("’")[-1].rstrip("s") in TITLE_WORDS):
         parts = parts[1:]
     words = []
     for word in parts:
@@ -90,7 +131,13 @@ class Roster:
 NOT_DRIVER_WORDS = {"racing", "motorsport", "motorsports", "team", "competition", "engineering", "sport",
                     "autosport", "gp", "performance", "grand", "prix", "lab", "project", "rennsport", "cup", "coupe",
                     "series", "trophy", "trophée", "championship", "championnat", "circuit", "heures", "hours",
-                    "porsche", "ferrari", "bmw", "audi", "mercedes", "lamborghini", "mclaren", "aston", "gte", "gt3"}
+                    "porsche", "ferrari", "bmw", "audi", "mercedes", "lamborghini", "mclaren", "aston", "gte", "gt3",
+                    "safety", "car", "fia", "racelab", "formula", "formule", "e-prix", "eprix", "international",
+                    "speedway", "oreca", "ligier", "toyota", "hybrid", "cadillac", "acura", "peugeot", "gibson",
+                    "award", "world", "red", "bull", "mercedes-amg", "motorrad", "yamaha", "ducati", "honda", "kawasaki",
+                    "suzuki", "ktm", "aprilia", "citroën", "hyundai", "nissan", "chevrolet", "prototype", "hypercar",
+                    "lmp2", "lmp3", "gt4", "flag", "drapeau", "virage", "turn", "corner", "chicane", "hairpin", "bend",
+                    "qualifying", "results", "standings", "monde", "mondial"}
 
 
 def is_team(name: str) -> bool:

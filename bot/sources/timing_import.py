@@ -65,6 +65,7 @@ def _as_the_event_spells(results: list, classes: tuple[str, ...]) -> list:
     spelled = {c.casefold(): c for c in classes}
 
     def fix(name):
+        """The event's spelling of a class name, if it lists that class."""
         return spelled.get(name.casefold(), name) if name else name
 
     return [replace(r, classification=fix(r.classification), car_class=fix(r.car_class)) for r in results]

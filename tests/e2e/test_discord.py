@@ -225,7 +225,7 @@ def test_a_report_sent_with_ingest_is_published_only_when_the_operator_presses_p
             assert app.db.execute("SELECT count(*) FROM sources WHERE id LIKE 'report-%'").fetchone()[0] == 0
             await fake.press(button["custom_id"], TEXT, ADMIN)  # the application's owner: an operator
             await fake.wait_for(lambda: len(fake.responses) == 4)
-            assert fake.responses[3]["data"]["embeds"][0]["title"] == "Published 20 facts from the report."
+            assert fake.responses[3]["data"]["embeds"][0]["title"] == "Published 19 facts from the report."
             assert app.db.execute("SELECT published_by FROM sources WHERE id LIKE 'report-%'").fetchone()[0] == \
                 f"discord:{ADMIN}"
             shown = app.ask("/results nogaro 2024", app.context())

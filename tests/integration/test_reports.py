@@ -37,9 +37,10 @@ def test_the_le_mans_report_gives_exactly_its_facts():
                                                                        "Roar Lindland"]
     assert [f.data["location"] for f in out.of("crash")] == ["première chicane"]
     assert [f.data for f in out.of("safety_car")] == [{"count": 1, "cause": "crash"}]
+    # A quote interrupted by its attribution («…», commentait X. «…») is one quote, one post;
+    # "Il précise :" opens another.
     assert [(q.data["speaker"], q.data["role"]) for q in out.of("quote")] == [
-        ("Dan Cammish", "winner"), ("Dan Cammish", "winner"), ("Dan Cammish", "winner"),
-        ("Christophe Lapierre", "class_winner")]
+        ("Dan Cammish", "winner"), ("Dan Cammish", "winner"), ("Christophe Lapierre", "class_winner")]
     text = REFERENCE.read_text(encoding="utf-8")
     for f in out.facts:  # every fact points at the words it came from
         assert 0 <= f.span[0] < f.span[1] <= len(text) and 0 < f.confidence <= 1
@@ -57,9 +58,8 @@ def test_a_french_report_with_chained_places_a_class_a_red_flag_and_continued_qu
     assert facts(name, "safety_car") == []
     quotes = facts(name, "quote")
     assert [(q["speaker"], q["role"]) for q in quotes] == [
-        ("Lucie Marchand", "winner"), ("Lucie Marchand", "winner"), ("Lucie Marchand", "winner"),
-        ("Bernard Leclerc", "class_winner")]
-    assert quotes[2]["text"] == "Nous allons profiter de cette victoire avant Magny-Cours."  # "Il ajoute :"
+        ("Lucie Marchand", "winner"), ("Lucie Marchand", "winner"), ("Bernard Leclerc", "class_winner")]
+    assert quotes[1]["text"] == "Nous allons profiter de cette victoire avant Magny-Cours."  # "Il ajoute :"
 
 
 def test_an_english_report_with_traps_a_vsc_called_safety_car_and_a_team_named_like_a_person():
@@ -73,9 +73,9 @@ def test_an_english_report_with_traps_a_vsc_called_safety_car_and_a_team_named_l
     assert facts(name, "rookie") == [{"driver": "Ethan Clarke", "session": "qualifying"}]
     assert order(facts(name, "class_result"), "Silver") == ["Nina Kowalski", "Tom Becker"]
     speakers = [q["speaker"] for q in facts(name, "quote")]
-    # Middle attribution, a quote carried on in the next paragraph, "X said:", then a
-    # surname alone resolved to the driver named in full earlier.
-    assert speakers == ["Maria Costa", "Maria Costa", "Maria Costa", "Simon Dolan", "Maria Costa"]
+    # A middle attribution and a quote carried on in the next paragraph are one quote; then
+    # "X said:", then a surname alone resolved to the driver named in full earlier.
+    assert speakers == ["Maria Costa", "Simon Dolan", "Maria Costa"]
 
 
 def test_a_reversed_grid_does_not_give_pole_to_the_qualifying_winner():
