@@ -8,13 +8,13 @@ of the same period (same kind, starting within a lap)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bot.domain import NEUTRALISATIONS, Incident
 
 # Kinds that may name the same period: timing's full-course yellow is a report's VSC.
 _FAMILY = {"safety_car": "sc", "virtual_safety_car": "slow", "full_course_yellow": "slow", "red_flag": "red"}
-_EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 def merge_incidents(by_source: list[list[Incident]]) -> list[Incident]:
@@ -55,6 +55,6 @@ def _race_order(incident: Incident) -> tuple:
     """By lap, then by time, what caused a period before it, then as told."""
     moment = incident.start_time
     if moment is not None and moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return (incident.start_lap is None, incident.start_lap or 0, moment or _EARLIEST,
             incident.kind in NEUTRALISATIONS, incident.seq)

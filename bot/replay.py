@@ -252,15 +252,15 @@ async def _play(app: Bot, rec: Recording, target, session: str, speed: float, po
 
     server = RecordingServer(rec, now, target.event.date.isoformat())
     base = await server.start()
-    query = f"{target.event.id}"
-    timing = dict(interval=poll, live_interval=poll, feed=None)
+    query = target.event.id
+    # Our own server keeps no request limits: each source gets an unpaced feed of its own.
     sources = []
     if rec.race_control or rec.session_result:
         sources.append(OpenF1Source("replay-openf1", f"{base}/v1", rec.session_key, query, session,
                                     interval=poll, live_interval=poll, feed=HttpFeed()))
     for n, name in enumerate([*rec.timing, *rec.classifications], 1):
         sources.append(AlKamelSource(f"replay-timing-{n}", query, session, url=f"{base}/timing/{name}",
-                                     **{**timing, "feed": HttpFeed()}))
+                                     interval=poll, live_interval=poll, feed=HttpFeed()))
     for platform in platforms.values():
         await platform.start()
     engine = app.engine(platforms, polls=[app.poller.scheduled(s) for s in sources])

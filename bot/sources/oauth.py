@@ -55,7 +55,7 @@ class PasswordGrant:
         shown = httpx.URL(self.token_url).copy_with(query=None, username=None, password=None)
         try:
             response = await asyncio.wait_for(client.post(self.token_url, data=self._form), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise FeedError(f"the token endpoint {shown} took more than {timeout:.0f} s to answer") from None
         except httpx.HTTPError as err:
             raise FeedError(f"{type(err).__name__} asking {shown} for a token") from None

@@ -94,7 +94,7 @@ def race_control(messages: list[dict], session_id: str, source_id: str) -> RaceC
         phase = m.get("qualifying_phase")
         if (flag == "CHEQUERED" and (not isinstance(phase, int) or phase >= 3)) or text == "SESSION FINISHED":
             finished = True
-            for period in list(opened):
+            for period in opened[:]:  # a copy: close() removes each from `opened`
                 close(period, lap, resumed=False)
             continue
         if finished:

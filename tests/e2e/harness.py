@@ -5,7 +5,6 @@ import asyncio
 from contextlib import asynccontextmanager
 from datetime import date
 
-from bot.announce.engine import Engine
 from bot.domain import Event, EventBundle, Quote, Result, Series, Session, Source
 
 

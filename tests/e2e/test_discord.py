@@ -1,6 +1,5 @@
 """Discord end to end: the real discord.py against a fake REST API and gateway on
 127.0.0.1, the real engine and dispatcher behind it."""
-import asyncio
 import json
 import re
 from contextlib import asynccontextmanager
@@ -9,7 +8,6 @@ from datetime import datetime, timedelta, timezone
 from bot.bootstrap import bootstrap
 from bot.config import Config
 from bot.domain import EventBundle, Session
-from bot.platforms.discord_bot import DiscordPlatform
 from bot.ports import DISCORD_LIMITS, UNLIMITED
 from bot.sources.event_file import load_event_file
 from bot.sources.replay import replay_stages

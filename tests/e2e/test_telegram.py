@@ -1,6 +1,5 @@
 """Telegram end to end: the real python-telegram-bot polling a fake Bot API on 127.0.0.1,
 the real engine and dispatcher behind it."""
-import asyncio
 import os
 import signal
 import subprocess
@@ -11,7 +10,6 @@ from html.parser import HTMLParser
 from bot.bootstrap import bootstrap
 from bot.config import Config
 from bot.domain import EventBundle
-from bot.platforms.telegram_bot import TelegramPlatform
 from bot.ports import TELEGRAM_LIMITS, UNLIMITED
 from bot.sources.event_file import load_event_file
 from bot.sources.replay import replay_stages

@@ -8,8 +8,6 @@ from aiohttp import web
 
 from bot.bootstrap import bootstrap
 from bot.config import Config
-from bot.platforms.discord_bot import DiscordPlatform
-from bot.platforms.telegram_bot import TelegramPlatform
 from bot.ports import UNLIMITED
 from bot.reports.fetch import fetch_untrusted
 from tests.conftest import FIXTURES, new_store

@@ -5,8 +5,6 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.announce.dispatcher import Dispatcher
-from bot.announce.engine import Engine
 from bot.announce.presets import apply_presets
 from bot.ports import Limits
 from bot.bootstrap import bootstrap

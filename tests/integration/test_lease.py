@@ -10,7 +10,6 @@ import time
 
 import pytest
 
-from bot.announce.dispatcher import Dispatcher
 from bot.ports import Limits
 from bot.bootstrap import bootstrap
 from bot.config import Config

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.announce.dispatcher import Dispatcher
 from bot.bootstrap import bootstrap
 from bot.config import Config
 from bot.domain import Event, EventBundle, Series, Session, Source

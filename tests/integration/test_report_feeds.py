@@ -10,7 +10,6 @@ from email.utils import format_datetime
 import pytest
 from aiohttp import web
 
-from bot.announce.dispatcher import Dispatcher
 from bot.bootstrap import bootstrap
 from bot.config import Config
 from bot.domain import Event, EventBundle, Series, Session, Source
