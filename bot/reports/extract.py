@@ -174,6 +174,7 @@ class Extractor:
             found = [m for m in found if self._overall_pole(m)]
             driver = self.token(found[0].group("name"), alone=True) if found else None
             if driver is None:
+                self._descriptor_pole()
                 return
             m = found[0]
             data = {"driver": driver, "position": 1}
@@ -207,6 +208,32 @@ class Extractor:
         for pattern in P.PLACE:
             for place in pattern.finditer(self.text, 0, self.race_from):
                 self._place("grid", place, 0.75)
+
+    def _descriptor_pole(self) -> None:
+        """"Le Français … s'était élancé en pole position": the pole of the one driver the text
+        calls by that nationality; nothing when none or several fit."""
+        for a, b in self._short():
+            m = P.POLE_DESCRIPTOR.search(self.text, a, b)
+            if not m or self._quoted_at(m.start()):
+                continue
+            driver = self.descriptor(m.group("word"))
+            if driver:
+                self.out.add("pole", {"driver": driver, "position": 1}, 0.7, m.span())
+                self.out.add("grid", {"driver": driver, "position": 1}, 0.7, m.span())
+            return
+
+    def descriptor(self, word: str) -> str | None:
+        """The one driver a nationality stands for: "le Français" is "Jean Blanc" when the text
+        writes "le Français Jean Blanc" (or "Jean Blanc (Français") next to that name and no other."""
+        if word.lower() not in P.DEMONYMS:
+            return None
+        w = re.escape(word)
+        found = set()
+        for m in re.finditer(rf"(?<![\w-]){w}\s+(?P<name>{P.NAME})|(?P<name2>{P.NAME})\s*\((?:[^()]*[\s/,])?{w}\b", self.text):
+            driver = self.token(m.group("name") or m.group("name2"), alone=False)
+            if driver:
+                found.add(driver)
+        return found.pop() if len(found) == 1 else None
 
     def _short(self) -> list[tuple[int, int]]:
         """The sentences short enough to be prose (hostile input is one endless "sentence")."""
@@ -453,6 +480,11 @@ class Extractor:
             head = P.CLASS_HEAD.match(sentence)
             if line_start >= start - 2:  # a paragraph's first sentence: "En LMP2, …" sets its class
                 para_class = head.group("cls") if head else None
+                topic = P.CLASS_TOPIC.search(sentence) if not head else None
+                if topic and not P.WIN_ANY.search(sentence) and not P.ORDX_RE.search(sentence) and \
+                        not P.FIN_STRONG_RE.search(sentence) and (topic.group("cls") or topic.group("cls2")) not in ("B", "Am"):
+                    para_class = topic.group("cls") or topic.group("cls2")
+                    continue  # the topic sentence itself states no place
             cls = head.group("cls") if head else (para_class or section_class)
             named = P.CLASS_VICTORY_NAMED.search(sentence)
             if named and not cls and named.group("cls") not in ("B", "Am"):
@@ -487,7 +519,10 @@ class Extractor:
     def _sentence_places(self, start: int, end: int, prev: str, last_position: int) -> int:
         """The places one sentence states; returns the last position it gave (for "Suivent …")."""
         text, sentence = self.text, self.text[start:end]
-        standings = P.STANDINGS.search(P.TITLE_STANDING.sub(" ", sentence))
+        # What the narrative says, not a quote in it ("… to have earned some important points").
+        narrative = re.sub(r"[“«\"][^”»\"]*$", " ", P.QUOTES.sub(" ", sentence))
+        standings = P.STANDINGS.search(P.TITLE_STANDING.sub(" ", narrative))
+        prev = re.sub(r"[“«\"][^”»\"]*$", " ", P.QUOTES.sub(" ", prev))
         penalty = re.search(r"pénalit|penalt|reléguer|relégué|demoted|disqualif", sentence, re.I)
         found_last = 0
         winner = self._winner_in(start, end)
@@ -523,21 +558,47 @@ class Extractor:
                 found_last = max(found_last, position)
         for m in P.FINISH_PLACE.finditer(text, start, end):
             position = self._ordinal(m)
+            to_finish = bool(re.search(r"\bto\s*$", m.group("gap") or "")) and m.group("verb").lower() == "finish"
             weak = not P.FIN_STRONG_RE.match(m.group("verb")) and not m.group("final")
             if not position or self._running(m, start, end) or (penalty and not m.group("final")):
                 continue
-            if m.group("gap") and P.GAP_NOT.search(m.group("gap")):
+            gap = m.group("gap") or ""
+            if re.search(r"\bto\s*$", gap) and m.group("verb").lower() == "finish":
+                gap = re.sub(r"\b(?:from|depuis)\b", " ", gap)  # "X recovered from a spin to finish third"
+            if gap and P.GAP_NOT.search(gap):
                 continue  # "X helped his team-mate finish second", "X hoped to finish third"
             if not self._subject_ok(m.start()) or self._quoted_at(m.start()) or \
                     P.OTHER_RACE.search(self._clause(m.start(), m.end(), start, end)):
                 continue
-            if weak and (P.RUNNING.search(prev) and not P.FINAL_LAP.search(prev) or standings or
+            if re.search(r"\b(?:passed|passing|overtook|overtaking|beat|beating|chased|caught|behind|ahead\s+of|dépass\w*|doubl\w*|"
+                         r"devant|derrière)\s+$", text[max(start, m.start() - 20):m.start()], re.I):
+                continue  # "X passed Y on the last lap, finishing seventh": Y is no subject
+            if re.search(r"\b(?:from|of|in|at|to|near|de|du|à)\s+$", text[max(start, m.start() - 8):m.start()], re.I):
+                continue  # "the driver from Hanover … to finish second": a place, not the subject
+            lead_in = text[start:m.start()]  # "Au 10e tour, X était 3e": the sentence opens on a running order
+            if weak and (P.RUNNING.search(prev) and not P.FINAL_LAP.search(prev) and not to_finish or standings or
+                         P.RUNNING.search(lead_in) and not P.FINAL_LAP.search(lead_in) or
                          P.SESSION.search(self._clause(m.start(), m.end(), start, end)) or
                          re.search(r"\b(?:pole|qualif\w*|grid|grille|essais|practice|session|séance)\b", prev + sentence, re.I)):
                 continue
-            if P.CLASS_HINT.match(text, m.end(), end):
-                continue  # "… 11e place en GT": a class rank
+            hint = P.CLASS_HINT.match(text, m.end(), end)
+            if hint:  # "… 11e place en GT": a class rank, with the crew the sentence gives
+                driver = self.token(m.group("name"))
+                cls = re.search(rf"(?-i:{P.CLASS_NAME})\s*$", hint.group(0))
+                if driver and cls and not weak and not standings:
+                    crew = [driver]
+                    more = P.CLASS_CREW.match(text, hint.end(), end)
+                    if more:
+                        dem = more.group("dem")
+                        lead = dem if dem and dem.lower().rstrip("s") not in P.DEMONYMS and dem.lower() not in P.DEMONYMS else ""
+                        crew += [n for n in self.token_list(f"{lead} {more.group('list')}".strip()) if n]
+                    self.out.add("class_result", {"driver": " / ".join(dict.fromkeys(crew)), "position": position,
+                                                  "class": cls.group(0)}, 0.75, m.span())
+                continue
             driver = self.token(m.group("name"))
+            hyphen = P.HYPHEN_CREW.search(m.group("name"))
+            if hyphen and driver:  # "la n°88 AKKA de A-B-C, est 6e": the crew, not the team before it
+                driver = " / ".join(self.token(x.strip(), alone=False) or x.strip() for x in hyphen.group("crew").split("-"))
             self._cand(position, driver, 0.75 if weak else 0.8, m.span())
             found_last = max(found_last, position)
             after = P.AHEAD_OF.match(text, m.end(), end)
@@ -591,6 +652,47 @@ class Extractor:
         for m in P.PAREN_PLACE.finditer(text, start, end):
             if not self._running(m, start, end) and not standings:
                 self._cand(self._ordinal(m), self.token(m.group("name")), 0.75, m.span())
+        subject = P.SUBJECT_FINISH.match(text, start, end) if re.search(
+            r"finish|termin|fini|taking|claiming|securing|prenant|décrochant", sentence, re.I) else None
+        if subject:
+            ord_at = subject.start("ord") if subject.group("ord") else subject.start("ord2")
+            position = _ordinal_text(subject.group("ord") or subject.group("ord2"))
+            if not penalty and not P.STANDINGS.search(subject.group(0)) and not self._quoted_at(subject.start("name")) and \
+                    not P.GAP_NOT.search(re.sub(r"\b(?:from|depuis)\b", " ", subject.group("gap"))) and \
+                    not P.OTHER_RACE.search(subject.group(0)) and not P.CLASS_HINT.match(text, subject.end(), end) and \
+                    not self._running(subject, ord_at, end) and not P.SESSION.search(subject.group(0)) and \
+                    not (subject.group("ord2") and P.SESSION.search(sentence)):
+                self._cand(position, self.token(subject.group("name")), 0.7, subject.span())
+        car_verb = re.search(r"hissé|amené|emmené|porté|placé|ramené|brought|took|drove|guided|steered|hauled", sentence, re.I)
+        for m in P.CAR_TO_PLACE.finditer(text, start, end) if car_verb else ():
+            if self._running(m, start, end) or penalty or self._quoted_at(m.start()) or P.CLASS_HINT.match(text, m.end(), end) or \
+                    P.SESSION.search(self._clause(m.start(), m.end(), start, end)) or P.OTHER_RACE.search(m.group(0)):
+                continue
+            names = [n for n in self.token_list(m.group("list")) + self.token_list(m.group("more") or "") if n]
+            if names:
+                self._cand(self._ordinal(m), " / ".join(dict.fromkeys(names)), 0.7, m.span())
+        for m in P.PLACE_AHEAD.finditer(text, start, end):
+            position = self._ordinal(m)
+            lead_in = text[start:m.start()]
+            if not position or penalty or standings or self._running(m, start, end) or self._quoted_at(m.start()) or \
+                    (P.RUNNING.search(lead_in) and not P.FINAL_LAP.search(lead_in)):
+                continue
+            at = m.end()
+            for k, crew in enumerate(P.HYPHEN_CREW.finditer(text, m.end(), end), 1):
+                if not P.CHAIN_GAP.match(text[at:crew.start()]):
+                    break  # "devant X, qui a perdu …": the chain ends where prose begins
+                names = [self.token(part.strip(), alone=False) or part.strip() for part in crew.group("crew").split("-")]
+                self._cand(position + k, " / ".join(names), 0.7, crew.span())
+                at = crew.end()
+        for m in P.WAS_NAME_IN.finditer(text, start, end):
+            clause = self._clause(m.start(), m.end(), start, end)
+            if self._running(m, start, end) or penalty or standings or self._quoted_at(m.start()) or \
+                    P.SESSION.search(clause) or P.OTHER_RACE.search(clause) or \
+                    re.search(r"\b(?:for\s+(?:much|most|the\s+first|a\s+while)|until|jusqu|pendant|during|durant|at\s+(?:that|this)\s+(?:point|stage))\b",
+                              text[m.end():end], re.I) or \
+                    (P.RUNNING.search(prev) and not P.FINAL_LAP.search(prev)) or P.CLASS_HINT.match(text, m.end(), end):
+                continue
+            self._cand(self._ordinal(m), self.token(m.group("name")), 0.7, m.span())
         for m in P.BEHIND_IN.finditer(text, start, end):
             if not self._running(m, start, end):
                 self._cand(self._ordinal(m), self.token(m.group("name")), 0.7, m.span())
@@ -658,6 +760,14 @@ class Extractor:
             names = [n for n in self.token_list(m.group("list")) if n]
             if names:
                 return " / ".join(names), m.span(), self._car_team(m.group(0))
+        as_he = re.search(r"\b(?:as|when|and)\s+(?:he|she|they)\s", sentence, re.I)
+        for m in P.WIN_AS_HE.finditer(text, start, end) if as_he else ():
+            if self._quoted_at(m.start()) or P.GAP_NOT.search(m.group("gap")) or \
+                    P.OTHER_RACE.search(self._clause(m.start(), m.end(), start, end)):
+                continue
+            names = [n for n in self.token_list(m.group("list")) if n]
+            if len(names) == 1:
+                return names[0], m.span(), {}
         return None
 
     def _names_in(self, rest: str) -> list[str]:
@@ -740,12 +850,27 @@ class Extractor:
                                  0.85 if position == 1 else 0.8, m.span())
         for pattern, (start, end) in ((p, se) for se in self._short() for p in P.CLASS_VICTORY):
             for m in pattern.finditer(self.text, start, end):
-                if self._quoted_at(m.start()):
+                if self._quoted_at(m.start()) or P.OTHER_RACE.search(self.text[m.start():min(end, m.end() + 16)]):
                     continue
                 winner = self.token(m.group("name"))
                 if winner and not any(f.data["class"] == m.group("cls") and f.data["position"] == 1
                                       for f in self.out.of("class_result")):
                     self.out.add("class_result", {"driver": winner, "position": 1, "class": m.group("cls")}, 0.8, m.span())
+        spans = self._short()
+        for k, (start, end) in enumerate(spans):
+            m = P.CLASS_CLEAR.match(self.text, start, end) if "plateau" in self.text[start:end] or "rest of" in self.text[start:end] else None
+            if not m or self._quoted_at(m.start()) or P.GAP_NOT.search(m.group("gap")) or \
+                    P.RUNNING.search(m.group("gap")) or any(f.data["class"] == m.group("cls") and f.data["position"] == 1
+                                                           for f in self.out.of("class_result")):
+                continue
+            names = [n for n in self.token_list(m.group("list"))] if m.group("list") else []
+            if m.group("crew") and k:  # "le duo": the crew the sentence before has as its subject
+                before = P.SUBJECT_CREW.match(self.text, *spans[k - 1])
+                names = self.token_list(before.group("list")) if before else []
+                if len(names) < 2:
+                    names = []
+            if names and None not in names:
+                self.out.add("class_result", {"driver": " / ".join(names), "position": 1, "class": m.group("cls")}, 0.7, m.span())
         # "X clinched victory in the Pro-Am category, ahead of Y, with Z earning third".
         for f in list(self.out.of("class_result")):
             if f.data["position"] != 1:

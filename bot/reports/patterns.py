@@ -142,15 +142,18 @@ WIN_VERB = (r"(?:s['’]imposait|s['’]impose|s['’]imposent|imposent|s['’]e
             r"l['’]emporte|l['’]emportait|(?:a|ont)\s+signé\s+une\s+(?:\w+\s+)?victoire|"
             r"won|wins|has\s+won|have\s+won|took\s+(?:the\s+)?(?:win|victory|chequered\s+flag)|"
             r"claimed\s+(?:the\s+)?(?:win|victory)|secured\s+(?:the\s+)?(?:win|victory)|clinched\s+(?:the\s+)?(?:win|victory)|"
-            r"triumphed|scored\s+(?:a|an|the)\s+(?:\w+\s+)?(?:win|victory)|took\s+(?:a|an|his|her|their)\s+(?:\w+\s+){0,3}(?:win|victory)|"
+            r"triumphed|scored\s+(?:a|an|the)\s+(?:\w+\s+)?(?:win|victory)|picked\s+up\s+(?:a|an|the|his|her|their)\s+(?:[\w-]+\s+){0,3}(?:win|victory)|took\s+(?:a|an|his|her|their)\s+(?:\w+\s+){0,3}(?:win|victory)|"
             r"romped\s+to\s+(?:a\s+)?(?:\w+\s+)?victory|got\s+(?:his|her|their)\s+first\s+(?:[\w-]+\s+){0,3}win|"
             r"(?:was|were)\s+crowned\s+(?:the\s+)?winners?|(?:allait\s+)?(?:décroch\w*|s['’]adjug\w*|signe|signait|a\s+signé|rafl\w*)\s+"
             r"(?:une|la|sa)\s+(?:\w+\s+)?victoire|(?:and\s+)?(?:drove|raced|cruised|stormed|powered|went\s+on)\s+to\s+(?:a|an|the)\s+(?:\w+\s+)?(?:victory|win)"
             r"|went\s+on\s+to\s+win|(?:a\s+)?(?:passé|franchi)\s+la\s+ligne\s+(?:d['’]arrivée\s+)?en\s+tête|passe\s+la\s+ligne\s+en\s+tête"
-            r"|crossed\s+the\s+(?:finish\s+)?line\s+(?:in\s+)?first|took\s+the\s+chequered\s+flag\s+first)")
+            r"|crossed\s+the\s+(?:finish\s+)?line\s+(?:in\s+)?first|took\s+the\s+chequered\s+flag\s+first"
+            r"|(?:est|sont)\s+sortie?s?\s+victorieu(?:x|se|ses)|emerged\s+(?:as\s+the\s+)?(?:victorious|winners?)"
+            r"|(?:was|were)\s+(?:the\s+)?first\s+to\s+(?:take|see|cross)\s+the\s+(?:chequered\s+flag|(?:finish\s+)?line)"
+            r"|(?:a\s+été|était|fut)\s+(?:la\s+|le\s+)?premi(?:er|ère)\s+à\s+(?:franchir|passer|couper)\s+la\s+ligne(?:\s+d['’]arrivée)?)")
 WIN_NOT = (r"(?!\s+(?:the\s+|le\s+|la\s+|les\s+|a\s+|his\s+|her\s+|their\s+|its\s+|son\s+|sa\s+|ses\s+)?"
            r"(?:(?:\w+\s+){0,2}(?:start|pole|title|toss|championship|championships|départ|titre|championnat|duel|"
-           r"both|two|races|manches|courses|class|classe|catégorie|category|world|mondial|constructeurs|points)\b)"
+           r"both|two|races|manches|courses|class|classe|catégorie|category|world|mondial|constructeurs|points|battle|bataille|lutte|fight)\b)"
            r"|\s+(?:in|en|chez)\s+(?:the\s+|les\s+|la\s+catégorie\s+|classe\s+)?(?-i:LMP\d|LMGT|GT\d|GTE|GTD|GTP|Pro|Am\b|Silver|Gold|Bronze|Rookie|B\b|Hypercar))")
 WIN_BY_LIST = re.compile(rf"(?P<list>{TOKEN_LIST})\s*,?\s+(?:\w+\s+)?{WIN_VERB}\b{WIN_NOT}", F)
 # A car as the subject, its crew in brackets: "la Porsche 963 N°6 (Estre/Vanthoor/Campbell) a remporté".
@@ -164,6 +167,9 @@ WIN_PASSIVE = re.compile(rf"(?:(?:a|ont|est|a\s+été|ont\s+été)\s+remportée?
 # "Simon Pagenaud a résisté à X pour s'imposer": the subject of the sentence, then the purpose.
 WIN_INFINITIVE = re.compile(rf"\s*(?P<list>{TOKEN_LIST})\s+(?:(?!tent|tried|attempt|failed|could|pouvait|voulait|wanted|hoped|espér)[^.;]){{0,160}}?"
                             rf"\b(?:pour\s+s['’]imposer|pour\s+(?:remporter|gagner)\s+(?:la\s+course|l['’]épreuve)|to\s+(?:win|take|claim|secure)\s+(?:the\s+)?(?:race|victory|win)\b)", F)
+# "X was able to build a lead as he romped to victory": the subject, then "as he" and the win
+# (read only when no other name stands between them).
+WIN_AS_HE = re.compile(rf"(?P<list>{TOKEN_LIST}){PAREN}\s+(?P<gap>(?-i:[^A-ZÀ-Þ.;:\n]){{0,100}}?)\b(?:as|when|and)\s+(?:he|she|they)\s+{WIN_VERB}\b{WIN_NOT}", F)
 WIN_DROVE = re.compile(rf"(?P<list>{TOKEN_LIST})\s*,?\s+(?:who\s+)?(?:drove|raced|cruised|dominated)\s+(?:[^.;]|\.(?=\s?\d)){{0,120}}?\s+to\s+(?:a|an|the)\s+(?:\w+\s+)?victory", F)
 
 # A place after the name: "X finished third", "X a terminé à la 2e place", "X took fifth place".
@@ -180,6 +186,7 @@ PLACE_AFTER = (rf"(?:\s+(?:the\s+race|la\s+course|the\s+day|finally|finalement|u
                rf"|(?P<ord>{ORDX})(?:\s+(?:place|position|spot|rang|overall|marche\s+du\s+podium|step\s+of\s+the\s+podium))?)")
 FINISH_PLACE = re.compile(rf"(?P<name>{TOKEN}){PAREN}\s*,?\s+(?P<gap>(?:(?-i:[a-z][\w'’-]*),?\s+){{0,8}}?)(?P<verb>{FIN_STRONG}|{FIN_WEAK})\b{PLACE_AFTER}"
                           r"(?!\s*(?:from|to|off|on\s+lap|au\s+tour|in\s+the\s+(?:championship|standings|points)|"
+                          r"(?:in|en|au)\s+(?:the\s+|les\s+)?(?:Q\d|FP\d|EL\d|qualifying|qualifs?|qualifications|practice|essais|warm-up|shootout|superpole)|"
                           r"(?:au|du)\s+(?:championnat|classement\s+(?:des|du)))\b)", F)
 # "X's crew of A, B and C finishing second", "… de A, B et C a terminé à la deuxième place".
 FINISH_CREW = re.compile(rf"(?P<list>{TOKEN_LIST})\s*,?\s+(?P<verb>{FIN_STRONG})\b{PLACE_AFTER}", F)
@@ -207,6 +214,19 @@ RESPECTIVELY = re.compile(rf"(?P<list>{TOKEN_LIST})[^.;]{{0,80}}?\b(?:respective
 SUIVENT = re.compile(rf"^\s*(?:suivent|suivaient|then\s+came|next\s+came|behind\s+them\s+came)\s*:?\s+(?P<list>[^.]+)", F)
 AHEAD_OF = re.compile(rf"\s*,?\s*(?:\w+\s+)?(?:devant|ahead\s+of|en\s+devançant|devançant|from)\s+(?P<list>{TOKEN_LIST})", F)
 BEHIND_IN = re.compile(rf"(?:behind|derrière)\s+(?P<name>{TOKEN}){PAREN}\s+(?:in|en)\s+(?P<ord>{ORDX})", F)
+# "The best-placed Audi was X in sixth": the place after the name, the verb before it.
+WAS_NAME_IN = re.compile(rf"\b(?:was|were|fut|était)\s+(?P<name>{TOKEN}){PAREN}\s+(?:in|en)\s+(?P<ord>{ORDX})(?:\s+(?:place|position|spot))?"
+                         rf"(?!\s*(?:place\s+|position\s+)?(?:on|in|at|sur|au|du|of)\s+(?:the\s+|la\s+|le\s+)?(?:grid|grille|championship|championnat|standings|classement|points|qualif\w*|lap|tour))", F)
+# The sentence's subject, then its finish at the end of the sentence, with no other name between:
+# "X pitted later …, but couldn't regain the time, finishing seventh", "X, however, … as he finished in 12th place".
+SUBJECT_FINISH = re.compile(rf"\s*(?:(?-i:[A-Z][a-z]+)\s+(?-i:[a-z]+)\s+)?(?P<name>{TOKEN}){PAREN}(?P<gap>(?:(?-i:[^A-ZÀ-Þ.;:!?\n“”«»\"])|(?-i:(?<!\w)[A-Z]{{2,}}(?![\w’'-]))){{1,200}}?)"
+                            rf"(?:,\s*|\bas\s+(?:he|she)\s+|\bet\s+)(?:(?:finishing|finished|to\s+finish|termin\w+|pour\s+terminer|pour\s+finir)\s+"
+                            rf"(?:in\s+|à\s+la\s+|au\s+)?(?:the\s+)?(?P<ord>{ORDX})(?:\s+(?:place|position|rang))?\s*[.!]?\s*$"
+                            rf"|(?:taking|claiming|securing|prenant|décrochant)\s+(?:the\s+|la\s+)?(?P<ord2>{ORDX})(?:\s+(?:place|position))?\s+(?:overall|au\s+général|au\s+classement\s+général)\b)", F)
+# A driver and crew bringing their car to a place: "X, accompagné par A et B, a hissé la Peugeot #94 à la septième place".
+CAR_TO_PLACE = re.compile(rf"(?P<list>{TOKEN_LIST})(?:\s*,\s*(?:accompagnée?s?|épaulée?s?|aidée?s?|joined|alongside|with)\s+(?:par\s+|de\s+|by\s+)?(?P<more>{TOKEN_LIST})\s*,)?"
+                          rf"\s+(?:a|ont|have|has)?\s*(?:hissé|amené|emmené|porté|placé|ramené|brought|took|drove|guided|steered|hauled)\s+(?:la|le|sa|son|leur|the|their|his|her)\s+"
+                          rf"(?:[^.;,]|\.(?=\d)){{0,50}}?\s+(?:à\s+la|au|en|to|home\s+in|in)\s+(?P<ord>{ORDX})(?:\s*(?:place|rang|position))?\b", F)
 RELEGATED = re.compile(rf"(?P<name>{TOKEN}){PAREN}\s+(?:(?:{FIN_STRONG})\b[^.]{{0,80}}?|(?:was|a\s+été|est|se\s+voyait|se\s+voit)\s+)"
                        rf"(?:relégu\w+|demoted|dropped|reclassé\w*|reclassified)\s+(?:au|à\s+la|en|to|in)\s+(?:la\s+|the\s+)?"
                        rf"(?P<ord>{ORDX})\s*(?:rang|place|position)?", F)
@@ -235,6 +255,11 @@ CLASS_VICTORY = [
     re.compile(rf"(?P<name>{TOKEN}){PAREN}\s+[^.;]{{0,60}}?(?i:victoire|victory|win)\s+(?i:chez\s+les|en|in\s+the|in)\s+(?-i:(?P<cls>{CLASS_NAME}))\b"),
     re.compile(rf"(?P<name>{TOKEN}){PAREN}\s+(?i:clinched|claimed|took|secured|won|scored)\s+(?i:the\s+)?(?i:victory|win|honours)\s+(?i:in\s+the)\s+(?-i:(?P<cls>{CLASS_NAME}))\s+(?i:category|class)"),
     re.compile(rf"(?P<name>{TOKEN}){PAREN}[^.;]{{0,80}}?\band\s+(?-i:(?P<cls>{CLASS_NAME}))\s+(?i:victory|win)\b"),
+    # "X drove a superb race to take his first Pro-Am victory", "X … as he won the Pro-Am2 category".
+    re.compile(rf"(?P<name>{TOKEN}){PAREN},?\s+(?=(?-i:[a-zà-ÿ]))(?:(?![.;]|\s(?-i:[A-Z]))[^\n]){{0,80}}?\b(?i:take|took|claim|claimed|score|scored|secure|secured|earn|earned)\s+"
+               rf"(?i:his|her|their|the)\s+(?:(?i:first|maiden|second|third)\s+)?(?-i:(?P<cls>{CLASS_NAME}))\s+(?i:class\s+)?(?i:victory|win)\b"),
+    re.compile(rf"(?P<name>{TOKEN}){PAREN},?\s+(?=(?-i:[a-zà-ÿ]))(?:(?![.;]|\s(?-i:[A-Z]))[^\n]){{0,80}}?\b(?i:won|topped|blitzed|swept)\s+(?i:the\s+)?"
+               rf"(?-i:(?P<cls>{CLASS_NAME}))\s+(?i:category|class|catégorie|classe)\b"),
     re.compile(rf"(?i:premier|première|meilleur)\s+(?-i:(?P<cls>Rookie|rookie|Junior|Gentleman))\s+(?i:de\s+(?:cette|la)\s+course)\s*,\s*(?P<name>{TOKEN})"),
 ]
 # More ways to give a pole: "X on pole", "who started on pole", "En pole position, X", "the poleman X".
@@ -284,6 +309,9 @@ DEMONYMS = {
 ITEM_NAME = re.compile(TOKEN)
 WIN_HEADLINE = re.compile(rf"^\s*(?P<name>{TOKEN})\s+(?:wins|won|takes\s+victory|triumphs|s['’]impose|remporte|gagne)\b", F)
 # Words after a place that make it a class rank: "11e place en GT".
+# The crew after a class rank: "… 11e place en GT en compagnie des Italiens A et B", "… with A and B".
+CLASS_CREW = re.compile(rf"\s*,?\s*(?:en\s+compagnie\s+(?:de\s+|des\s+|d['’])|aux\s+côtés\s+(?:de\s+|des\s+|d['’])|avec\s+|alongside\s+|with\s+(?:co-?drivers?\s+)?)"
+                        rf"(?:(?:les|the|ses|his|her)\s+)?(?:(?P<dem>(?-i:[A-ZÀ-Þ][a-zà-ÿ-]+))\s+(?=(?-i:[A-ZÀ-Þ])))?(?P<list>{TOKEN_LIST})", F)
 CLASS_HINT = re.compile(rf"\s*(?:en|in|of)\s+(?:the\s+)?(?:classe\s+|class\s+|catégorie\s+)?(?-i:{CLASS_NAME})\b(?!\s+(?:and|et))", F)
 # After a list: a lowercase verb means its last name is the subject of a new clause.
 CLAUSE_VERB = re.compile(r"\s+(?!(?:et|and|ainsi|respectivement|respectively|in|en|au|aux|à|sous|après|after|to|for|pour|"
@@ -320,12 +348,33 @@ CLASS_IN_LINE = re.compile(rf"\b(?-i:{CLASS_NAME})\b", F)
 HEADING_WIN = re.compile(r"\b(?:wins?|won|winners?|victoire|victory|s['’]impose|remporte|vainqueurs?)\b", F)
 CLASS_VICTORY_NAMED = re.compile(rf"\b(?:vainqueur|winner|victoire|victory|win)\s+(?:(?:en|in|chez\s+les)\s+(?:classe\s+|class\s+)?)?"
                                  rf"(?P<cls>(?-i:{CLASS_NAME}))(?=[\s,.])", F)
+# Crews written "de A-B-C" after a car: "la n°54 Dinamic de Bachler-Cairoli-Engelhart".
+_CREW_PART = r"(?-i:[A-ZÀ-Þ][\w’']*(?:\s+(?:van|von|der|den|de|di|da|le|la)\s+[A-ZÀ-Þ][\w’']*)*)"
+HYPHEN_CREW = re.compile(rf"\b(?:de|d['’]|of)\s*(?P<crew>{_CREW_PART}(?:-{_CREW_PART}){{2,3}})\b")
+# "… est 6e devant <car> de A-B-C et <car> de D-E-F": the cars behind, in the order written.
+PLACE_AHEAD = re.compile(rf"\b(?:est|était|finit|termine|terminait|a\s+terminé|was|is|finished)\s+(?P<ord>{ORDX})\s+(?:devant|ahead\s+of)\s", F)
+# What may stand between two crews of such a chain: cars, numbers, teams, and the linking words.
+CHAIN_GAP = re.compile(r"^(?:[\s,]|\b(?:devant|ahead\s+of|et|and|puis|then|ainsi\s+que|la|le|les|l['’]|the|deux|two|trois|three|sa|son|leur|their|its|"
+                       r"voiture|car|sœur|sister|n°\s?\d+|#\d+|No\.\s?\d+)\b|#\d+|n°\s?\d+|(?-i:[A-Z0-9][\w.’'/-]*)|\d[\w.-]*)*$", F)
 WIN_ANY = re.compile(WIN_VERB + r"\b" + WIN_NOT, F)
 WIN_CHAIN = re.compile(rf"^(?:\s+from|[^.;]{{0,120}}?\b(?:en\s+devançant|devançant|devant|ahead\s+of|a\s+devancé|beating|beat))\s+"
-                       rf"(?:(?:the|les|le|la|son|sa|ses|his|her|their|l['’])\s*[\w-]+\s+){{0,2}}(?P<list>{TOKEN_LIST})", F)
-CLASS_CHAIN = re.compile(rf"^[^.;]*?\b(?:en\s+devançant|devançant|devant|ahead\s+of)\s+(?P<list>{TOKEN_LIST})")
+                       rf"(?:(?:his|her|their|son|sa)\s+(?:(?-i:[a-zé][\w-]*|[A-Z]{{2,}}[\w-]*)\s+){{2,3}}(?=(?-i:[A-ZÀ-Þ][a-zà-ÿ]))|(?:(?:the|les|le|la|son|sa|ses|his|her|their|l['’])\s*[\w-]+\s+){{1,2}})?(?P<list>{TOKEN_LIST})", F)
+CLASS_CHAIN = re.compile(rf"^[^.;]*?\b(?:en\s+devançant|devançant|devant|ahead\s+of|face\s+à)\s+(?P<list>{TOKEN_LIST})")
+# A paragraph that opens on one class's fight: "Tous les regards étaient sur la bataille de la catégorie LMGT3, …".
+CLASS_TOPIC = re.compile(rf"\b(?:catégorie|classe|class|category)\s+(?-i:(?P<cls>{CLASS_NAME}))\b|(?-i:(?P<cls2>{CLASS_NAME}))\s+(?:class|category)\b", F)
 FIN_STRONG_RE = re.compile(FIN_STRONG, F)
 ORDX_RE = re.compile(ORDX, F)
 LIST_RE = re.compile(rf"(?P<list>{TOKEN_LIST})")
 CLASS_AHEAD = re.compile(rf"[^.;]*?\bahead\s+of\s+(?:(?-i:[A-Z][\w.-]*['’]s)\s+(?:[A-Z][\w.-]*['’]s\s+)?)?(?P<name>{TOKEN})")
 CLASS_WITH = re.compile(rf"with\s+(?P<name>{TOKEN})\s+(?:earning|taking|claiming|in)\s+(?P<ord>{ORDX})")
+# A pole given to a descriptor: "Le Français, déjà vainqueur à X, s'était élancé en pole position".
+POLE_DESCRIPTOR = re.compile(r"\b(?:le|la|l['’]|the)\s*(?P<word>(?-i:[A-ZÀ-Þ][\w-]+))(?:\s*,[^.;]{0,120}?,)?\s+(?:had\s+|avait\s+)?"
+                             r"(?:s['’]était\s+élancée?|s['’]élançait|s['’]élance|partait|était\s+partie?|started|starting|had\s+started)\s+"
+                             r"(?:from|en|de\s+la|depuis\s+la|on)\s+(?:the\s+)?pole\b(?:[- ]position)?", F)
+# A class won by a margin over the rest of its field: "… avec une belle avance sur le reste du plateau LMP3",
+# "… well clear of the rest of the GT3 field"; its subject a name or "le duo", "the pair".
+CLASS_CLEAR = re.compile(rf"\s*(?:(?P<crew>(?:le|l['’]|the)\s*(?:duo|équipage|trio|paire|pair|crew)\b)|(?P<list>{TOKEN_LIST}){PAREN})"
+                         rf"(?P<gap>(?-i:[^A-ZÀ-Þ.;:\n]){{0,80}}?)\b(?:avance|ahead|clear|lead)\s+(?:sur|over|of)\s+"
+                         rf"(?:le\s+reste\s+du\s+plateau|the\s+rest\s+of\s+the)\s+(?-i:(?P<cls>{CLASS_NAME}))\b", F)
+# The subject crew of the sentence before: "A et B ont décroché …".
+SUBJECT_CREW = re.compile(rf"\s*(?P<list>{TOKEN_LIST})\s+(?:ont|have|had|sont|were)\b", F)

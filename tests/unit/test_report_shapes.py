@@ -269,3 +269,180 @@ def test_a_step_of_the_podium_for_a_crew():
             "Le pilote suisse et ses coéquipiers, Max Ode et Tim Gall, sont montés sur la troisième marche du podium.")
     assert places(text) == [(1, "Yann Brun / Eva Klein"), (2, "Luc Martel / Anna Roux / Ivo Kranj"),
                             (3, "Max Ode / Tim Gall")]
+
+
+# --- more shapes: a win after "as he", "picked up his … win", the first to take the flag ---------
+
+def test_a_win_said_after_as_he_and_picked_up():
+    """The subject, then "as he romped to victory"; "picked up his third career win"."""
+    assert winner("Owen Marsh was able to build a healthy lead as he romped to a commanding victory.") == "Owen Marsh"
+    assert winner("It changed everything as Pavel Dorn picked up his third career win at the track.") == "Pavel Dorn"
+
+
+def test_as_he_with_another_name_between_gives_no_winner():
+    """"A chased B as he …": whose win is not said, so nothing."""
+    assert winner("Owen Marsh chased Leo Brandt home as he romped to a commanding victory.") != "Owen Marsh"
+    assert winner("Owen Marsh picked up his first championship title last year.") is None
+
+
+def test_first_to_take_the_flag_from_a_described_pair():
+    """"was the first to take the chequered flag from his fellow BMW driver A and B": 2 and 3."""
+    text = ("The 27-year-old drove a clever race and was the first to take the chequered flag from his fellow "
+            "AMG driver Rolf Kemmer and Ivo Sander (Ford).")
+    assert places(text) == [(2, "Rolf Kemmer"), (3, "Ivo Sander")]
+
+
+# --- more places: the subject, then its finish at the end of the sentence ----------------------
+
+def test_subject_finishing_at_the_end_of_the_sentence():
+    text = ("Ewan Pike won the race. Tobias Lund pitted early as the track dried, switching from wets to slicks, "
+            "but never regained the time, finishing seventh. Series leader Jonas Ferr, however, missed the chance "
+            "to extend his lead as he finished in 11th place.")
+    assert (7, "Tobias Lund") in places(text)
+    assert (11, "Jonas Ferr") in places(text)
+
+
+def test_subject_finishing_needs_no_other_name_and_no_standings():
+    assert places("Tobias Lund passed Jonas Ferr on the final lap, finishing seventh.") == []
+    assert places("Tobias Lund lost ground in the points, finishing seventh in the standings.") == []
+
+
+def test_taking_a_place_overall_and_a_class_win():
+    text = "Somchai Rattana started the season well for KMR, taking seventh overall and the Am victory."
+    assert places(text) == [(7, "Somchai Rattana")]
+
+
+def test_recovered_to_finish_and_was_name_in_place():
+    text = ("Ewan Pike won the race. Marc Ollier recovered from a spin to finish third. "
+            "The best-placed Ford driver was Dario Vence in sixth, who had started from the back.")
+    assert (3, "Marc Ollier") in places(text)
+    assert (6, "Dario Vence") in places(text)
+
+
+def test_was_name_in_place_on_the_grid_or_in_the_standings_is_no_finish():
+    assert places("The fastest rookie was Dario Vence in sixth on the grid.") == []
+    assert places("After the race the best-placed Ford was Dario Vence in sixth in the championship.") == []
+
+
+def test_a_place_name_after_from_is_not_the_subject():
+    """"the 30-year-old from Lyon … to finish second": Lyon is a town, not a driver."""
+    text = "Ewan Pike won the race. From 18th on the grid, the 30-year-old from Lyon moved up to finish second."
+    assert (2, "Lyon") not in places(text)
+
+
+def test_a_crew_bringing_its_car_to_a_place():
+    text = ("Pour ses débuts, Hugo Ferrand, accompagné par Louis Carel et Tom Brisse, a hissé la Ligier #17 "
+            "à la sixième place derrière les deux Oreca.")
+    assert places(text) == [(6, "Hugo Ferrand / Louis Carel / Tom Brisse")]
+
+
+def test_a_quote_about_points_does_not_make_a_finish_a_standing():
+    text = ("Ewan Pike won the race. Rookie Nils Haber (Team Nord) saw the flag in fourth and was happy: "
+            "“I scored some important points! Now the next race,” said Haber.")
+    assert (4, "Nils Haber") in places(text)
+
+
+# --- a pole given to a nationality ----------------------------------------------------------
+
+def test_a_pole_given_to_a_nationality_named_once():
+    text = ("Le Belge Arno Vantieghem (Team Nord) a gagné samedi devant le Suisse Karl Imhof. "
+            "Le Belge, déjà vainqueur à Dijon, s'était élancé en pole position.")
+    assert pole(text) == "Arno Vantieghem"
+
+
+def test_a_nationality_shared_by_two_drivers_gives_no_pole():
+    text = ("Le Belge Arno Vantieghem a gagné samedi devant le Belge Karl Imhof. "
+            "Le Belge, déjà vainqueur à Dijon, s'était élancé en pole position.")
+    assert pole(text) is None
+    assert pole("Le Belge, déjà vainqueur à Dijon, s'était élancé en pole position.") is None
+
+
+# --- classes: a class rank with its crew, a class fight's paragraph, "his first Pro-Am victory" ----
+
+def test_a_class_rank_with_the_crew_beside_it():
+    text = ("Autre Suisse au départ, Marc Delvaux (Porsche #60) a terminé à la 11e place en GT en compagnie "
+            "des Italiens Paolo Reni et Enzo Grassi.")
+    assert classes(text) == [("GT", 11, "Marc Delvaux / Paolo Reni / Enzo Grassi")]
+    assert places(text) == []
+
+
+def test_a_paragraph_about_one_class_fight():
+    text = ("Jo Marsh a gagné la course.\n"
+            "Tous les regards étaient sur la bataille de la catégorie LMGT3, entre la Ferrari n°8 et la Porsche n°9. "
+            "Les dernières minutes ont donné lieu à une lutte serrée, dont Lena Vogt est sortie victorieuse "
+            "face à Paul Tissot.\nPierre Lamy a terminé deuxième.")
+    assert classes(text) == [("LMGT3", 1, "Lena Vogt"), ("LMGT3", 2, "Paul Tissot")]
+    assert places(text) == [(1, "Jo Marsh"), (2, "Pierre Lamy")]
+
+
+def test_a_class_topic_sentence_with_a_result_in_it_sets_no_class():
+    text = ("Jo Marsh a gagné la course devant la catégorie LMP2.\nPierre Lamy a terminé deuxième.")
+    assert (2, "Pierre Lamy") in places(text)
+
+
+def test_a_first_class_victory_and_a_category_won():
+    text = ("Rui Tavares (Porto) drove a superb race to take his first Pro-Am victory, while Ken Lowe (Leeds) "
+            "was equally impressive as he blitzed the Am category.")
+    assert classes(text) == [("Am", 1, "Ken Lowe"), ("Pro-Am", 1, "Rui Tavares")]
+
+
+def test_another_name_before_a_class_victory_gives_nothing():
+    assert classes("Dan Moss passed Rui Tavares to take his first Pro-Am win.") == [("Pro-Am", 1, "Rui Tavares")]
+
+
+def test_won_the_battle_for_a_place_is_no_win():
+    assert winner("Jan Hale won the battle for third with a late move.") is None
+
+
+# --- crews written A-B-C after a car, in a chain of places ------------------------------------
+
+def test_a_chain_of_cars_with_hyphenated_crews():
+    text = ("La première Ford, la n°8 Alpha de Morel-Brun-Petit, est 6e devant la Porsche 911 n°54 Beta "
+            "Motorsport de Klein-Weber-Lutz et les deux BMW M4 Gamma, la n°34 de Van den Berg-Rossi-Fabre "
+            "devant la n°35 de Dubois-Roy-Lenoir.")
+    assert places(text) == [(6, "Morel / Brun / Petit"), (7, "Klein / Weber / Lutz"),
+                            (8, "Van den Berg / Rossi / Fabre"), (9, "Dubois / Roy / Lenoir")]
+
+
+def test_a_chain_of_cars_stops_where_prose_begins():
+    text = ("La n°8 Alpha de Morel-Brun-Petit est 6e devant la n°54 de Klein-Weber-Lutz, qui a perdu du temps "
+            "au ravitaillement après un contact avec la n°35 de Dubois-Roy-Lenoir.")
+    assert (8, "Dubois / Roy / Lenoir") not in places(text)
+    assert (7, "Klein / Weber / Lutz") in places(text)
+
+
+def test_a_class_won_by_a_margin_over_the_rest_of_its_field():
+    text = ("Tom Reid et Ali Khan ont décroché leur deuxième succès sur la Ligier n°11. Le duo anglo-canadien "
+            "a terminé avec une belle avance sur le reste du plateau LMP3.")
+    assert classes(text) == [("LMP3", 1, "Tom Reid / Ali Khan")]
+    assert classes("Kim Sato crossed the line well clear of the rest of the GT4 field.") == [("GT4", 1, "Kim Sato")]
+
+
+def test_the_duo_with_no_crew_before_it_is_left_out():
+    text = ("La Ligier n°11 a longtemps mené. Le duo a terminé avec une belle avance sur le reste du plateau LMP3.")
+    assert classes(text) == []
+
+
+def test_guards_on_the_new_shapes():
+    """A running order, a practice timesheet and a class win of another season give nothing."""
+    text = ("Ewan Pike won the race. Behind him was Dario Vence in second for much of the race. "
+            "Tom Hale topped the practice session, taking seventh overall. "
+            "Rui Tavares, who took his first Pro-Am victory last year, crashed.")
+    assert places(text) == [(1, "Ewan Pike")]
+    assert classes(text) == []
+
+
+def test_a_win_emerged_from_a_battle_is_no_race_win():
+    assert winner("Lena Vogt est sortie victorieuse du duel pour la troisième place.") is None
+    assert winner("Lena Vogt emerged victorious from the battle for third.") is None
+
+
+def test_a_place_in_a_qualifying_part_is_no_finish():
+    text = "Ewan Pike won the race ahead of Tom Ruiz. Luc Marais was angry after qualifying, finishing third in Q2."
+    assert places(text) == [(1, "Ewan Pike"), (2, "Tom Ruiz")]
+
+
+def test_a_sentence_opening_on_a_lap_is_a_running_order():
+    text = ("Jo Marsh a gagné la course. Au 10e tour, la n°8 de Morel-Brun-Petit était 3e devant la n°9 de "
+            "Alan-Bert-Cole. After the first stop, Paul Roux was sixth.")
+    assert places(text) == [(1, "Jo Marsh")]
