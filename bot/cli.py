@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -63,9 +64,26 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a mistyped command answered in one sentence naming the closest ones
+    (not its raw list of every choice)."""
+
+    def error(self, message: str):
+        """Print one sentence and exit 2, as argparse does."""
+        wrong = re.match(r"argument (?:COMMAND|subcommand): invalid choice: '([^']*)'", message)
+        if wrong:
+            from rapidfuzz import process
+
+            choices = [c for c in self._subparsers._group_actions[0].choices] if self._subparsers else []
+            close = [c for c, score, _ in process.extract(wrong.group(1), choices, limit=3) if score >= 75]
+            hint = f" Did you mean {' or '.join(close)}?" if close else ""
+            self.exit(2, f"pitboard: no command {wrong.group(1)!r}.{hint} `pitboard --help` lists them.\n")
+        super().error(message)
+
+
 def build_parser(registry: Registry) -> argparse.ArgumentParser:
     """The argument parser: one subcommand per registry command plus the terminal's own."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="pitboard", description="Motorsport results, pole, safety cars and quotes from one SQLite store."
     )
     parser.add_argument("--version", action=_Version)

@@ -134,6 +134,18 @@ def _timing(bot: Bot, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _when(iso: str | None) -> str:
+    """A stored moment as people read it: `2026-12-01 14:20:03 UTC`, or never."""
+    if not iso:
+        return "never"
+    from datetime import datetime, timezone
+
+    try:
+        return datetime.fromisoformat(iso).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except ValueError:
+        return iso
+
+
 def _sources(bot: Bot, args: argparse.Namespace) -> int:
     sources = bot.sources()
     if not sources:
@@ -141,7 +153,7 @@ def _sources(bot: Bot, args: argparse.Namespace) -> int:
     for s in sources:
         state = bot.repositories.source_states.load(s.name)
         print(f"{s.name}  {s.describe()}; every {s.interval:g} s, {s.live_interval:g} s live; "
-              f"last poll {state.last_poll or 'never'}; {state.items} items; "
+              f"last poll {_when(state.last_poll)}; {state.items} items; "
               f"last error: {state.last_error or 'none'}")
     return EXIT_OK
 

@@ -1,5 +1,6 @@
 """The `pitboard` command line: answers, JSON contracts, imports and the console."""
 import io
+import re
 import sqlite3
 
 from bot.bootstrap import bootstrap
@@ -210,6 +211,7 @@ round = 5
     listed = cli("sources").out.splitlines()
     assert [line.split()[0] for line in listed] == ["lemans-timing", "reports", "f1"]
     assert "Al Kamel" in listed[0] and "last error: none" in listed[0] and "last poll never" not in listed[0]
+    assert re.search(r"last poll \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC;", listed[0])  # no microseconds
     assert "RSS/Atom" in listed[1] and "Jolpica current round 5" in listed[2] and "last poll never" in listed[2]
     (folder / "broken_classification.csv").write_text("POSITION;NUMBER\n1;12\n", encoding="utf-8")
     rest(folder)
@@ -356,3 +358,15 @@ def test_timing_classes_take_the_event_s_spelling_and_classes_show_in_the_event_
     assert cli("timing", str(tmp_path / "classification.csv"), "--event", "spa 2024").code == 0
     shown = cli("results", "spa 2024", "--json").json()
     assert list(dict.fromkeys(r["classification"] for r in shown["results"])) == ["overall", "Pro", "Am"]
+
+
+def test_a_mistyped_command_gets_one_sentence_with_the_closest(capsys):
+    import pytest
+
+    from bot.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["resluts", "lemans"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "no command 'resluts'" in err and "Did you mean results" in err
+    assert "choose from" not in err and len(err.splitlines()) == 1
