@@ -20,6 +20,7 @@ from bot.sources.event_file import load_event_file
 from bot.sources.fields import FileError
 from bot.sources.replay import replay_stages
 from bot.store.lease import LeaseHeld, LeaseUnavailable, acquire_lease
+from bot.store.platform_state import DEMO, marked
 
 DEMO_EVENT = "2017-porsche-carrera-cup-le-mans.toml"
 # The demo stops by itself even if a post could not be sent.
@@ -29,6 +30,11 @@ DEADLINE = 50.0
 def run_demo(config: Config, step: float = 1.5) -> int:
     """Replay the bundled race into data/demo.db and print the posts; returns the exit status."""
     db_path = config.db_path.parent / "demo.db"
+    if db_path.exists() and not marked(db_path, DEMO):
+        # The demo replaces its own database each time; a file it did not make is not its to delete.
+        print(f"{db_path} exists and is not a database `pitboard demo` made; move it, or give --db a path in "
+              "another folder.", file=sys.stderr)
+        return 1
     try:
         # Before the old file is deleted: a demo still running keeps its database.
         lease = acquire_lease(db_path, "pitboard demo")
@@ -44,6 +50,7 @@ def run_demo(config: Config, step: float = 1.5) -> int:
             print(f"The demo needs the bundled event: {err}", file=sys.stderr)
             return 1
         app = bootstrap(replace(config, db_path=db_path, seed_events=False))
+        app.repositories.platform_state.set(DEMO, "1")
         try:
             ensure_console_channel(app)
             asyncio.run(_replay(app, bundle, max(0.0, step)))

@@ -7,6 +7,19 @@ from datetime import datetime, timezone
 from sqlite_utils import Database
 
 HEARTBEAT = "bot.heartbeat"  # the running bot's note: when, its pid, each platform's health
+DEMO = "demo"  # a database `pitboard demo` made (and may delete and make again)
+
+
+def marked(path, key: str) -> bool:
+    """Whether the SQLite file at `path` is a Pitboard database holding `key` (read only:
+    a file that is not one, or not a database at all, is simply not marked)."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            return conn.execute("SELECT 1 FROM platform_state WHERE key = ?", [key]).fetchone() is not None
+    except sqlite3.Error:
+        return False
 
 
 class PlatformState:

@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 import time
-from contextlib import redirect_stdout
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import replace
 
 import pytest
@@ -271,3 +271,19 @@ def test_presets_for_a_platform_without_its_token_are_warned_of():
     assert lines == ["Warning: 2 channel(s) are preset for telegram, which is not running (set $TELEGRAM_BOT_TOKEN "
                      "to start it); their posts wait until it is."]
     assert unserved_presets(presets, {"discord": object(), "telegram": object()}) == []
+
+
+def test_the_demo_never_deletes_a_file_it_did_not_make(tmp_path):
+    """`pitboard demo --db folder/x.db` uses folder/demo.db; a file of that name that is not
+    the demo's own is left alone, with a sentence; the demo's own is replaced each time."""
+    precious = tmp_path / "demo.db"
+    precious.write_text("my notes, not a database", encoding="utf-8")
+    config = replace(Config(), db_path=tmp_path / "x.db")
+    err = io.StringIO()
+    with redirect_stdout(io.StringIO()), redirect_stderr(err):
+        assert run_demo(config, step=0.01) == 1
+    assert precious.read_text(encoding="utf-8") == "my notes, not a database"
+    assert "is not a database `pitboard demo` made" in err.getvalue()
+    precious.unlink()
+    with redirect_stdout(io.StringIO()):
+        assert run_demo(config, step=0.01) == 0 and run_demo(config, step=0.01) == 0  # its own: replaced
