@@ -30,11 +30,6 @@ DEADLINE = 50.0
 def run_demo(config: Config, step: float = 1.5) -> int:
     """Replay the bundled race into data/demo.db and print the posts; returns the exit status."""
     db_path = config.db_path.parent / "demo.db"
-    if db_path.exists() and not marked(db_path, DEMO):
-        # The demo replaces its own database each time; a file it did not make is not its to delete.
-        print(f"{db_path} exists and is not a database `pitboard demo` made; move it, or give --db a path in "
-              "another folder.", file=sys.stderr)
-        return 1
     try:
         # Before the old file is deleted: a demo still running keeps its database.
         lease = acquire_lease(db_path, "pitboard demo")
@@ -42,6 +37,11 @@ def run_demo(config: Config, step: float = 1.5) -> int:
         print(err, file=sys.stderr)
         return 1
     try:
+        if db_path.exists() and not marked(db_path, DEMO):
+            # The demo replaces its own database each time; a file it did not make is not its to delete.
+            print(f"{db_path} exists and is not a database `pitboard demo` made; move it, or give --db a path in "
+                  "another folder.", file=sys.stderr)
+            return 1
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
         try:

@@ -30,7 +30,7 @@ def derive_updates(queries: Queries, event_id: str) -> list[UpdateDraft]:
         if session.kind == "qualifying" and finished:
             pole = next((r for r in overall if r.position == 1), None)
             if pole is not None:
-                grid = [result_to_dict(r) for r in overall if r.position]
+                grid = [_shown(r) for r in overall if r.position]
                 drafts.append(UpdateDraft(f"pole:{session.id}", "pole", session_id=session.id, **base,
                                           payload={**where, "status": session.status, "grid": grid}))
         drafts += _incident_drafts(queries.incidents(session.id), session.id, base, where, finished)
@@ -38,10 +38,10 @@ def derive_updates(queries: Queries, event_id: str) -> list[UpdateDraft]:
             for hour, leaders in queries.hourly_leaders(session.id).items():
                 drafts.append(UpdateDraft(f"hourly:{session.id}:{hour}", "hourly", session_id=session.id, **base,
                                           payload={**where, "hour": hour,
-                                                   "leaders": [result_to_dict(r) for r in leaders]}))
+                                                   "leaders": [_shown(r) for r in leaders]}))
         if session.kind == "race" and finished:
             classes = [
-                {"classification": c, "rows": [result_to_dict(r) for r in queries.results(session.id, c)]}
+                {"classification": c, "rows": [_shown(r) for r in queries.results(session.id, c)]}
                 for c in queries.classifications(session.id)
             ]
             if classes:
@@ -53,6 +53,14 @@ def derive_updates(queries: Queries, event_id: str) -> list[UpdateDraft]:
                                   payload={**head, "speaker": quote.speaker, "role": quote.role,
                                            "text": quote.text, "language": quote.language}))
     return drafts
+
+
+def _shown(result) -> dict:
+    """A result as a post shows it: without the id of the source that gave it, which no
+    reader sees (the same facts from a source named differently are no correction)."""
+    data = result_to_dict(result)
+    data.pop("source_id", None)
+    return data
 
 
 def _incident_drafts(incidents: list[Incident], session_id: str, base: dict, where: dict,

@@ -370,3 +370,22 @@ def test_a_mistyped_command_gets_one_sentence_with_the_closest(capsys):
     err = capsys.readouterr().err
     assert stop.value.code == 2 and "no command 'resluts'" in err and "Did you mean results" in err
     assert "choose from" not in err and len(err.splitlines()) == 1
+
+
+def test_the_same_facts_imported_with_the_sources_in_another_order_correct_nothing(cli, app, tmp_path):
+    """Two versions of one event file, alike but for the order of their sources: importing
+    them in turn makes no "Corrected" post (the readers would see the same text)."""
+    from tests.conftest import FIXTURES
+
+    text = (FIXTURES / "test-cup-spa-2024.toml").read_text(encoding="utf-8")
+    extra = '[[sources]]\nid = "sheet"\nkind = "timing"\nname = "Another copy of the sheet"\n\n'
+    first = text.replace("[[sources]]\n", extra + "[[sources]]\n", 1)
+    anchor = text.index("[[sessions]]")
+    second = text[:anchor] + extra + text[anchor:]
+    (tmp_path / "a.toml").write_text(first, encoding="utf-8")
+    (tmp_path / "b.toml").write_text(second, encoding="utf-8")
+    assert cli("subscribe", "all").code == 0
+    for name in ("a.toml", "b.toml", "a.toml", "b.toml"):
+        assert cli("import", str(tmp_path / name)).code == 0
+    revisions = [r[0] for r in app.db.execute("SELECT revision FROM updates WHERE key LIKE 'finish:test-cup%'")]
+    assert revisions == [1]
