@@ -69,11 +69,16 @@ def assign(cmd: Command, words: list[str], lang: Lang) -> dict[str, str]:
             later = {c for q in free[index + 1 :] for c in (*q.choices, *q.aliases)}
             taken = [positional[i]]
             i += 1
-            while i < len(positional) and positional[i].lower() not in later:
+            # A quoted value ("le mnas") is whole already: what follows is the next option.
+            while i < len(positional) and positional[i].lower() not in later and not any(c.isspace() for c in taken[0]):
                 taken.append(positional[i])
                 i += 1
             args[p.name] = " ".join(taken)
         else:
+            word = positional[i].lower()
+            if p.choices and not p.required and word not in p.choices and word not in p.aliases and \
+                    index + 1 < len(free):
+                continue  # `/results lemans B`: B is no session, so it is the class that follows
             args[p.name] = positional[i]
             i += 1
     if i < len(positional):

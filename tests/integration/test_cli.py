@@ -389,3 +389,12 @@ def test_the_same_facts_imported_with_the_sources_in_another_order_correct_nothi
         assert cli("import", str(tmp_path / name)).code == 0
     revisions = [r[0] for r in app.db.execute("SELECT revision FROM updates WHERE key LIKE 'finish:test-cup%'")]
     assert revisions == [1]
+
+
+def test_a_quoted_event_then_a_class_is_read_as_the_event_and_the_class(cli):
+    """`pitboard results "le mnas" B`: the quoted words are the event (typo and all), B the
+    class, as with `results lemans B`; a word that is no session goes on to the class."""
+    for args in (("results", "le mnas", "B"), ("results", "lemans", "B"), ("results", "le mans", "B")):
+        done = cli(*args, "--json")
+        assert done.code == 0, (args, done.err)
+        assert {r["classification"] for r in done.json()["results"]} == {"B"}, args
