@@ -120,6 +120,8 @@ class Extractor:
         self._rookies()
         self._incidents()
         self._quotes()
+        if not self.out.of("pole"):
+            self._pole_by_reference()  # last: the drivers the whole report names are known by now
         return self.out
 
     # --- the event --------------------------------------------------------------------------
@@ -208,6 +210,37 @@ class Extractor:
         for pattern in P.PLACE:
             for place in pattern.finditer(self.text, 0, self.race_from):
                 self._place("grid", place, 0.75)
+
+    def _pole_by_reference(self) -> None:
+        """"The poleman made a slower getaway", "Auteur de la pole-position, le Hollandais …":
+        a pole told by a word for the pole-sitter instead of a name. It is the driver the
+        sentences just before it name, when they name exactly one (the report's drivers are
+        known by now); otherwise nothing."""
+        sentences = self._short()
+        for k, (a, b) in enumerate(sentences):
+            m = P.POLE_REFERENCE.search(self.text, a, b)
+            if not m or self._quoted_at(m.start()):
+                continue
+            window = self.text[sentences[max(0, k - 2)][0]:m.start()]
+            named = set()
+            for word in re.finditer(r"(?-i:[A-ZÀ-Þ][\w'’-]+)(?:\s+(?-i:[A-ZÀ-Þ][\w'’-]+))*", window):
+                found = self.roster.resolve(tidy(word.group(0))) or self.roster.resolve(word.group(0).split()[-1])
+                if found:
+                    named.add(found)
+            # Anyone else named there could be meant too: a person-like name the report gives
+            # no fact about still makes the reference ambiguous (places and teams aside).
+            for other in NAME_RE.finditer(window):
+                person = tidy(other.group(0))
+                words = {w.lower() for w in person.split()}
+                if person.split()[0].lower().strip("'’") in _ARTICLES:
+                    continue  # "The Brno round": a capital that starts a sentence, not a first name
+                if not is_team(person) and not words & _PLACE_WORDS and not self.roster.resolve(person):
+                    named.add(person)
+            if len(named) == 1:
+                driver = named.pop()
+                self.out.add("pole", {"driver": driver, "position": 1}, 0.65, m.span())
+                self.out.add("grid", {"driver": driver, "position": 1}, 0.65, m.span())
+            return
 
     def _descriptor_pole(self) -> None:
         """"Le Français … s'était élancé en pole position": the pole of the one driver the text
@@ -994,6 +1027,9 @@ class Extractor:
         return None
 
 
+# Words of a venue's name: "circuit d'Albert Park" names no one who could hold a pole.
+_PLACE_WORDS = {"park", "circuit", "ring", "raceway", "speedway", "autodromo", "autódromo", "street", "grand", "prix"}
+_ARTICLES = {"the", "a", "an", "le", "la", "les", "l", "un", "une", "sur", "on", "in", "at", "au", "aux", "du", "des"}
 MAX_POSITION = 200  # no classification is longer; "top 99999" is not a place
 MAX_PERIODS = 20  # safety-car periods a report can mean
 MAX_SENTENCE = 1500  # characters: a longer "sentence" is no prose the shapes are read in

@@ -368,6 +368,10 @@ LIST_RE = re.compile(rf"(?P<list>{TOKEN_LIST})")
 CLASS_AHEAD = re.compile(rf"[^.;]*?\bahead\s+of\s+(?:(?-i:[A-Z][\w.-]*['’]s)\s+(?:[A-Z][\w.-]*['’]s\s+)?)?(?P<name>{TOKEN})")
 CLASS_WITH = re.compile(rf"with\s+(?P<name>{TOKEN})\s+(?:earning|taking|claiming|in)\s+(?P<ord>{ORDX})")
 # A pole given to a descriptor: "Le Français, déjà vainqueur à X, s'était élancé en pole position".
+# A word for the pole-sitter where a name would be: "the poleman", "the pole-sitter",
+# "l'auteur de la pole(-position)", "le poleman".
+POLE_REFERENCE = re.compile(r"\b(?:the\s+pole[- ]?(?:man|sitter|setter)|the\s+polesitter|le\s+poleman|"
+                            r"auteure?\s+de\s+la\s+pole(?:[- ]position)?)\b", F)
 POLE_DESCRIPTOR = re.compile(r"\b(?:le|la|l['’]|the)\s*(?P<word>(?-i:[A-ZÀ-Þ][\w-]+))(?:\s*,[^.;]{0,120}?,)?\s+(?:had\s+|avait\s+)?"
                              r"(?:s['’]était\s+élancée?|s['’]élançait|s['’]élance|partait|était\s+partie?|started|starting|had\s+started)\s+"
                              r"(?:from|en|de\s+la|depuis\s+la|on)\s+(?:the\s+)?pole\b(?:[- ]position)?", F)

@@ -440,3 +440,31 @@ def test_pitboard_replay_to_one_telegram_chat_posts_there_only_in_its_language(t
         assert dump(reopened.db) == before
     finally:
         reopened.close()
+
+
+def test_a_report_without_a_heading_about_a_known_race_is_published_onto_it_from_the_chat(tmp_path):
+    """A new user's report, pasted with /ingest: no "YEAR - Name" heading, only the race as a
+    journalist tells it. It is attached to the known Le Mans race by the drivers it names,
+    listed, and published onto that race when the operator presses Publish."""
+    text = ("Dan Cammish took the honours in Saturday's Porsche Carrera Cup round at Le Mans, finishing ahead "
+            "of Dino Zamparelli and Alessio Rovera after a race that had started behind the safety car. "
+            "\u201cWinning here, on this track, in front of this crowd, is something I will never forget,\u201d "
+            "said Cammish after the podium ceremony.")
+
+    async def scenario():
+        async with telegram(tmp_path, operators=(ADMIN,)) as (fake, app):
+            events_before = [e.id for e in app.queries.events()]
+            fake.say(GROUP, "/ingest " + text, user_id=ADMIN)
+            await fake.wait_for(lambda: fake.to(GROUP))
+            listing = fake.to(GROUP)[0]
+            assert "facts found" in text_of(listing.text), text_of(listing.text)
+            [[button]] = listing.reply_markup["inline_keyboard"]
+            fake.press(listing, button["callback_data"], user_id=ADMIN)
+            await fake.wait_for(lambda: fake.edits)
+            assert text_of(fake.edits[0].text).startswith("Published ")
+            assert [e.id for e in app.queries.events()] == events_before  # no event made up
+            event_id = app.queries.find_event("lemans 2017").event_id
+            assert any(q.text.startswith("Winning here") and q.speaker == "Dan Cammish"
+                       for q in app.queries.quotes(event_id))
+
+    run(scenario())

@@ -446,3 +446,26 @@ def test_a_sentence_opening_on_a_lap_is_a_running_order():
     text = ("Jo Marsh a gagné la course. Au 10e tour, la n°8 de Morel-Brun-Petit était 3e devant la n°9 de "
             "Alan-Bert-Cole. After the first stop, Paul Roux was sixth.")
     assert places(text) == [(1, "Jo Marsh")]
+
+
+def test_a_pole_told_by_a_word_for_the_pole_sitter_is_the_one_driver_named_just_before():
+    from bot.reports.extract import extract
+
+    one = ("The Brno round of the Central Cup went to Tomas Varga. Varga had led every lap from the start. "
+           "The poleman made a clean getaway and was never headed. Lena Fischer was second.")
+    assert [f.data["driver"] for f in extract(one).of("pole")] == ["Tomas Varga"]
+    french = ("Léon Marchetti remportait dimanche la course de Dijon. Sur le tracé bourguignon, le pilote local "
+              "n'a jamais faibli. Auteur de la pole-position, le Dijonnais menait dès le départ. "
+              "Hugo Blanc terminait deuxième.")
+    assert [f.data["driver"] for f in extract(french).of("pole")] == ["Léon Marchetti"]
+
+
+def test_a_pole_word_is_left_alone_when_two_drivers_could_be_meant_or_it_is_quoted():
+    from bot.reports.extract import extract
+
+    two = ("Tomas Varga won the Brno round from Lena Fischer, with Pavel Novak third. "
+           "The poleman made a clean getaway and was never headed.")
+    assert extract(two).of("pole") == []
+    quoted = ("Tomas Varga won the Brno round from Lena Fischer. “The poleman always has the advantage "
+              "here,” said Fischer afterwards.")
+    assert extract(quoted).of("pole") == []
