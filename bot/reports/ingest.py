@@ -157,10 +157,11 @@ def to_bundle(report: Report, extraction: Extraction, queries: Queries, publishe
     pole_ms = {f.data["driver"]: f.data.get("lap_time_ms") for f in extraction.of("pole")}
     results = [Result(quali.id, "", f.data["position"], (f.data["driver"],), best_lap_ms=pole_ms.get(f.data["driver"]),
                       source_id=source.id) for f in sorted(extraction.of("grid"), key=lambda f: f.data["position"])]
-    results += [Result(race.id, "", f.data["position"], (f.data["driver"],), source_id=source.id)
-                for f in sorted(extraction.of("result"), key=lambda f: f.data["position"])]
-    results += [Result(race.id, f.data["class"], f.data["position"], (f.data["driver"],), car_class=f.data["class"],
+    results += [Result(race.id, "", f.data["position"], _crew(f.data), number=_number(f.data), team=f.data.get("team"),
                        source_id=source.id)
+                for f in sorted(extraction.of("result"), key=lambda f: f.data["position"])]
+    results += [Result(race.id, f.data["class"], f.data["position"], _crew(f.data), car_class=f.data["class"],
+                       number=_number(f.data), team=f.data.get("team"), source_id=source.id)
                 for f in sorted(extraction.of("class_result"), key=lambda f: (f.data["class"], f.data["position"]))]
     incidents = []
     lang = extraction.language
@@ -184,6 +185,17 @@ def to_bundle(report: Report, extraction: Extraction, queries: Queries, publishe
     used = {r.session_id for r in results} | {i.session_id for i in incidents} | {race.id}
     return EventBundle(series, event, (source,), tuple(s for s in (quali, race) if s.id in used), tuple(results),
                        tuple(incidents), tuple(quotes))
+
+
+def _crew(data: dict) -> tuple[str, ...]:
+    """The drivers of a result: a crew is written "A / B / C"."""
+    return tuple(name.strip() for name in data["driver"].split(" / ") if name.strip()) or (data["driver"],)
+
+
+def _number(data: dict) -> str | None:
+    """The car number a result names ("#26", "n°85", "No. 7"), as digits."""
+    found = re.search(r"\d{1,3}", data.get("car") or "")
+    return found.group(0) if found else None
 
 
 def analyse(report: Report, queries: Queries) -> Extraction:

@@ -91,3 +91,14 @@ def test_dry_run_without_a_database_creates_none(tmp_path, monkeypatch):
     monkeypatch.setenv("PITBOARD_DB", str(db_path))
     assert main(["ingest", "report", str(report), "--dry-run"]) == 0
     assert not db_path.exists() and not list(tmp_path.glob("never.db*"))
+
+
+def test_a_crew_and_its_car_number_are_stored_as_drivers_and_a_number(cli, app, tmp_path):
+    report = tmp_path / "crew.txt"
+    report.write_text("2025 - Six Heures des Vignes\nVignes - La course a été remportée par la Ligier n°14 de Anne "
+                      "Roux, Paul Clair et Marc Vidal, au terme de six heures de course sous un beau soleil et sans "
+                      "la moindre voiture de sécurité.", encoding="utf-8")
+    assert cli("ingest", "report", str(report)).code == 0
+    event_id = app.queries.find_event("vignes 2025").event_id
+    [winner] = [r for r in app.queries.results(f"{event_id}/race", "") if r.position == 1]
+    assert winner.drivers == ("Anne Roux", "Paul Clair", "Marc Vidal") and winner.number == "14"
