@@ -122,7 +122,23 @@ class Extractor:
         self._quotes()
         if not self.out.of("pole"):
             self._pole_by_reference()  # last: the drivers the whole report names are known by now
+        self._teams()
         return self.out
+
+    def _teams(self) -> None:
+        """A result's team, where the report writes it in brackets after the driver:
+        "Jean Blanc (Blanc Racing)", "(CH/Lechner Racing)" — only a bracket that reads as a team
+        (Racing, Motorsport, Team …), never a nationality or a car number."""
+        for fact in self.out.facts:
+            if fact.kind not in ("result", "class_result") or "team" in fact.data or " / " in fact.data["driver"]:
+                continue
+            name = re.escape(fact.data["driver"])
+            m = re.search(rf"{name}\s*\(([^()\n]{{2,60}})\)", self.text)
+            if not m:
+                continue
+            team = m.group(1).split("/")[-1].strip()
+            if is_team(team) and len(team.split()) <= 5:
+                fact.data["team"] = team
 
     # --- the event --------------------------------------------------------------------------
 

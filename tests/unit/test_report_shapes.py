@@ -469,3 +469,12 @@ def test_a_pole_word_is_left_alone_when_two_drivers_could_be_meant_or_it_is_quot
     quoted = ("Tomas Varga won the Brno round from Lena Fischer. “The poleman always has the advantage "
               "here,” said Fischer afterwards.")
     assert extract(quoted).of("pole") == []
+
+
+def test_a_team_in_brackets_after_a_finisher_is_kept_but_a_nationality_is_not():
+    from bot.reports.extract import extract
+
+    text = ("2025 - Coupe des Vignes\nVignes - Jean Blanc (FRA/Blanc Racing) s'imposait devant Paul Noir "
+            "(Noir Motorsport) et Luc Vert (FRA), au terme d'une course disputée sous le soleil.")
+    assert [(f.data["driver"], f.data.get("team")) for f in extract(text).of("result")] == [
+        ("Jean Blanc", "Blanc Racing"), ("Paul Noir", "Noir Motorsport"), ("Luc Vert", None)]
