@@ -33,10 +33,12 @@ def events(ctx: Context, query: str | None = None) -> Message:
 def next_sessions(ctx: Context, count: int = 5) -> Message:
     """List the next scheduled sessions, soonest first, in your time zone. Example: /next"""
     lang = ctx.lang
-    upcoming = ctx.queries.upcoming_sessions(ctx.now, limit=count)
+    # A session whose day is known but not its time is listed too, by its day.
+    upcoming = ctx.queries.upcoming_sessions(ctx.now, limit=count, date_only=True)
     title = lang.t("next.title")
     data = [
-        {"event": event_data(ev), "session": s.kind, "name": s.name, "start": s.start.isoformat()}
+        {"event": event_data(ev), "session": s.kind, "name": s.name,
+         "start": s.start.isoformat() if s.start else None, "day": s.day.isoformat() if s.day else None}
         for s, ev in upcoming
     ]
     if not upcoming:
@@ -45,9 +47,10 @@ def next_sessions(ctx: Context, count: int = 5) -> Message:
     table = Table(
         caption="",
         columns=(Column(lang.t("col.starts")), Column(lang.t("col.event")), Column(lang.t("col.session"))),
-        rows=tuple((lang.moment(s.start, ev.timezone), f"{ev.name} {ev.date.year}", _session_label(lang, s)) for s, ev in upcoming),
+        rows=tuple((lang.moment(s.start, ev.timezone) if s.start else lang.day(s.day), f"{ev.name} {ev.date.year}",
+                    _session_label(lang, s)) for s, ev in upcoming),
     )
-    times = tuple((lang.moment(s.start, ev.timezone), s.start.timestamp()) for s, ev in upcoming)
+    times = tuple((lang.moment(s.start, ev.timezone), s.start.timestamp()) for s, ev in upcoming if s.start)
     return Message(title=title, blocks=(table,), lang=lang.code, data=data, times=times)
 
 

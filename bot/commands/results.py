@@ -24,7 +24,10 @@ def results(ctx: Context, event: str, session: str | None = None, car_class: str
         match = [c for c in available if same_name(c or "overall", car_class) or (c == OVERALL and same_name(car_class, lang.t("overall")))]
         if not match:
             names = ", ".join(c or lang.t("overall") for c in available)
-            raise UserError(lang.t("err.no_class", event=ev.name, session=session_name, name=car_class, classes=names))
+            # "sprint" in `/results lemans sprint` was meant as a session: say it is neither.
+            sessions = ", ".join(lang.t(f"session.{s.kind}") for s in ctx.queries.sessions(ev.id))
+            raise UserError(lang.t("err.no_class", event=ev.name, session=session_name, name=car_class,
+                                   classes=names, sessions=sessions))
         wanted = match
 
     tables, rows_data, partial, differs = [], [], False, []

@@ -68,7 +68,7 @@ STRINGS = {
     "err.no_session": "{event} has no {session} session. It has: {sessions}.",
     "err.no_sessions": "{event} has no sessions yet.",
     "err.no_results": "No results yet for {event} — {session}.",
-    "err.no_class": "{event} — {session} has no class “{name}”. Try one of: {classes}.",
+    "err.no_class": "{event} — {session} has no class “{name}”. Try one of: {classes}. (Its sessions: {sessions}.)",
     "err.no_pole": "No qualifying result yet for {event}.",
     "err.unknown_command": "Unknown command /{name}. Type /help to see the commands.",
     "err.missing_arg": "/{command} needs {param}, for example: {example}",

@@ -68,7 +68,7 @@ STRINGS = {
     "err.no_session": "{event} n’a pas de séance « {session} ». Séances : {sessions}.",
     "err.no_sessions": "{event} n’a encore aucune séance.",
     "err.no_results": "Pas encore de résultats pour {event} — {session}.",
-    "err.no_class": "{event} — {session} n’a pas de classe « {name} ». Essayez : {classes}.",
+    "err.no_class": "{event} — {session} n’a pas de classe « {name} ». Essayez : {classes}. (Ses séances : {sessions}.)",
     "err.no_pole": "Pas encore de résultat de qualifications pour {event}.",
     "err.unknown_command": "Commande /{name} inconnue. Tapez /help pour voir les commandes.",
     "err.missing_arg": "/{command} a besoin de {param}, par exemple : {example}",

@@ -146,12 +146,17 @@ class Queries:
         """Whether some session is running now (sources then poll faster)."""
         return self.db.execute("SELECT 1 FROM sessions WHERE status = 'live' LIMIT 1").fetchone() is not None
 
-    def upcoming_sessions(self, now: datetime, limit: int = 10) -> list[tuple[Session, Event]]:
-        """Sessions starting after `now`, soonest first, each with its event."""
+    def upcoming_sessions(self, now: datetime, limit: int = 10,
+                          date_only: bool = False) -> list[tuple[Session, Event]]:
+        """Sessions starting after `now`, soonest first, each with its event; with
+        `date_only`, also the ones whose day is known but not their time (today or later),
+        placed at the end of their day."""
+        utc = now.astimezone(timezone.utc)
         rows = self._rows(
             "SELECT s.*, e.id AS e_id FROM sessions s JOIN events e ON e.id = s.event_id "
-            "WHERE s.starts_at >= ? ORDER BY s.starts_at LIMIT ?",
-            [now.astimezone(timezone.utc).isoformat(), limit],
+            "WHERE s.starts_at >= :now OR (:date_only AND s.starts_at IS NULL AND s.day >= :today) "
+            "ORDER BY coalesce(s.starts_at, s.day || 'T23:59:59') LIMIT :limit",
+            {"now": utc.isoformat(), "today": utc.date().isoformat(), "date_only": date_only, "limit": limit},
         )
         return [(_session(r), self.event(r["e_id"])) for r in rows]
 

@@ -165,3 +165,30 @@ def test_fuzzy_lookup_sees_events_imported_by_another_connection(app):
     message = ask(app, "/results test cap")
     assert message.error and "Test Cup Spa 2024" in message.title
     assert not ask(app, "/results test cupp spa").error
+
+
+def test_next_lists_a_future_session_known_only_by_its_day(tmp_path):
+    """A session whose day is known but not its time is listed by /next, by its day."""
+    from datetime import date
+
+    from bot.bootstrap import bootstrap
+    from bot.config import Config
+    from bot.domain import Event, EventBundle, Series, Session, Source
+    from tests.conftest import new_store
+
+    app = bootstrap(Config(db_path=new_store(tmp_path / "next.db"), seed_events=False))
+    try:
+        event = Event("autumn-cup-2026", "autumn", "Autumn Cup", date(2026, 12, 20), "Europe/Paris")
+        race = Session("autumn-cup-2026/race", event.id, "race", "Race", status="scheduled", day=date(2026, 12, 20))
+        app.store([EventBundle(Series("autumn", "Autumn Series"), event, (Source("cal", "event_file", "Calendar"),),
+                               (race,))], "calendar")
+        shown = app.ask("/next", app.context(now=NOW))
+        assert not shown.error and shown.data and shown.data[0]["day"] == "2026-12-20"
+        assert shown.data[0]["start"] is None and "Autumn Cup 2026" in str(shown.blocks[0].rows)
+    finally:
+        app.close()
+
+
+def test_a_word_that_is_neither_a_session_nor_a_class_says_which_are(app):
+    shown = app.ask("/results lemans sprint", app.context(now=NOW))
+    assert shown.error and "no class “sprint”" in shown.title and "Its sessions: Qualifying, Race" in shown.title
