@@ -18,7 +18,11 @@ def results(ctx: Context, event: str, session: str | None = None, car_class: str
     session_name = lang.t(f"session.{sess.kind}")
     available = ctx.queries.classifications(sess.id)
     if not available:
-        raise UserError(lang.t("err.no_results", event=ev.name, session=session_name))
+        # Nothing yet is an answer (exit 0, an empty list in JSON), as "no quotes" is: not a mistake.
+        title = lang.t("results.title", event=f"{ev.name} {ev.date.year}", session=session_name)
+        return Message(title=title, blocks=(Text(lang.t("err.no_results", event=ev.name, session=session_name)),),
+                       footer=event_footer(ctx, ev), lang=lang.code,
+                       data={"event": event_data(ev), "session": sess.kind, "results": []})
     wanted = available
     if car_class:
         match = [c for c in available if same_name(c or "overall", car_class) or (c == OVERALL and same_name(car_class, lang.t("overall")))]

@@ -398,3 +398,32 @@ def test_a_quoted_event_then_a_class_is_read_as_the_event_and_the_class(cli):
         done = cli(*args, "--json")
         assert done.code == 0, (args, done.err)
         assert {r["classification"] for r in done.json()["results"]} == {"B"}, args
+
+
+def test_no_results_yet_is_an_answer_like_no_quotes_not_a_mistake(cli, tmp_path):
+    (tmp_path / "soon.toml").write_text("""format = 1
+
+[series]
+id = "winter-cup"
+name = "Winter Cup"
+
+[event]
+id = "winter-cup-2026"
+name = "Winter Cup"
+date = 2026-12-20
+timezone = "Europe/Paris"
+
+[[sources]]
+id = "calendar"
+kind = "event_file"
+name = "Calendar"
+
+[[sessions]]
+id = "race"
+kind = "race"
+status = "scheduled"
+""", encoding="utf-8")
+    assert cli("import", str(tmp_path / "soon.toml")).code == 0
+    shown = cli("results", "winter cup 2026", "--json")
+    assert shown.code == 0 and shown.json()["results"] == [], shown.err
+    assert cli("quotes", "winter cup 2026").code == 0
