@@ -64,8 +64,9 @@ def _import(bot: Bot, args: argparse.Namespace) -> int:
         return EXIT_OK
     for path, o in zip(args.files, outcomes):
         if o.changed:
-            print(f"{path}: imported {o.event_id} ({o.sessions} sessions, {o.results} results, "
-                  f"{o.incidents} incidents, {o.quotes} quotes)")
+            counts = ", ".join(f"{n} {word if n == 1 else word + 's'}" for n, word in (
+                (o.sessions, "session"), (o.results, "result"), (o.incidents, "incident"), (o.quotes, "quote")))
+            print(f"{path}: imported {o.event_id} ({counts})")
         else:
             print(f"{path}: {o.event_id} is already up to date; nothing changed")
     return EXIT_OK

@@ -73,7 +73,9 @@ def _finish(d: Draft, kind: str) -> None:
     lang, p = d.lang, d.payload
     tables = p["classifications"]
     winner = next((r for r in tables[0]["rows"] if r["position"] == 1), tables[0]["rows"][0])
-    d.title = lang.t("post.finish", winner=" / ".join(winner["drivers"]), event=d.event) if not d.spoiler else \
+    crew = len(winner["drivers"]) > 1  # "A / B win", not "A / B wins"
+    d.title = lang.t("post.finish_crew" if crew else "post.finish", winner=" / ".join(winner["drivers"]),
+                     event=d.event) if not d.spoiler else \
         lang.t("results.title", event=d.event, session=lang.t(f"session.{p['session']}"))
     for c in tables:
         d.blocks.append(results_table(lang, c["classification"], [result_from_dict(r) for r in c["rows"]],

@@ -30,7 +30,11 @@ class Lang:
 
     def t(self, key: str, **values) -> str:
         """The string `key` in this language, filled with `values`."""
-        template = _CATALOGS.get(self.code, en.STRINGS).get(key) or en.STRINGS[key]
+        catalog = _CATALOGS.get(self.code, en.STRINGS)
+        # One of a thing: the `.one` form when the catalog has one ("1 fact found", not "1 facts").
+        if values.get("count") == 1 and f"{key}.one" in catalog:
+            key = f"{key}.one"
+        template = catalog.get(key) or en.STRINGS[key]
         return template.format(**values)
 
     def lap(self, ms: int | None) -> str:

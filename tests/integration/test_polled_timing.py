@@ -473,7 +473,7 @@ def test_alkamel_a_race_dropped_in_a_folder_file_by_file(spa, tmp_path):
     during, finished = asyncio.run(go())
     assert during == ["Safety car — 6 Hours of Spa 2026", "Safety car in — 6 Hours of Spa 2026",
                       "Full-course yellow — 6 Hours of Spa 2026", "Full-course yellow over — 6 Hours of Spa 2026"]
-    finish = "Ada Nord / Ben Oster / Cai Prado wins — 6 Hours of Spa 2026"
+    finish = "Ada Nord / Ben Oster / Cai Prado win — 6 Hours of Spa 2026"
     assert titles(fake) == during + [finish]  # one finish post, not two
     assert fake.sent == finished
     text = render_text(fake.posts_to("fans")[-1])
@@ -554,7 +554,7 @@ def test_alkamel_a_malformed_file_is_named_changes_nothing_and_is_not_read_again
     assert spa.repositories.source_states.load("spa-timing").last_error is None  # a good file read: the problem is over
     assert seen_items(spa, "spa-timing") == [bad.name, bad.name]
     assert stored > 0 and status(spa, SPA, "race") == "finished"
-    assert titles(fake) == ["Ada Nord / Ben Oster / Cai Prado wins — 6 Hours of Spa 2026"]
+    assert titles(fake) == ["Ada Nord / Ben Oster / Cai Prado win — 6 Hours of Spa 2026"]
 
 
 def test_alkamel_one_watched_file_is_read_when_it_changes(spa, tmp_path):
@@ -570,7 +570,7 @@ def test_alkamel_one_watched_file_is_read_when_it_changes(spa, tmp_path):
         assert await poll_and_send(source, spa, dispatcher) > 0
 
     asyncio.run(go())
-    finish = "Ada Nord / Ben Oster / Cai Prado wins — 6 Hours of Spa 2026"
+    finish = "Ada Nord / Ben Oster / Cai Prado win — 6 Hours of Spa 2026"
     assert titles(fake) == [finish] and [e.message.title for e in fake.edits] == [f"Corrected: {finish}"]
     assert [r.number for r in spa.queries.results(f"{SPA}/race", "LMGT3")] == ["91", "92"]
 
@@ -594,8 +594,8 @@ def test_alkamel_a_restarted_source_does_not_read_the_same_files_again(spa, tmp_
         assert await spa.poll(AlKamelSource("other", "spa 2026", path=folder)) > 0
 
     asyncio.run(go())
-    assert titles(fake)[-1] == "Ada Nord / Ben Oster / Cai Prado wins — 6 Hours of Spa 2026"
-    assert titles(fake).count("Ada Nord / Ben Oster / Cai Prado wins — 6 Hours of Spa 2026") == 1
+    assert titles(fake)[-1] == "Ada Nord / Ben Oster / Cai Prado win — 6 Hours of Spa 2026"
+    assert titles(fake).count("Ada Nord / Ben Oster / Cai Prado win — 6 Hours of Spa 2026") == 1
     assert spa.repositories.source_states.load("spa-timing").items > 0
 
 
@@ -634,7 +634,7 @@ def test_alkamel_a_classification_at_a_url_is_stored_once(spa):
 
     asyncio.run(go())
     assert screen.requests == 2 and screen.not_modified == 1
-    assert titles(fake) == ["Ada Nord / Ben Oster / Cai Prado wins — 6 Hours of Spa 2026"]
+    assert titles(fake) == ["Ada Nord / Ben Oster / Cai Prado win — 6 Hours of Spa 2026"]
     assert status(spa, SPA, "race") == "finished"
     state = spa.repositories.source_states.load("spa-url")
     assert state.last_error is None and state.failures == 0
@@ -672,7 +672,7 @@ def test_alkamel_the_real_spa_2016_classification_gives_every_class_winner(tmp_p
         winners = {c: app.queries.results(race.id, c)[0].number for c in app.queries.classifications(race.id)}
         assert winners == {"": "8", "LMP1": "8", "LMP2": "36", "LMGTE Pro": "71", "LMGTE Am": "98"}
         assert titles(fake) == [
-            "Lucas di Grassi / Loïc Duval / Oliver Jarvis wins — 6 Hours of Spa-Francorchamps 2016"]
+            "Lucas di Grassi / Loïc Duval / Oliver Jarvis win — 6 Hours of Spa-Francorchamps 2016"]
         assert status(app, "wec-spa-2016", "race") == "finished"
     finally:
         app.close()
@@ -705,7 +705,7 @@ def test_alkamel_an_hourly_classification_is_the_order_so_far_and_other_sessions
     # content) was left alone: LMGT3 still reads as the hourly file has it.
     assert hourly > 0 and after_hour == ("live", [], None, ["92", "91"])
     assert early == 0 and late > 0
-    assert status(spa, SPA, "race") == "finished" and len(titles(fake)) == 1 and "wins" in titles(fake)[0]
+    assert status(spa, SPA, "race") == "finished" and len(titles(fake)) == 1 and " win — " in titles(fake)[0]
     assert "01_Classification_Qualifying.CSV" in seen_items(spa, "spa-timing")
     assert [r.number for r in spa.queries.results(f"{SPA}/race", "LMGT3")] == ["91", "92"]
 
@@ -736,7 +736,7 @@ def test_alkamel_each_hourly_classification_makes_an_hourly_post_for_channels_th
     keen_posts = fake.posts_to("keen")
     assert [m.title for m in keen_posts][:2] == ["After 3 hour(s) — 6 Hours of Spa 2026",
                                                  "After 4 hour(s) — 6 Hours of Spa 2026"]
-    assert "wins" in keen_posts[2].title and len(keen_posts) == 3
+    assert " win — " in keen_posts[2].title and len(keen_posts) == 3
     lines = keen_posts[0].blocks[0].text.splitlines()
     assert lines[0].startswith("Overall: ") and any(line.startswith("LMGT3: ") for line in lines)
     assert [m.title for m in fake.posts_to("fans")] == [keen_posts[2].title]  # not opted in
