@@ -147,8 +147,19 @@ def _when(iso: str | None) -> str:
         return iso
 
 
+def _sources_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--json", action="store_true", help="print the sources as JSON")
+
+
 def _sources(bot: Bot, args: argparse.Namespace) -> int:
     sources = bot.sources()
+    if args.json:
+        states = [bot.repositories.source_states.load(s.name) for s in sources]
+        print(json.dumps([{"name": s.name, "describe": s.describe(), "interval": s.interval,
+                           "live_interval": s.live_interval, "last_poll": st.last_poll, "items": st.items,
+                           "failures": st.failures, "last_error": st.last_error}
+                          for s, st in zip(sources, states)], ensure_ascii=False, indent=2))
+        return EXIT_OK
     if not sources:
         print("No sources in the config file; declare them as [[sources]] (see config/pitboard.example.toml).")
     for s in sources:
@@ -332,7 +343,7 @@ TERMINAL = {
     "timing": Subcommand("Import an Al Kamel classification or lap analysis CSV into a known event's session",
                          _timing_options, _timing),
     "sources": Subcommand("List the polled sources the config file declares, with their last poll and last error",
-                          _nothing, _sources),
+                          _sources_options, _sources),
     "poll": Subcommand("Poll one source from the config file now, and store what it reads", _poll_options, _poll),
     "invite-url": Subcommand("Print the link that adds the bot to a Discord server with the permissions it needs",
                              _invite_options, _invite_url),

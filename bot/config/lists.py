@@ -103,6 +103,11 @@ def _setting(key: str, value, where: str) -> tuple[str, object]:
 
 # --- [[sources]] -------------------------------------------------------------------------------
 
+def _a(word: str) -> str:
+    """The word with its article: "an alkamel", "an openf1", "a jolpica"."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
 def source(data: dict, where: str, base: Path) -> SourceSpec:
     """One [[sources]] table, checked key by key for its kind."""
     kind = data.get("kind")
@@ -112,11 +117,11 @@ def source(data: dict, where: str, base: Path) -> SourceSpec:
     known = {"name", "kind", "interval", "live_interval", "request_limits"} | needed | optional
     unknown = sorted(set(data) - known)
     if unknown:
-        raise ConfigError(f"{where}: unknown key {unknown[0]!r} for a {kind} source{hint(unknown[0], known)}; "
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} for {_a(kind)} source{hint(unknown[0], known)}; "
                           f"its keys are {', '.join(sorted(known))}.")
     missing = sorted(needed - set(data))
     if missing:
-        raise ConfigError(f"{where}: a {kind} source needs {missing[0]!r}; add it.")
+        raise ConfigError(f"{where}: {_a(kind)} source needs {missing[0]!r}; add it.")
     for key in ("name", "event"):
         if key in data and not (isinstance(data[key], str) and data[key].strip()):
             raise ConfigError(f"{where}: {key} must be text in quotes; fix it.")

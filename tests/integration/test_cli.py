@@ -427,3 +427,14 @@ status = "scheduled"
     shown = cli("results", "winter cup 2026", "--json")
     assert shown.code == 0 and shown.json()["results"] == [], shown.err
     assert cli("quotes", "winter cup 2026").code == 0
+
+
+def test_sources_as_json(cli, tmp_path, monkeypatch):
+    config = tmp_path / "pitboard.toml"
+    config.write_text('[[sources]]\nname = "f1"\nkind = "openf1"\nurl = "http://127.0.0.1:9/v1?token=SECRET"\n'
+                      'session_key = 1\nevent = "lemans 2017"\n', encoding="utf-8")
+    monkeypatch.setenv("PITBOARD_CONFIG", str(config))
+    listed = cli("sources", "--json")
+    [source] = listed.json()
+    assert listed.code == 0 and source["name"] == "f1" and source["last_poll"] is None and source["failures"] == 0
+    assert "SECRET" not in listed.out
