@@ -210,6 +210,13 @@ def run_replay(config: Config, user_db: Bot, paths: list[Path], event: str, sess
         token = (env or {}).get(TOKENS[platform])
         if not token:
             raise ReplayError(f"--channel {channel} needs ${TOKENS[platform]} set, to send there.")
+        from bot.store.lease import lease_holder
+
+        if lease_holder(user_db.config.db_path):
+            # The replay connects with the same token: it would take the running bot's
+            # updates (Telegram allows one poller) and answer them from its scratch copy.
+            raise ReplayError(f"A bot is running on this database; stop it before replaying to {channel}, or "
+                              "replay to the console (no --channel).")
         chosen = (platform, address, token, user_db.channels.find(platform, address))
     with tempfile.TemporaryDirectory(prefix="pitboard-replay-") as scratch:
         app = bootstrap(replace(config, db_path=Path(scratch) / "replay.db", seed_events=False,

@@ -5,6 +5,7 @@ context (language, zone, channel, admin and operator rights) and runs the comman
 """
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timezone
 
 from bot.channel import Channel
@@ -26,7 +27,8 @@ class Commands:
                  operators: tuple[tuple[str, tuple[str, ...] | None], ...] = (), outbox: Outbox | None = None):
         self.registry, self.queries, self.channels, self.reports = registry, queries, channels, reports
         self.outbox = outbox
-        self._fresh: set[int] = set()  # channels made for the command running now
+        self._fresh: set[int] = set()  # channels made for a command, until one succeeds there
+        self._busy: Counter[int] = Counter()  # commands in flight per channel (contexts made, not settled)
         self.lang, self.timezone = lang, timezone_name
         self._operators = dict(operators)
 
@@ -41,12 +43,20 @@ class Commands:
 
     def settle(self, ctx: Context, reply: Message) -> Message:
         """After a command: a channel made for it is forgotten again when the command was
-        refused (a bad value, an unknown series): a refusal leaves no trace."""
+        refused (a bad value, an unknown series) and no other command is using it: a refusal
+        leaves no trace. Once a command succeeds there, the channel stays."""
         channel = ctx.channel
-        if channel is not None and channel.id in self._fresh:
+        if channel is None:
+            return reply
+        if self._busy[channel.id] > 0:
+            self._busy[channel.id] -= 1
+        if not reply.error:
             self._fresh.discard(channel.id)
-            if reply.error:
-                self.channels.forget_unused(channel.id)
+        elif channel.id in self._fresh and not self._busy[channel.id]:
+            self._fresh.discard(channel.id)
+            self.channels.forget_unused(channel.id)
+        if not self._busy[channel.id]:
+            del self._busy[channel.id]
         return reply
 
     def channel_moved(self, platform: str, old: str, new: str) -> None:
@@ -66,6 +76,8 @@ class Commands:
         """A command context for one reader; in a channel, its language and zone apply
         unless the reader asks for others. `user` is "platform:id" in a chat (None at the
         terminal, which is an operator)."""
+        if channel is not None:
+            self._busy[channel.id] += 1
         lang = lang or (channel.lang if channel else None) or self.lang
         tz = tz or (channel.timezone if channel else None) or self.timezone
         return Context(queries=self.queries, lang=Lang(lang, tz), now=now or datetime.now(timezone.utc),

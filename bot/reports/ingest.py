@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass
 from datetime import date
 
-from bot.lookup import normalise
+from bot.lookup import ACCEPT_SCORE, normalise, rank
 from bot.redaction import redact_url
 from bot.domain import SOURCE_PRIORITY, Event, EventBundle, Incident, Quote, Result, Series, Session, Source
 from bot.reports.extract import Extraction, extract
@@ -86,10 +86,13 @@ def find_event(queries: Queries, extraction: Extraction) -> str | None:
     year = data.get("year")
     for name in (data.get("title"), data.get("venue")):
         if name and year:
-            found = queries.find_event(f"{name} {year}")
-            event = queries.event(found.event_id) if found.event_id else None
-            if event and event.date.year == year:
-                return event.id
+            # Only a name that fits one event of that year: two (a support race and the main
+            # event both "Le Mans 2017") are left to the scoring below, which never guesses.
+            ranked = rank(f"{name} {year}", queries.alias_index())
+            if ranked and ranked[0][1] >= ACCEPT_SCORE and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
+                event = queries.event(ranked[0][0])
+                if event and event.date.year == year:
+                    return event.id
     candidates: list[str] = []
     if year:
         candidates += queries.search_events(str(year), limit=300)

@@ -33,6 +33,9 @@ def rows(text: str, name: str) -> list[dict[str, str]]:
         # as it is, it would post a winner with no name. (The header's trailing `;` may go unmatched.)
         if any(v is None for k, v in row.items() if k and k.strip()):
             raise FileError(name, f"line {reader.line_num}", "has fewer fields than the header: the file is cut short")
+        extra = row.pop(None, None)  # fields past the header's last column
+        if extra and any(str(v).strip() for v in extra):
+            raise FileError(name, f"line {reader.line_num}", "has more fields than the header; fix the file")
         table.append({(k or "").strip(): (v or "").strip() for k, v in row.items()})
     return table
 

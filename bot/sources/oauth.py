@@ -54,7 +54,7 @@ class PasswordGrant:
     async def _fetch(self, client: httpx.AsyncClient, timeout: float) -> None:
         shown = httpx.URL(self.token_url).copy_with(query=None, username=None, password=None)
         try:
-            response = await asyncio.wait_for(client.post(self.token_url, data=self._form), timeout)
+            response = await asyncio.wait_for(client.post(self.token_url, data=self._form, follow_redirects=False), timeout)
         except TimeoutError:
             raise FeedError(f"the token endpoint {shown} took more than {timeout:.0f} s to answer") from None
         except httpx.HTTPError as err:

@@ -78,8 +78,11 @@ def race_control(messages: list[dict], session_id: str, source_id: str) -> RaceC
         lap = m.get("lap_number") if isinstance(m.get("lap_number"), int) and not isinstance(m.get("lap_number"), bool) else None
         flag = str(m.get("flag") or "").upper()
         scope = str(m.get("scope") or "").upper()
+        # In qualifying the flag falls after Q1 and Q2 too; only the last part ends it.
+        phase = m.get("qualifying_phase")
+        the_end = (flag == "CHEQUERED" and (not isinstance(phase, int) or phase >= 3)) or text == "SESSION FINISHED"
         red = find("red_flag")
-        if red is not None and not finished:
+        if red is not None and not finished and not the_end:  # the flag is no restart
             # The leader on a new lap, or race control saying the race is under way again.
             advanced = lap is not None and lap > max(red.start, red.seen_laps)
             said = _RESUMES.search(text) and not _FUTURE.search(text)
@@ -90,9 +93,7 @@ def race_control(messages: list[dict], session_id: str, source_id: str) -> RaceC
                     close(sc, red.start)  # a standing restart: the safety car that was out went in
         if lap is not None:
             highest = max(highest, lap)
-        # In qualifying the flag falls after Q1 and Q2 too; only the last part ends it.
-        phase = m.get("qualifying_phase")
-        if (flag == "CHEQUERED" and (not isinstance(phase, int) or phase >= 3)) or text == "SESSION FINISHED":
+        if the_end:
             finished = True
             for period in opened[:]:  # a copy: close() removes each from `opened`
                 close(period, lap, resumed=False)

@@ -16,7 +16,9 @@ def marked(path, key: str) -> bool:
     import sqlite3
 
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        from pathlib import Path
+
+        with sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True) as conn:
             return conn.execute("SELECT 1 FROM platform_state WHERE key = ?", [key]).fetchone() is not None
     except sqlite3.Error:
         return False

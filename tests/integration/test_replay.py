@@ -54,3 +54,14 @@ def test_replay_refuses_what_it_cannot_play_with_one_sentence(cli, app, tmp_path
         refused = cli(*args)
         assert refused.code == 1 and says in refused.err and "Traceback" not in refused.err, (args, refused.err)
     assert dump(app.db) == before
+
+
+def test_replay_to_a_chat_is_refused_while_a_bot_runs_on_the_database(cli, app, tmp_path, monkeypatch):
+    from bot.store.lease import acquire_lease
+
+    control = tmp_path / "race_control.json"
+    control.write_text(json.dumps(OUR_RACE), encoding="utf-8")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "4242:TEST-token")
+    with acquire_lease(app.config.db_path, "pitboard run"):
+        refused = cli("replay", str(control), "--event", "lemans", "--channel", "telegram:-100")
+    assert refused.code == 1 and "A bot is running on this database" in refused.err

@@ -102,3 +102,25 @@ def test_a_crew_and_its_car_number_are_stored_as_drivers_and_a_number(cli, app, 
     event_id = app.queries.find_event("vignes 2025").event_id
     [winner] = [r for r in app.queries.results(f"{event_id}/race", "") if r.position == 1]
     assert winner.drivers == ("Anne Roux", "Paul Clair", "Marc Vidal") and winner.number == "14"
+
+
+def test_a_heading_two_events_of_that_year_fit_is_no_guess(tmp_path):
+    """"2017 - Le Mans" when the store holds a support race and the main event, both at Le
+    Mans in 2017: the report goes to the one its drivers say, or to none."""
+    from bot.reports.extract import extract
+    from bot.reports.ingest import find_event
+
+    app = bootstrap(Config(db_path=new_store(tmp_path / "two.db", seeded=True), seed_events=False))
+    try:
+        main = Event("wec-le-mans-2017", "wec", "24 Hours of Le Mans", date(2017, 6, 18), "Europe/Paris",
+                     venue="Le Mans", aliases=("le mans",))
+        app.store([EventBundle(Series("wec", "WEC"), main, (Source("cal", "event_file", "Calendar"),), ())],
+                  "calendar")
+        vague = extract("2017 - Le Mans\nLe Mans - A long race in the heat, told without a single driver's name, "
+                        "from the first lap to the last one, in front of a full grandstand on the main straight.")
+        assert find_event(app.queries, vague) is None
+        named = extract("2017 - Le Mans\nLe Mans - Dan Cammish s'imposait devant Dino Zamparelli et Alessio Rovera "
+                        "au terme d'une course disputée sous un soleil de plomb, devant des tribunes pleines.")
+        assert find_event(app.queries, named) == "porsche-carrera-cup-le-mans-2017"
+    finally:
+        app.close()

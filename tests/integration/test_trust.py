@@ -498,3 +498,23 @@ def test_a_source_url_with_an_impossible_port_is_refused_with_a_sentence(tmp_pat
     with pytest.raises(ConfigError) as err:
         load_config(path=config)
     assert "port that is not a number from 0 to 65535" in str(err.value)
+
+
+def test_a_refusal_never_deletes_a_new_channel_another_command_is_using(app):
+    """Two commands at once in a chat new to the bot: one refused, one allowed. The channel
+    made for them stays (the allowed one follows through), whichever finishes first."""
+    for refused_first in (True, False):
+        address = f"-77{int(refused_first)}"
+        made = app.commands.channel_for("telegram", address, create=True)
+        same = app.commands.channel_for("telegram", address, create=True)
+        allowed = app.context(is_admin=True, channel=made, user="telegram:1")
+        refused = app.context(is_admin=True, channel=same, user="telegram:1")
+        if refused_first:  # (ask settles each command as it ends)
+            assert app.ask("/subscribe nosuchseries", refused).error
+            assert app.channels.find("telegram", address) is not None
+            assert not app.ask("/subscribe all", allowed).error
+        else:
+            assert not app.ask("/subscribe all", allowed).error
+            assert app.ask("/subscribe nosuchseries", refused).error
+        kept = app.channels.find("telegram", address)
+        assert kept is not None and [s.target_kind for s in app.channels.subscriptions(kept.id)] == ["all"]

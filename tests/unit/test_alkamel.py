@@ -67,3 +67,13 @@ def test_the_real_lap_analyses_give_their_safety_car_and_full_course_yellow_peri
         ("full_course_yellow", 22, 23), ("safety_car", 56, 59), ("full_course_yellow", 70, 70), ("safety_car", 134, 137)]
     cota = neutralisations(*read(SHARED / "grcup_2025_cota_r2_analysis_endurance.csv"), "s", "t")
     assert [(i.kind, i.start_lap, i.end_lap) for i in cota] == [("full_course_yellow", 7, 9), ("full_course_yellow", 12, 13)]
+
+
+def test_an_empty_field_past_the_header_is_read_and_a_filled_one_is_named():
+    from bot.sources.alkamel import lap_analysis
+
+    ok = "NUMBER;LAP_NUMBER;ELAPSED;FLAG_AT_FL\n7;1;1:40.000;GF;\n8;1;1:41.000;GF;\n"
+    assert lap_analysis(ok, "x.csv", "s", "t").laps == 2
+    with pytest.raises(FileError) as err:
+        lap_analysis("NUMBER;LAP_NUMBER;ELAPSED;FLAG_AT_FL\n7;1;1:40.000;GF;surprise\n", "x.csv", "s", "t")
+    assert "more fields than the header" in str(err.value)

@@ -112,3 +112,9 @@ def test_the_real_suzuka_log_read_message_by_message():
     ends = _never_early(messages)
     texts = [m["message"] for m in sorted(messages, key=lambda m: m["date"])]
     assert ends == {("safety_car", 22): (texts.index("SAFETY CAR IN THIS LAP") + 1, 27)}
+
+
+def test_a_chequered_flag_on_a_later_lap_is_no_restart_of_a_red_flag():
+    messages = feed((3, "RED FLAG", "RED", "Track"), (4, "CHEQUERED FLAG", "CHEQUERED", "Track"))
+    rc = openf1.race_control(messages, "s", "openf1")
+    assert [(i.kind, i.is_over, i.end_lap) for i in rc.incidents] == [("red_flag", True, None)] and rc.finished
