@@ -6,10 +6,13 @@ driver's name could rewrite the screen) are replaced before anything is printed.
 from __future__ import annotations
 
 import re
+import textwrap
 import unicodedata
 
 from bot.messages import Fields, Message, QuoteBlock, Table, Text
 
+LINE = 100  # columns a line of fields may take before values go under their keys
+FIELD_KEY_COLUMN = 40
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 
 
@@ -82,7 +85,12 @@ def render_text(message: Message) -> str:
             parts.append(f"    — {who}")
         elif isinstance(block, Fields):
             size = max(width(clean(k)) for k, _ in block.items)
-            parts += [f"{_pad(clean(k), size, 'left')}  {clean(v)}" for k, v in block.items]
+            if size <= FIELD_KEY_COLUMN and all(size + 2 + width(clean(v)) <= LINE for _, v in block.items):
+                parts += [f"{_pad(clean(k), size, 'left')}  {clean(v)}" for k, v in block.items]
+            else:  # a long key or value: each value under its key, wrapped, so no line runs off the screen
+                for k, v in block.items:
+                    parts.append(clean(k))
+                    parts += textwrap.wrap(clean(v), LINE, initial_indent="    ", subsequent_indent="    ") or [""]
     if message.footer:
         parts += ["", clean(message.footer)]
     return "\n".join(parts)

@@ -44,3 +44,16 @@ def test_quotes_fields_and_footer():
 
 def test_an_error_is_one_sentence():
     assert render_text(error_message("No event “x”.")) == "No event “x”."
+
+
+def test_fields_too_wide_for_one_line_put_each_value_under_its_key():
+    from bot.messages import Fields, Message
+    from bot.render.text import LINE, render_text
+
+    long_key = "/settings [language] [timezone] [spoiler_delay] [spoiler] [role] [reminders] [digest]"
+    text = render_text(Message(title="Commands", blocks=(Fields(((long_key, "Show or change " * 20),
+                                                                  ("/pole EVENT", "Who took pole."))),)))
+    assert max(len(line) for line in text.splitlines()) <= LINE
+    assert "\n    Who took pole." in text and long_key in text
+    short = render_text(Message(title="Settings", blocks=(Fields((("Language", "en"), ("Time zone", "UTC"))),)))
+    assert "Language   en" in short  # short fields stay side by side
