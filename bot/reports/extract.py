@@ -343,6 +343,13 @@ class Extractor:
 
     # Candidates ----------------------------------------------------------------------------
 
+    def _places_ending_at(self, names: list[str], last: int, span: tuple[int, int]) -> None:
+        """"… rounded out the top five": the names take the places up to `last`, in order
+        (the winner's place is told elsewhere, never by such a list)."""
+        for position, driver in enumerate(names, last - len(names) + 1):
+            if position >= 2:
+                self._cand(position, driver, 0.75, span)
+
     def _cand(self, position: int | None, driver: str | None, confidence: float, span: tuple[int, int],
               extra: dict | None = None) -> None:
         if position and driver and 1 <= position <= MAX_POSITION:
@@ -673,26 +680,20 @@ class Extractor:
             names = self.token_list(top.group("list"))
             n = 3 if top.group("podium") else _number(top.group("n"))
             if n and n <= MAX_POSITION and names and None not in names:
-                for i, d in enumerate(names, n - len(names) + 1):
-                    if i >= 2:
-                        self._cand(i, d, 0.75, top.span())
+                self._places_ending_at(names, n, top.span())
                 found_last = max(found_last, n)
         for m in P.TOP_LIST.finditer(text, start, end):
             names = self.token_list(m.group("list"))
             n = 3 if m.group("podium") else _number(m.group("n"))
             if not n or n > MAX_POSITION or not names or any(x is None for x in names) or self._running(m, start, end):
                 continue
-            for i, d in enumerate(names, n - len(names) + 1):
-                if i >= 2:
-                    self._cand(i, d, 0.75, m.span())
+            self._places_ending_at(names, n, m.span())
             found_last = max(found_last, n)
         for m in P.ROUNDING.finditer(text, start, end):
             names = self.token_list(m.group("list"))
             n = _number(m.group("n")) if m.group("n") else 3
             if n and names and None not in names:
-                for i, d in enumerate(names, n - len(names) + 1):
-                    if i >= 2:
-                        self._cand(i, d, 0.75, m.span())
+                self._places_ending_at(names, n, m.span())
         for m in P.FOLLOWED_HOME.finditer(text, start, end):
             position = self._ordinal(m)
             if position and position > 1:
