@@ -168,15 +168,16 @@ class Bot:
         options.setdefault("guild_ready_timeout", self.config.discord_guild_ready_timeout)
         return DiscordPlatform(self.commands, self.repositories.platform_state, token, **options, **extra)
 
-    def platforms_for(self, env: dict) -> dict[str, Platform]:
-        """The platforms whose token is set in `env`, else the console channel. The token
-        goes to the platform and nowhere else: never printed, never logged."""
+    def platforms_for(self, env: dict, as_json: bool = False) -> dict[str, Platform]:
+        """The platforms whose token is set in `env`, else the console channel (printing
+        each post as a line of JSON with `as_json`). The token goes to the platform and
+        nowhere else: never printed, never logged."""
         platforms = {name: self.platform(name, env[var]) for name, var in TOKENS.items() if env.get(var)}
         if platforms:
             return platforms
         from bot.platforms.console import ConsolePlatform
 
-        return {"console": ConsolePlatform()}
+        return {"console": ConsolePlatform(as_json=as_json)}
 
     def close(self) -> None:
         """Release the database and the report workers."""

@@ -40,6 +40,9 @@ def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
                         help="show times in this time zone, e.g. Europe/Paris (default: the event's)")
     parser.add_argument("--channel", metavar="PLATFORM:ID", default=default,
                         help="act as this channel, for subscribe and settings (default: console:console)")
+    # Every subcommand takes it: answers, posts (one per line), log lines, outcomes.
+    parser.add_argument("--json", action="store_true", default=default,
+                        help="print the answer as JSON (posts and log lines: one JSON object per line)")
 
 
 def pitboard_version() -> str:
@@ -98,7 +101,6 @@ def build_parser(registry: Registry) -> argparse.ArgumentParser:
             usage=f"pitboard {cmd.usage().lstrip('/')} [options]", formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         _common(sub, suppress=True)
-        sub.add_argument("--json", action="store_true", help="print the answer as JSON")
         sub.add_argument("words", nargs="*", help=argparse.SUPPRESS)
         for p in cmd.params:
             if not p.required:
@@ -162,7 +164,7 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         config = _configured(args)
     except ConfigError as err:
-        return fail(str(err))
+        return fail(str(err), args)
     spec = TERMINAL.get(args.subcommand)
     if spec is not None and spec.run_config is not None:
         return spec.run_config(config, args)
@@ -173,9 +175,9 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         bot = bootstrap(config, registry=registry)
     except FileError as err:
-        return fail(f"Could not load the bundled events: {err}")
+        return fail(f"Could not load the bundled events: {err}", args)
     except (sqlite3.Error, OSError) as err:
-        return fail(f"Cannot open the database {config.db_path} ({err}). Give a writable file path with --db.")
+        return fail(f"Cannot open the database {config.db_path} ({err}). Give a writable file path with --db.", args)
     try:
         if bot.seeded:
             print(f"Created {config.db_path} and loaded the bundled events.", file=sys.stderr)
@@ -191,7 +193,7 @@ def _chat_command(bot: Bot, args: argparse.Namespace) -> int:
         # The person at the terminal runs the bot, so may change the console channel.
         channel = channel_of(bot, args, create=cmd.role == "admin")
     except UserError as err:
-        return fail(err.text)
+        return fail(err.text, args)
     ctx = bot.terminal(lang=args.lang, channel=channel)
     named = {p.name: getattr(args, f"opt_{p.name}") for p in cmd.params
              if getattr(args, f"opt_{p.name}", None) is not None}

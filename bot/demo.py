@@ -7,6 +7,7 @@ terminal the way they would reach a fan channel: store → updates → outbox �
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -27,43 +28,51 @@ DEMO_EVENT = "2017-porsche-carrera-cup-le-mans.toml"
 DEADLINE = 50.0
 
 
-def run_demo(config: Config, step: float = 1.5) -> int:
-    """Replay the bundled race into data/demo.db and print the posts; returns the exit status."""
+def run_demo(config: Config, step: float = 1.5, as_json: bool = False) -> int:
+    """Replay the bundled race into data/demo.db and print the posts (with `as_json`, one
+    JSON object per line: each moment of the race, then each post); returns the exit status."""
+
+    def problem(text: str) -> int:
+        """Say what went wrong (also as JSON with `as_json`); the exit status."""
+        print(text, file=sys.stderr)
+        if as_json:
+            print(json.dumps({"error": text}, ensure_ascii=False))
+        return 1
+
     db_path = config.db_path.parent / "demo.db"
     try:
         # Before the old file is deleted: a demo still running keeps its database.
         lease = acquire_lease(db_path, "pitboard demo")
     except (LeaseHeld, LeaseUnavailable) as err:
-        print(err, file=sys.stderr)
-        return 1
+        return problem(str(err))
     try:
         if db_path.exists() and not marked(db_path, DEMO):
             # The demo replaces its own database each time; a file it did not make is not its to delete.
-            print(f"{db_path} exists and is not a database `pitboard demo` made; move it, or give --db a path in "
-                  "another folder.", file=sys.stderr)
-            return 1
+            return problem(f"{db_path} exists and is not a database `pitboard demo` made; move it, or give --db a "
+                           "path in another folder.")
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
         try:
             bundle = load_event_file(config.events_dir / DEMO_EVENT)
         except FileError as err:
-            print(f"The demo needs the bundled event: {err}", file=sys.stderr)
-            return 1
+            return problem(f"The demo needs the bundled event: {err}")
         app = bootstrap(replace(config, db_path=db_path, seed_events=False))
         app.repositories.platform_state.set(DEMO, "1")
         try:
             ensure_console_channel(app)
-            asyncio.run(_replay(app, bundle, max(0.0, step)))
+            asyncio.run(_replay(app, bundle, max(0.0, step), as_json))
         finally:
             app.close()
     finally:
         lease.release()
-    print(f"Demo database: {db_path} (open it with `pitboard --db {db_path} results lemans`).")
+    # With --json, stdout holds only JSON lines: the closing hint goes to stderr.
+    print(f"Demo database: {db_path} (open it with `pitboard --db {db_path} results lemans`).",
+          file=sys.stderr if as_json else sys.stdout)
     return 0
 
 
-async def _replay(app, bundle, step: float) -> None:
-    console = ConsolePlatform(sys.stdout)
+async def _replay(app, bundle, step: float, as_json: bool = False) -> None:
+    console = ConsolePlatform(sys.stdout, as_json=as_json)
     engine = app.engine({"console": console})
     stages = replay_stages(bundle)
     done = asyncio.Event()
@@ -76,7 +85,10 @@ async def _replay(app, bundle, step: float) -> None:
             done.set()
             return
         try:
-            print(f">>> {bundle.event.name} {bundle.event.date.year}: {stage.label}\n", flush=True)
+            if as_json:
+                print(json.dumps({"event": bundle.event.id, "stage": stage.label}, ensure_ascii=False), flush=True)
+            else:
+                print(f">>> {bundle.event.name} {bundle.event.date.year}: {stage.label}\n", flush=True)
         except BrokenPipeError:
             console.closed = True
             done.set()

@@ -192,9 +192,11 @@ class RecordingServer:
 
 
 def run_replay(config: Config, user_db: Bot, paths: list[Path], event: str, session: str = "race",
-               speed: float = 60.0, poll: float = 1.0, channel: str | None = None, env=None, out=None) -> int:
+               speed: float = 60.0, poll: float = 1.0, channel: str | None = None, env=None, out=None,
+               as_json: bool = False) -> int:
     """Replay the recorded files for `event`'s `session` at `speed` times the race's pace,
-    polling every `poll` seconds; posts go to the console (and `channel`, PLATFORM:ID)."""
+    polling every `poll` seconds; posts go to the console (and `channel`, PLATFORM:ID),
+    one JSON object per line with `as_json`."""
     out = out or sys.stdout
     rec = read_recording(paths)
     try:
@@ -225,7 +227,7 @@ def run_replay(config: Config, user_db: Bot, paths: list[Path], event: str, sess
             sessions = tuple(replace(s, status="scheduled") for s in user_db.queries.sessions(target.event.id))
             app.store([EventBundle(target.series, target.event, (Source("replay-calendar", "event_file", "Replay"),),
                                    sessions)], "replay: the event before the race")
-            platforms = {"console": ConsolePlatform(out)}
+            platforms = {"console": ConsolePlatform(out, as_json=as_json)}
             ids = [ensure_console_channel(app).id]
             if chosen is not None:
                 platform, address, token, known = chosen

@@ -8,12 +8,14 @@ first (bot.store.lease): a second sender on the same database would send every p
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import signal
 import sqlite3
 import sys
 from collections.abc import Callable
+from datetime import datetime, timezone
 
 from bot.announce.presets import apply_presets
 from bot.bootstrap import SECRETS, TOKENS, Bot
@@ -23,6 +25,9 @@ from bot.store import Store
 from bot.store.lease import LeaseHeld, LeaseUnavailable, acquire_lease
 
 log = logging.getLogger(__name__)
+# What the running bot tells its operator (started, stopping, a platform that failed): log
+# lines, so they carry a time, and a JSON log (--json) has nothing beside it on stderr.
+say = logging.getLogger("pitboard")
 
 
 def ensure_console_channel(bot: Bot):
@@ -37,18 +42,19 @@ def ensure_console_channel(bot: Bot):
     return channel
 
 
-def run_bot(bot: Bot, env: dict | None = None, log_level: str | None = None) -> int:
+def run_bot(bot: Bot, env: dict | None = None, log_level: str | None = None, as_json: bool = False) -> int:
     """Run until SIGINT or SIGTERM; returns the exit status. Exits with 1, having started
     nothing, if another process is already sending from the same database. `log_level`
-    (else $PITBOARD_LOG_LEVEL, else info) sets what the log shows."""
+    (else $PITBOARD_LOG_LEVEL, else info) sets what the log shows; `as_json` makes each log
+    line, console post and console answer one JSON object (for a log collector)."""
     env = os.environ if env is None else env
     lease = _lease(bot, "pitboard run")
     if lease is None:
         return 1
     try:
         secrets = [env[var] for var in (*TOKENS.values(), *SECRETS) if env.get(var)]
-        configure_logging(secrets, log_level)
-        return asyncio.run(_run(bot, bot.platforms_for(env), secrets))
+        configure_logging(secrets, log_level, as_json=as_json)
+        return asyncio.run(_run(bot, bot.platforms_for(env, as_json=as_json), secrets, as_json=as_json))
     finally:
         lease.release()
 
@@ -77,6 +83,27 @@ class _Redacting(logging.Formatter):
         return redact_urls(redact(super().format(record), self.secrets))
 
 
+class _JsonRedacting(_Redacting):
+    """One JSON object per record (time, level, logger, message, and the traceback if any),
+    its text redacted before it is encoded."""
+
+    def __init__(self, secrets: list[str]):
+        super().__init__("%(message)s", secrets)
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as a line of JSON, secrets and URL credentials removed."""
+        entry = {"time": _utc(record.created), "level": record.levelname.lower(), "logger": record.name,
+                 "message": redact_urls(redact(record.getMessage(), self.secrets))}
+        if record.exc_info:
+            entry["traceback"] = redact_urls(redact(self.formatException(record.exc_info), self.secrets))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _utc(created: float) -> str:
+    """A log record's moment in UTC, to the millisecond (ISO 8601, as collectors parse it)."""
+    return datetime.fromtimestamp(created, timezone.utc).isoformat(timespec="milliseconds")
+
+
 def redact(text: str, secrets) -> str:
     """`text` with every secret in it replaced by `[redacted]`."""
     for secret in secrets:
@@ -101,7 +128,7 @@ def unserved_presets(presets, platforms: dict) -> list[str]:
     return lines
 
 
-def configure_logging(secrets: list[str], level: str | None = None) -> None:
+def configure_logging(secrets: list[str], level: str | None = None, as_json: bool = False) -> None:
     """Log to stderr with the time, never showing a secret. `level` (debug, info, warning,
     error; else $PITBOARD_LOG_LEVEL, else info) sets what is shown; below debug, the
     libraries' own chatter (HTTP request lines, the scheduler, discord.py's gateway and
@@ -111,7 +138,8 @@ def configure_logging(secrets: list[str], level: str | None = None) -> None:
         print(f"PITBOARD_LOG_LEVEL={name!r} is not one of {', '.join(LOG_LEVELS)}; using info.", file=sys.stderr)
         name = "info"
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Redacting("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets))
+    handler.setFormatter(_JsonRedacting(secrets) if as_json
+                         else _Redacting("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets))
     logging.basicConfig(level=getattr(logging, name.upper()), handlers=[handler], force=True)
     if name != "debug":
         for noisy in ("httpx", "httpcore", "apscheduler", "discord.client", "discord.gateway", "discord.player"):
@@ -149,16 +177,16 @@ async def watch_writes(store: Store, wake: Callable[[], None], every: float) -> 
             wake()
 
 
-async def _run(bot: Bot, platforms: dict, secrets: list[str] = ()) -> int:
+async def _run(bot: Bot, platforms: dict, secrets: list[str] = (), as_json: bool = False) -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     preset = apply_presets(bot.channels, bot.config.channels)
     if preset:
-        print(f"{len(preset)} channel(s) set up from the config file.", file=sys.stderr)
+        say.info(f"{len(preset)} channel(s) set up from the config file.")
     for line in unserved_presets(bot.config.channels, platforms):
-        print(line, file=sys.stderr)
+        say.warning(line)
     started = []
     for name, platform in platforms.items():
         started.append(platform)  # stopped below even if its start fails halfway
@@ -167,7 +195,7 @@ async def _run(bot: Bot, platforms: dict, secrets: list[str] = ()) -> int:
         except Exception as err:  # noqa: BLE001 - say which platform and why, then stop cleanly
             # Error texts can quote the token (PTB's InvalidToken does): redact before printing.
             reason = redact(f"{type(err).__name__}: {err}", secrets)
-            print(f"Could not start {name} ({reason}). Check its token and address, then try again.", file=sys.stderr)
+            say.error(f"Could not start {name} ({reason}). Check its token and address, then try again.")
             for begun in started:
                 await _quietly(begun.stop())
             return 1
@@ -179,13 +207,14 @@ async def _run(bot: Bot, platforms: dict, secrets: list[str] = ()) -> int:
         watching = loop.create_task(watch_writes(bot.repositories, engine.wake, bot.config.watch_interval),
                                     name="watch-writes")
     names = ", ".join(platforms)
-    print(f"Pitboard is running on {bot.config.db_path} ({names}). Ctrl-C stops.", file=sys.stderr, flush=True)
+    say.info(f"Pitboard is running on {bot.config.db_path} ({names}). Ctrl-C stops.")
     if "console" in platforms:
-        print("Console channel: type /help.", file=sys.stderr, flush=True)
+        say.info("Console channel: type /help.")
         channel = ensure_console_channel(bot)
-        serve_console(bot.commands, lambda: bot.terminal(channel=bot.channels.get(channel.id)), loop, stop)
+        serve_console(bot.commands, lambda: bot.terminal(channel=bot.channels.get(channel.id)), loop, stop,
+                      as_json=as_json)
     await stop.wait()
-    print("Stopping: finishing the sends in flight…", file=sys.stderr, flush=True)
+    say.info("Stopping: finishing the sends in flight…")
     if watching is not None:
         watching.cancel()
     await engine.shutdown()
@@ -194,15 +223,16 @@ async def _run(bot: Bot, platforms: dict, secrets: list[str] = ()) -> int:
     return 0
 
 
-def send_pending(bot: Bot) -> int:
-    """Send every due delivery to console channels, then exit (used by scripts and tests)."""
+def send_pending(bot: Bot, as_json: bool = False) -> int:
+    """Send every due delivery to console channels, then exit (used by scripts and tests);
+    with `as_json`, each post is one line of JSON."""
     lease = _lease(bot, "pitboard dispatch")
     if lease is None:
         return 1
 
     async def go() -> None:
         """Send rounds until one finds nothing due."""
-        dispatcher = bot.dispatcher({"console": ConsolePlatform(sys.stdout)})
+        dispatcher = bot.dispatcher({"console": ConsolePlatform(sys.stdout, as_json=as_json)})
         dispatcher.recover()  # this process holds the lease: what a crash left in flight is ours
         while await dispatcher.run_once():
             pass

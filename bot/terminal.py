@@ -31,10 +31,19 @@ class Subcommand:
     run_config: Callable[[object, argparse.Namespace], int] | None = None
 
 
-def fail(text: str) -> int:
-    """Print one sentence on stderr; the exit status of a user's mistake."""
+def fail(text: str, args: argparse.Namespace | None = None) -> int:
+    """Print one sentence on stderr (and `{"error": ...}` on stdout with --json); the exit
+    status of a user's mistake."""
     print(clean(text), file=sys.stderr)
+    if getattr(args, "json", False):
+        print(json.dumps({"error": clean(text)}, ensure_ascii=False))
     return EXIT_USER_ERROR
+
+
+def emit(args: argparse.Namespace, data, text: str) -> int:
+    """Print an outcome: `data` as JSON with --json, else `text`; the exit status of success."""
+    print(json.dumps(data, ensure_ascii=False, indent=2) if getattr(args, "json", False) else text)
+    return EXIT_OK
 
 
 def channel_of(bot: Bot, args: argparse.Namespace, create: bool):
@@ -47,7 +56,6 @@ def channel_of(bot: Bot, args: argparse.Namespace, create: bool):
 
 def _import_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("files", nargs="+", metavar="FILE", help="TOML event files (see data/events/README.md)")
-    sub.add_argument("--json", action="store_true", help="print what was imported as JSON")
 
 
 def _import(bot: Bot, args: argparse.Namespace) -> int:
@@ -76,7 +84,6 @@ def _ingest_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("kind", choices=["report"], help="what is ingested: a race report")
     sub.add_argument("source", metavar="FILE|URL|-", help="the report: a file, an http(s) link or - for stdin")
     sub.add_argument("--dry-run", action="store_true", help="show the facts without storing anything")
-    sub.add_argument("--json", action="store_true", help="print the facts as JSON, with confidence and span")
 
 
 def _ingest(bot: Bot, args: argparse.Namespace) -> int:
@@ -85,7 +92,7 @@ def _ingest(bot: Bot, args: argparse.Namespace) -> int:
     try:
         report = read_report(args.source)
     except ReportError as err:
-        return fail(str(err))
+        return fail(str(err), args)
     extraction = analyse(report, bot.queries)
     if args.json and args.dry_run:
         print(json.dumps(as_json(report, extraction), ensure_ascii=False, indent=2))
@@ -98,11 +105,11 @@ def _ingest(bot: Bot, args: argparse.Namespace) -> int:
         print(f"{len(extraction.facts)} facts; nothing stored (--dry-run).")
         return EXIT_OK
     if not extraction.facts:
-        return fail(f"{report.where}: no facts found in this report; nothing was stored.")
+        return fail(f"{report.where}: no facts found in this report; nothing was stored.", args)
     try:
         bundle = to_bundle(report, extraction, bot.queries, published_by="terminal")
     except ReportError as err:
-        return fail(str(err))
+        return fail(str(err), args)
     outcome = bot.add_source_facts(bundle)
     summary = {"event_id": outcome.event_id, "source": bundle.sources[0].id, "results": outcome.results,
                "incidents": outcome.incidents, "quotes": outcome.quotes}
@@ -126,13 +133,13 @@ def _timing(bot: Bot, args: argparse.Namespace) -> int:
     try:
         bundle = timing_bundle(bot.queries, Path(args.file), args.event, args.session)
     except (FileError, TimingError) as err:
-        print(clean(str(err)), file=sys.stderr)
-        print("Nothing was imported.", file=sys.stderr)
-        return EXIT_USER_ERROR
+        return fail(f"{err} Nothing was imported.", args)
     outcome = bot.add_source_facts(bundle)
-    print(f"{args.file}: {outcome.results} results and {outcome.incidents} periods for {outcome.event_id} "
-          f"({bundle.sessions[0].kind}).")
-    return EXIT_OK
+    kind = bundle.sessions[0].kind
+    return emit(args, {"file": args.file, "event_id": outcome.event_id, "session": kind,
+                       "results": outcome.results, "periods": outcome.incidents},
+                f"{args.file}: {outcome.results} results and {outcome.incidents} periods for {outcome.event_id} "
+                f"({kind}).")
 
 
 def _when(iso: str | None) -> str:
@@ -145,10 +152,6 @@ def _when(iso: str | None) -> str:
         return datetime.fromisoformat(iso).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     except ValueError:
         return iso
-
-
-def _sources_options(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("--json", action="store_true", help="print the sources as JSON")
 
 
 def _sources(bot: Bot, args: argparse.Namespace) -> int:
@@ -177,7 +180,7 @@ def _poll_options(sub: argparse.ArgumentParser) -> None:
 def _poll(bot: Bot, args: argparse.Namespace) -> int:
     source = next((s for s in bot.sources() if s.name == args.name), None)
     if source is None:
-        return fail(f"No source {args.name!r} in the config file; `pitboard sources` lists them.")
+        return fail(f"No source {args.name!r} in the config file; `pitboard sources` lists them.", args)
     quiet = logging.getLogger("bot.sources")  # the outcome is printed below, once
     level = quiet.level
 
@@ -197,11 +200,11 @@ def _poll(bot: Bot, args: argparse.Namespace) -> int:
         quiet.setLevel(level)  # as it was: a caller in the same process keeps its warnings
     state = bot.repositories.source_states.load(source.name)
     if state.failures:
-        return fail(f"{source.name}: {state.last_error}; `pitboard run` will try again later.")
+        return fail(f"{source.name}: {state.last_error}; `pitboard run` will try again later.", args)
     if state.last_error:
-        return fail(f"{source.name}: stored {stored} facts, but {state.last_error}")
-    print(f"{source.name}: {stored} facts stored.")
-    return EXIT_OK
+        return fail(f"{source.name}: stored {stored} facts, but {state.last_error}", args)
+    return emit(args, {"source": source.name, "stored": stored, "items": state.items},
+                f"{source.name}: {stored} facts stored.")
 
 
 def _console(bot: Bot, args: argparse.Namespace) -> int:
@@ -214,8 +217,9 @@ def _console(bot: Bot, args: argparse.Namespace) -> int:
         console = not getattr(args, "channel", None) or args.channel == "console:console"
         channel = ensure_console_channel(bot) if console else channel_of(bot, args, create=False)
     except UserError as err:
-        return fail(err.text)
-    return run_console(bot.commands, bot.terminal(lang=args.lang, channel=channel), sys.stdin, sys.stdout)
+        return fail(err.text, args)
+    return run_console(bot.commands, bot.terminal(lang=args.lang, channel=channel), sys.stdin, sys.stdout,
+                       as_json=args.json)
 
 
 def _run_options(sub: argparse.ArgumentParser) -> None:
@@ -226,13 +230,13 @@ def _run_options(sub: argparse.ArgumentParser) -> None:
 def _run(bot: Bot, args: argparse.Namespace) -> int:
     from bot.runner import run_bot
 
-    return run_bot(bot, log_level=args.log_level)
+    return run_bot(bot, log_level=args.log_level, as_json=args.json)
 
 
 def _dispatch(bot: Bot, args: argparse.Namespace) -> int:
     from bot.runner import send_pending
 
-    return send_pending(bot)
+    return send_pending(bot, as_json=args.json)
 
 
 def _demo_options(sub: argparse.ArgumentParser) -> None:
@@ -243,7 +247,7 @@ def _demo_options(sub: argparse.ArgumentParser) -> None:
 def _demo(config, args: argparse.Namespace) -> int:
     from bot.demo import run_demo  # loads the scheduler: only for the commands that run it
 
-    return run_demo(config, step=args.step)
+    return run_demo(config, step=args.step, as_json=args.json)
 
 
 def _nothing(sub: argparse.ArgumentParser) -> None:
@@ -276,12 +280,14 @@ def _invite_url(bot: Bot, args: argparse.Namespace) -> int:
             app_id = ""
     if not app_id.isdigit() or not 15 <= len(app_id) <= 21:
         return fail("Give --application-id (the Discord Developer Portal shows it under General Information), "
-                    "or set $DISCORD_BOT_TOKEN.")
+                    "or set $DISCORD_BOT_TOKEN.", args)
     permissions = sum(DISCORD_PERMISSIONS.values())
-    print(f"https://discord.com/oauth2/authorize?client_id={app_id}&scope=bot%20applications.commands"
-          f"&permissions={permissions}")
-    print(f"Permissions: {', '.join(DISCORD_PERMISSIONS)}. No privileged intent is needed.", file=sys.stderr)
-    return EXIT_OK
+    url = (f"https://discord.com/oauth2/authorize?client_id={app_id}&scope=bot%20applications.commands"
+           f"&permissions={permissions}")
+    if not args.json:
+        print(f"Permissions: {', '.join(DISCORD_PERMISSIONS)}. No privileged intent is needed.", file=sys.stderr)
+    return emit(args, {"url": url, "application_id": app_id, "permissions": permissions,
+                       "permission_names": list(DISCORD_PERMISSIONS), "privileged_intents": []}, url)
 
 
 def _backup_options(sub: argparse.ArgumentParser) -> None:
@@ -292,15 +298,15 @@ def _backup(bot: Bot, args: argparse.Namespace) -> int:
     """A consistent copy of the database, even while the bot runs (SQLite's online backup)."""
     target = args.file
     if not target.parent.is_dir():
-        return fail(f"The folder {target.parent} does not exist; create it or give another path.")
+        return fail(f"The folder {target.parent} does not exist; create it or give another path.", args)
     if target.resolve() == Path(bot.config.db_path).resolve():
-        return fail("The backup must go to another file than the database itself.")
+        return fail("The backup must go to another file than the database itself.", args)
     try:
         size = bot.repositories.backup(target)
     except (OSError, sqlite3.Error) as err:
-        return fail(f"Could not write {target} ({err}); give a writable path.")
-    print(f"Backed up {bot.config.db_path} to {target} ({size / 1e6:.1f} MB).")
-    return EXIT_OK
+        return fail(f"Could not write {target} ({err}); give a writable path.", args)
+    return emit(args, {"database": str(bot.config.db_path), "backup": str(target), "bytes": size},
+                f"Backed up {bot.config.db_path} to {target} ({size / 1e6:.1f} MB).")
 
 
 def _replay_options(sub: argparse.ArgumentParser) -> None:
@@ -321,12 +327,12 @@ def _replay(bot: Bot, args: argparse.Namespace) -> int:
     from bot.replay import ReplayError, run_replay  # loads the scheduler and a web server: only here
 
     if not (0 < args.speed <= 100_000) or not (0.01 <= args.poll <= 60):
-        return fail("--speed must be above 0 (at most 100000) and --poll from 0.01 to 60 seconds.")
+        return fail("--speed must be above 0 (at most 100000) and --poll from 0.01 to 60 seconds.", args)
     try:
         return run_replay(bot.config, bot, args.files, args.event, args.session, args.speed, args.poll,
-                          channel=getattr(args, "channel", None), env=os.environ)
+                          channel=getattr(args, "channel", None), env=os.environ, as_json=args.json)
     except ReplayError as err:
-        return fail(str(err))
+        return fail(str(err), args)
 
 
 TERMINAL = {
@@ -343,7 +349,7 @@ TERMINAL = {
     "timing": Subcommand("Import an Al Kamel classification or lap analysis CSV into a known event's session",
                          _timing_options, _timing),
     "sources": Subcommand("List the polled sources the config file declares, with their last poll and last error",
-                          _sources_options, _sources),
+                          _nothing, _sources),
     "poll": Subcommand("Poll one source from the config file now, and store what it reads", _poll_options, _poll),
     "invite-url": Subcommand("Print the link that adds the bot to a Discord server with the permissions it needs",
                              _invite_options, _invite_url),
@@ -358,10 +364,6 @@ TERMINAL = {
 
 
 STALE_HEARTBEAT = 90.0  # seconds without the bot's note before it is taken for stuck
-
-
-def _status_options(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("--json", action="store_true", help="print the status as JSON")
 
 
 def _status(bot: Bot, args: argparse.Namespace) -> int:
@@ -425,4 +427,4 @@ def _status_text(report: dict, db_path) -> str:
 
 
 TERMINAL["status"] = Subcommand("Tell whether a bot runs on this database and how it is: platforms, outbox, sources "
-                                "(exit 1 when not healthy)", _status_options, _status)
+                                "(exit 1 when not healthy)", _nothing, _status)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import os
 import sys
 import threading
@@ -19,6 +20,7 @@ from bot.commands.registry import Context
 from bot.commands.service import Commands
 from bot.messages import Message
 from bot.ports import Capabilities, MessageRef
+from bot.render.json_out import render_json
 from bot.render.text import render_text
 
 PROMPT = "pitboard> "
@@ -37,8 +39,10 @@ class ConsolePlatform:
     name = "console"
     capabilities = Capabilities(max_length=100_000, edits=True)
 
-    def __init__(self, out: TextIO | None = None):
+    def __init__(self, out: TextIO | None = None, as_json: bool = False):
         self.out = out or sys.stdout
+        # --json: one JSON object per post, one per line (JSON Lines), for scripts to read.
+        self.as_json = as_json
         self._ids = itertools.count(1)
         # The reader went away (`pitboard demo | head`): nothing more can be shown. Posts
         # still count as sent (nobody is there to see them again), and the demo stops.
@@ -70,15 +74,34 @@ class ConsolePlatform:
     async def send(self, channel: str, message: Message, nonce: str | None = None) -> MessageRef:
         """Print `message` under a header naming the channel."""
         ref = MessageRef(self.name, channel, str(next(self._ids)))
-        self._write(f"[{channel} #{ref.message_id}]\n{render_text(message)}\n\n")
+        self._post(ref, message, corrected=False)
         return ref
 
     async def edit(self, ref: MessageRef, message: Message) -> None:
         """Print the corrected message, marked as replacing the earlier one."""
-        self._write(f"[{ref.channel} #{ref.message_id} corrected]\n{render_text(message)}\n\n")
+        self._post(ref, message, corrected=True)
+
+    def _post(self, ref: MessageRef, message: Message, corrected: bool) -> None:
+        if self.as_json:
+            self._write(post_json(ref.channel, ref.message_id, message, corrected) + "\n")
+        else:
+            self._write(f"[{ref.channel} #{ref.message_id}{' corrected' if corrected else ''}]\n"
+                        f"{render_text(message)}\n\n")
 
 
-def run_console(commands: Commands, ctx: Context, stdin: TextIO, stdout: TextIO) -> int:
+def post_json(channel: str, message_id: str, message: Message, corrected: bool) -> str:
+    """One post as a single line of JSON: where it went, whether it replaces an earlier one,
+    its text as the console shows it and the data behind it."""
+    return json.dumps({"channel": channel, "message_id": message_id, "corrected": corrected,
+                       "text": render_text(message), "data": message.data}, ensure_ascii=False)
+
+
+def answer_text(message: Message, as_json: bool) -> str:
+    """A command's answer as the console prints it: text, or its data as JSON (--json)."""
+    return render_json(message) if as_json else render_text(message)
+
+
+def run_console(commands: Commands, ctx: Context, stdin: TextIO, stdout: TextIO, as_json: bool = False) -> int:
     """`pitboard console`: read command lines until end of input or /quit, answering each."""
     interactive = stdin.isatty()
     if interactive:
@@ -92,12 +115,13 @@ def run_console(commands: Commands, ctx: Context, stdin: TextIO, stdout: TextIO)
             return 0
         line = command_line(typed)
         if line:
-            stdout.write(render_text(commands.ask(line, ctx)) + "\n\n")
+            stdout.write(answer_text(commands.ask(line, ctx), as_json) + "\n\n")
             stdout.flush()
 
 
 def serve_console(commands: Commands, context: Callable[[], Context], loop: asyncio.AbstractEventLoop,
-                  stop: asyncio.Event, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+                  stop: asyncio.Event, stdin: TextIO | None = None, stdout: TextIO | None = None,
+                  as_json: bool = False) -> None:
     """`pitboard run` without tokens: answer lines typed in the terminal. A daemon thread
     reads them, so a blocked read never keeps the process alive after a signal; answers run
     on the loop, where a command that waits (reading a report's link) holds up nothing."""
@@ -107,7 +131,7 @@ def serve_console(commands: Commands, context: Callable[[], Context], loop: asyn
     async def answer(line: str) -> None:
         """Answer one line in the console channel."""
         reply = await commands.ask_async(line, context())
-        stdout.write(render_text(reply) + "\n\n")
+        stdout.write(answer_text(reply, as_json) + "\n\n")
         stdout.flush()
 
     def start(line: str) -> None:

@@ -438,3 +438,51 @@ def test_sources_as_json(cli, tmp_path, monkeypatch):
     [source] = listed.json()
     assert listed.code == 0 and source["name"] == "f1" and source["last_poll"] is None and source["failures"] == 0
     assert "SECRET" not in listed.out
+
+
+def test_every_subcommand_takes_json(cli):
+    """`--json` is accepted by every subcommand, the terminal's own included (it was refused
+    by console, run, demo, dispatch, timing, sources and poll)."""
+    from bot.cli import build_parser
+    from bot.commands import build_registry
+
+    subcommands = build_parser(build_registry())._subparsers._group_actions[0].choices
+    without = [name for name, sub in subcommands.items() if "--json" not in sub._option_string_actions]
+    assert len(subcommands) > 20 and not without
+
+
+def test_terminal_outcomes_as_json(cli, tmp_path):
+    """The terminal's own subcommands print their outcome as one JSON object with --json,
+    and a problem as {"error": ...} (exit 1)."""
+    done = cli("timing", str(FIXTURES / "alkamel" / "classification.csv"), "--event", "lemans", "--json")
+    assert done.code == 0, done.err
+    assert {"event_id": "porsche-carrera-cup-le-mans-2017", "session": "race"}.items() <= done.json().items()
+    assert done.json()["results"] > 0
+    wrong = cli("timing", str(tmp_path / "missing.csv"), "--event", "lemans", "--json")
+    assert wrong.code == 1 and "missing.csv" in wrong.json()["error"]
+    copy = cli("backup", str(tmp_path / "copy.db"), "--json").json()
+    assert copy["backup"] == str(tmp_path / "copy.db") and copy["bytes"] == (tmp_path / "copy.db").stat().st_size
+    invite = cli("invite-url", "--application-id", "123456789012345678", "--json").json()
+    assert invite["permissions"] == 117760 and "client_id=123456789012345678" in invite["url"]
+    assert cli("poll", "nothing-so-named", "--json").json()["error"].startswith("No source 'nothing-so-named'")
+    assert cli("sources", "--json").json() == []
+
+
+def test_dispatch_json_prints_one_object_per_post(cli):
+    """`pitboard dispatch --json`: each post sent is one line of JSON (channel, id, text, data)."""
+    import json
+
+    assert cli("test").code == 0  # a sample post for the console channel, in the outbox
+    r = cli("dispatch", "--json")
+    posts = [json.loads(line) for line in r.out.splitlines()]
+    assert r.code == 0 and posts and all(p["channel"] == "console" and p["text"] and "kind" in p["data"]
+                                         for p in posts)
+
+
+def test_console_answers_as_json(app):
+    out = io.StringIO()
+    ctx = app.terminal(channel=app.channels.ensure("console", "console"))
+    run_console(app.commands, ctx, io.StringIO("/pole lemans\n"), out, as_json=True)
+    import json
+
+    assert json.loads(out.getvalue())["driver"] == "Florian Latorre"

@@ -287,3 +287,38 @@ def test_the_demo_never_deletes_a_file_it_did_not_make(tmp_path):
     precious.unlink()
     with redirect_stdout(io.StringIO()):
         assert run_demo(config, step=0.01) == 0 and run_demo(config, step=0.01) == 0  # its own: replaced
+
+
+def test_the_demo_in_json_prints_json_lines_only(tmp_path, capsys):
+    """`pitboard demo --json`: stdout is JSON Lines (each moment, each post); the closing
+    hint goes to stderr."""
+    import json
+
+    assert run_demo(replace(Config(), db_path=tmp_path / "pitboard.db"), step=0.05, as_json=True) == 0
+    captured = capsys.readouterr()
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    stages = [line["stage"] for line in lines if "stage" in line]
+    posts = [line for line in lines if "message_id" in line]
+    assert stages[0] == "qualifying ends" and len(posts) >= 6
+    assert [p["data"]["kind"] for p in posts][:3] == ["pole", "safety_car", "safety_car_in"]
+    assert any(p["corrected"] for p in posts) and "Demo database" in captured.err
+
+
+def test_the_log_in_json_is_one_object_per_line_without_secrets(capsys):
+    """`pitboard run --json`: each log line is a JSON object, its message redacted."""
+    import json
+    import logging
+
+    from bot.runner import configure_logging
+
+    try:
+        configure_logging(["s3cr3t-token"], "info", as_json=True)
+        logging.getLogger("pitboard").info("Pitboard is running")
+        logging.getLogger("bot.test").warning("asked https://api.example/bots3cr3t-token/getMe")
+        err = capsys.readouterr().err
+    finally:
+        logging.basicConfig(level=logging.WARNING, force=True)
+    lines = [json.loads(line) for line in err.splitlines()]
+    assert [(x["level"], x["logger"]) for x in lines] == [("info", "pitboard"), ("warning", "bot.test")]
+    assert lines[0]["message"] == "Pitboard is running" and lines[0]["time"].endswith("+00:00")
+    assert "s3cr3t" not in err and "[redacted]" in lines[1]["message"]
