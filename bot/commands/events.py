@@ -11,7 +11,7 @@ def events(ctx: Context, query: str | None = None) -> Message:
     alias or year. Example: /events, /events le mans"""
     lang = ctx.lang
     if query:
-        found = [ctx.queries.event(i) for i in ctx.queries.search_events(query)]
+        found = [ctx.queries.event(i) for i in ctx.queries.matching_events(query)]
         title = lang.t("events.matching", query=query)
         empty = lang.t("events.none_match", query=query)
     else:

@@ -15,23 +15,34 @@ from sqlite_utils import Database
 
 from bot.domain import HOURLY_SUFFIX, Event, Incident, Quote, Result, Session, Series, incident_from_dict, result_from_dict
 from bot.incidents import merge_incidents
-from bot.lookup import AliasIndex, AliasRow, Resolution, normalise, rank, resolve, split_year
+from bot.lookup import (ACCEPT_SCORE, AliasIndex, AliasRow, EventWords, Resolution, WordIndex, normalise, rank, resolve,
+                        split_year)
 from bot.store.schema import RESULT_FIELDS, unpack_rows
 
 
 _ALIASES = "SELECT a.alias, a.event_id, e.name, e.date FROM event_aliases a JOIN events e ON e.id = a.event_id"
 
 
+# What `/events QUERY` searches: each event's name, venue, series (name and id) and aliases.
+_EVENT_WORDS = ("SELECT e.id, e.date, e.name || ' ' || coalesce(e.venue, '') || ' ' || coalesce(s.name, '') || ' ' || "
+                "coalesce(e.series_id, '') || ' ' || coalesce((SELECT group_concat(a.alias, ' ') FROM event_aliases a "
+                "WHERE a.event_id = e.id), '') FROM events e LEFT JOIN series s ON s.id = e.series_id")
+
+
 def _build_alias_index(conn: sqlite3.Connection) -> AliasIndex:
     return AliasIndex([AliasRow(*r) for r in conn.execute(_ALIASES)])
 
 
-def _read_alias_index(path: str) -> tuple[int, AliasIndex]:
-    """The aliases' version and their index, read in one transaction on a new connection."""
+def _build_word_index(conn: sqlite3.Connection) -> WordIndex:
+    return WordIndex([EventWords(*r) for r in conn.execute(_EVENT_WORDS)])
+
+
+def _read_alias_index(path: str) -> tuple[int, AliasIndex, WordIndex]:
+    """The aliases' version and both indexes, read in one transaction on a new connection."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         conn.execute("BEGIN")
-        return Queries._alias_version(conn), _build_alias_index(conn)
+        return Queries._alias_version(conn), _build_alias_index(conn), _build_word_index(conn)
     finally:
         conn.close()
 
@@ -42,6 +53,7 @@ class Queries:
     def __init__(self, db: Database):
         self.db = db
         self._alias_index: tuple[tuple[int, int], AliasIndex] | None = None
+        self._word_index: tuple[int, WordIndex] | None = None
 
     def _rows(self, sql: str, params=()) -> list[dict]:
         cursor = self.db.execute(sql, params)
@@ -74,6 +86,18 @@ class Queries:
         """Ids of the events that resemble `query`, best match first."""
         return [event_id for event_id, *_ in rank(query, self.alias_index())[:limit]]
 
+    def matching_events(self, query: str, limit: int = 25) -> list[str]:
+        """Ids of the events every word of `query` names (in their name, venue, series or
+        aliases; a word's beginning or a slip of the keyboard will do), best first; else
+        those whose whole name resembles it closely."""
+        stamp = self._alias_version(self.db.conn)
+        if self._word_index is None or self._word_index[0] != stamp:
+            self._word_index = (stamp, _build_word_index(self.db.conn))
+        found = self._word_index[1].search(query)
+        if not found:
+            found = [event_id for event_id, score, *_ in rank(query, self.alias_index()) if score >= ACCEPT_SCORE]
+        return found[:limit]
+
     def alias_index(self) -> AliasIndex:
         """Every alias, for fuzzy lookup; rebuilt only when the aliases changed.
 
@@ -89,15 +113,17 @@ class Queries:
         return self._alias_index[1]
 
     async def warm_alias_index(self) -> bool:
-        """If the aliases changed, rebuild the index in a thread of its own, on a connection
+        """If the aliases changed, rebuild the indexes in a thread of its own, on a connection
         of its own (SQLite's are not shared between threads), and swap it in; True if it did.
         A database in memory has no second connection: the next lookup rebuilds it instead."""
         path = self._path()
         if path is None or (self._alias_index and self._alias_index[0] == self._alias_version(self.db.conn)):
             return False
-        stamp, index = await asyncio.to_thread(_read_alias_index, path)
+        stamp, index, words = await asyncio.to_thread(_read_alias_index, path)
         if self._alias_index is None or stamp > self._alias_index[0]:
             self._alias_index = (stamp, index)
+        if self._word_index is None or stamp > self._word_index[0]:
+            self._word_index = (stamp, words)
         return True
 
     def _path(self) -> str | None:

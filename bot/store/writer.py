@@ -72,10 +72,10 @@ class FactWriter:
             return _outcome(bundle, False)
         own_sources = [s.id for s in bundle.sources]
         earlier_sources = json.loads(existing[1] or "[]") if existing else []
+        looked_up_as = self._lookup_rows(event.id)  # before the series too: its name is searched
         for source in bundle.sources:
             self._save_source(source)
         self._save_series(bundle)
-        looked_up_as = self._lookup_rows(event.id)
         db["events"].upsert({**self._event_row(bundle), "digest": bundle.digest,
                              "bundle_sources": json.dumps(own_sources)}, pk="id")
         db.execute("DELETE FROM event_aliases WHERE event_id = ?", [event.id])
@@ -141,8 +141,10 @@ class FactWriter:
                                             pk=("alias", "event_id"), ignore=ignore)
 
     def _lookup_rows(self, event_id: str) -> list[tuple]:
-        """What the fuzzy lookup's index holds for an event: its aliases, name and date."""
-        return self.db.execute("SELECT a.alias, e.name, e.date FROM event_aliases a JOIN events e ON e.id = a.event_id "
+        """What the lookup's indexes hold for an event: its aliases, name and date, and for
+        `/events` searches its venue and series."""
+        return self.db.execute("SELECT a.alias, e.name, e.date, e.venue, s.name FROM event_aliases a "
+                               "JOIN events e ON e.id = a.event_id LEFT JOIN series s ON s.id = e.series_id "
                                "WHERE a.event_id = ? ORDER BY a.alias", [event_id]).fetchall()
 
     def _aliases_changed(self) -> None:

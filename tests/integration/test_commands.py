@@ -192,3 +192,48 @@ def test_next_lists_a_future_session_known_only_by_its_day(tmp_path):
 def test_a_word_that_is_neither_a_session_nor_a_class_says_which_are(app):
     shown = app.ask("/results lemans sprint", app.context(now=NOW))
     assert shown.error and "no class “sprint”" in shown.title and "Its sessions: Qualifying, Race" in shown.title
+
+
+def test_events_search_finds_what_each_word_names_and_nothing_else(tmp_path):
+    """/events QUERY lists the events each word names (name, venue, series, aliases; a
+    word's start or a typo will do), not events whose long names merely look alike
+    (`/events silverstone` listed an unrelated cup)."""
+    from datetime import date
+
+    from bot.domain import Event, EventBundle, Series, Session, Source
+    from tests.conftest import new_store
+
+    made_up = [  # (series, event id, name, day, venue)
+        (Series("gp", "Grand Prix World Series"), "gp-north-2024", "Northern Grand Prix", date(2024, 7, 7),
+         "Silverstone Circuit"),
+        (Series("gp", "Grand Prix World Series"), "gp-lakes-2024", "Lakes Grand Prix", date(2024, 9, 1),
+         "Autodromo di Monza"),
+        (Series("endu", "Endurance Trophy"), "endu-six-2019", "Six Hours of Silverstone", date(2019, 9, 1),
+         "Silverstone"),
+        (Series("oc", "One-Make Cup Britain"), "oc-hatch-2024", "One-Make Cup Brands Hatch", date(2024, 6, 12),
+         "Brands Hatch"),
+        (Series("oc2", "One-Make Cup France"), "oc-nevers-2024", "One-Make Cup Nevers", date(2024, 5, 12),
+         "Magny-Cours"),
+    ]
+    app = bootstrap(Config(db_path=new_store(tmp_path / "search.db"), seed_events=False))
+    try:
+        for series, event_id, name, day, venue in made_up:
+            event = Event(event_id, series.id, name, day, "Europe/London", venue=venue)
+            app.store([EventBundle(series, event, (Source("cal", "event_file", "Calendar"),),
+                                   (Session(f"{event_id}/race", event_id, "race", "Race", status="scheduled"),))],
+                      "calendar")
+
+        def found(query):
+            return [e["id"] for e in ask(app, f"/events {query}").data]
+
+        assert found("silverstone") == ["gp-north-2024", "endu-six-2019"]  # by venue too; newest first
+        assert found("silverstne") == found("silv") == found("silverstone")
+        assert found("monza") == ["gp-lakes-2024"]
+        assert found("brands") == ["oc-hatch-2024"]  # not every "Grand Prix"
+        assert found("cup") == ["oc-hatch-2024", "oc-nevers-2024"]
+        assert found("endurance") == ["endu-six-2019"]  # the series' name
+        assert found("grand prix 2024") == ["gp-lakes-2024", "gp-north-2024"]
+        assert found("magny cours") == ["oc-nevers-2024"]
+        assert found("nowhere") == [] and found("le") == []
+    finally:
+        app.close()
