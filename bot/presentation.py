@@ -24,7 +24,8 @@ def results_table(lang: Lang, classification: str, rows: list[Result], spoiler: 
         (Column(lang.t("col.team")), lambda r: r.team or ""),
         (Column(lang.t("col.laps"), "right"), lambda r: "" if r.laps is None else str(r.laps)),
         (Column(lang.t("col.time"), "right"),
-         lambda r: lang.lap(r.total_time_ms) if r.position == 1 and r.total_time_ms else (r.gap or lang.lap(r.total_time_ms))),
+         lambda r: lang.lap(r.total_time_ms) if r.position == 1 and r.total_time_ms
+         else (lang.gap(r.gap) or lang.lap(r.total_time_ms))),
         (Column(lang.t("col.best"), "right"), lambda r: lang.lap(r.best_lap_ms)),
         (Column(lang.t("col.status")), lambda r: lang.t(f"result.{r.status}")),
     ]
@@ -52,7 +53,7 @@ def describe(lang: Lang, i: Incident) -> str:
         parts.append(when)
     place = pick(i.location, lang.code)
     if place:
-        parts.append(lang.t("incident.at", place=place))
+        parts.append(lang.at(place))
     head = " ".join(parts)
     extra = []
     cause = pick(i.cause, lang.code)

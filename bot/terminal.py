@@ -412,14 +412,14 @@ def _status_text(report: dict, db_path) -> str:
     bot = report["bot"]
     lines = [f"Database: {db_path}",
              "Bot: " + (f"{bot.get('command', 'pitboard run')} (pid {bot.get('pid')} on {bot.get('host')}, since "
-                        f"{bot.get('started')})" if bot else "not running")]
+                        f"{_when(bot.get('started'))})" if bot else "not running")]
     for name, health in report["platforms"].items():
         lines.append(f"  {name}: {health}")
     counts = report["outbox"]
     lines.append("Outbox: " + (", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "empty")
-                 + f"; last post sent {report['last_sent'] or 'never'}")
+                 + f"; last post sent {_when(report['last_sent'])}")
     for s in report["sources"]:
-        lines.append(f"  source {s['name']}: last poll {s['last_poll'] or 'never'}, "
+        lines.append(f"  source {s['name']}: last poll {_when(s['last_poll'])}, "
                      f"last error {s['last_error'] or 'none'}")
     lines += [f"Problem: {p}" for p in report["problems"]] + [f"Note: {n}" for n in report["notes"]]
     lines.append("Healthy." if report["healthy"] else "Not healthy.")

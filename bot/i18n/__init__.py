@@ -1,6 +1,7 @@
 """Languages: strings per language plus dates, numbers and lap times through babel."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -12,13 +13,17 @@ from bot.domain import LANGUAGES
 from bot.i18n import en, fr
 
 __all__ = ["LANGUAGES", "Lang", "pick"]
-from bot.laptime import format_lap_time
+from bot.laptime import LapTimeError, format_lap_time, parse_lap_time
+
+# `1 Lap`, `+2 LAPS`, `1L`, `+1 tour`: a gap counted in laps.
+_GAP_LAPS = re.compile(r"^\+?\s*(\d+)\s*(?:laps?|l|lp|tours?|t)\.?$", re.I)
 
 _CATALOGS = {"en": en.STRINGS, "fr": fr.STRINGS}
 _COMMAND_HELP = {"fr": fr.COMMAND_HELP}
 _PARAM_HELP = {"fr": fr.PARAM_HELP}
 _COMMAND_NAMES = {"fr": fr.COMMAND_NAMES}
 _PARAM_NAMES = {"fr": fr.PARAM_NAMES}
+_AT = {"en": en.at, "fr": fr.at}
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,7 @@ class Lang:
         return self.t("length", km=format_decimal(metres / 1000, format="#,##0.###", locale=self.code))
 
     def day(self, value: date) -> str:
-        """A date written out: 17 June 2017 / 17 juin 2017."""
+        """A date written out: June 17, 2017 / 17 juin 2017."""
         return format_date(value, format="long", locale=self.code)
 
     def moment(self, value: datetime, event_tz: str) -> str:
@@ -54,7 +59,31 @@ class Lang:
         local = value.astimezone(ZoneInfo(self.tz or event_tz))
         # babel has no short zone names for most locales; the zone's own abbreviation
         # (CEST, JST, UTC) is what fans recognise.
-        return f"{format_datetime(local, format='EEE d MMM y HH:mm', locale=self.code)} {local.tzname()}"
+        # The day as `day` writes it everywhere else (June 17, 2017 / 17 juin 2017).
+        return self.t("moment", weekday=format_date(local, format="EEE", locale=self.code), day=self.day(local),
+                      time=format_datetime(local, format="HH:mm", locale=self.code), zone=local.tzname())
+
+    def at(self, place: str) -> str:
+        """Where something happened, with the words this language puts before a place."""
+        return _AT.get(self.code, en.at)(place)
+
+    def gap(self, text: str | None) -> str:
+        """A gap to the leader as the source wrote it (`1 Lap`, `+1 LAP`, `4.512`, `+1:02.3`),
+        in one notation for every source: `+1 lap`, `+4.512` (`+1 tour`, `+4"512`)."""
+        if not text:
+            return ""
+        raw = text.strip()
+        laps = _GAP_LAPS.match(raw)
+        if laps:
+            return self.t("gap.laps", count=int(laps.group(1)))
+        try:
+            ms = parse_lap_time(raw.lstrip("+").strip().rstrip("s").strip())
+        except LapTimeError:
+            return raw  # a note the source wrote ("+1 pit stop"): shown as it is
+        if ms < 60_000:  # seconds alone, as gaps are written: +4.512, not +0:04.512
+            seconds, thousandths = divmod(ms, 1000)
+            return self.t("gap.seconds", seconds=seconds, thousandths=f"{thousandths:03d}")
+        return "+" + self.lap(ms)
 
     def join(self, names: list[str]) -> str:
         """`A, B or C` in this language."""

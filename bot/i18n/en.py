@@ -29,6 +29,10 @@ STRINGS = {
     "event.footer": "{venue} · {date} · {starters} starters · {length} lap",
     "event.footer_short": "{venue} · {date}",
     "length": "{km} km",
+    "moment": "{weekday}, {day}, {time} {zone}",
+    "gap.laps": "+{count} laps",
+    "gap.laps.one": "+1 lap",
+    "gap.seconds": "+{seconds}.{thousandths}",
     "pole.title": "Pole position — {event}",
     "pole.text": "{driver} takes pole with {time}.",
     "pole.text_notime": "{driver} takes pole.",
@@ -43,7 +47,6 @@ STRINGS = {
     "incident.laps": "on laps {start}–{end}",
     "incident.from_lap": "from lap {start}",
     "incident.lap": "on lap {start}",
-    "incident.at": "at the {place}",
     "incident.cause": "cause: {cause}",
     "incident.involving": "involving {drivers}",
     "quotes.title": "Quotes — {event}",
@@ -166,3 +169,14 @@ STRINGS = {
     "set.off": "off",
     "set.event_zone": "each event's own",
 }
+
+
+def at(place: str) -> str:
+    """Where something happened: `at the first chicane`, but `at Arnage`, `at Tertre Rouge`
+    (a name takes no article), `at turn 4` (nor does a numbered corner) and `at the hairpin`
+    from `the hairpin`."""
+    place = place.strip()
+    numbered = place.split()[-1:] and place.split()[-1].isdigit()
+    if place[:1].isupper() or place.lower().startswith("the ") or place[:1].isdigit() or numbered:
+        return f"at {place}"
+    return f"at the {place}"

@@ -29,6 +29,10 @@ STRINGS = {
     "event.footer": "{venue} · {date} · {starters} partants · tour de {length}",
     "event.footer_short": "{venue} · {date}",
     "length": "{km} km",
+    "moment": "{weekday} {day}, {time} {zone}",
+    "gap.laps": "+{count} tours",
+    "gap.laps.one": "+1 tour",
+    "gap.seconds": "+{seconds}\"{thousandths}",
     "pole.title": "Pole position — {event}",
     "pole.text": "{driver} signe la pole position en {time}.",
     "pole.text_notime": "{driver} signe la pole position.",
@@ -43,7 +47,6 @@ STRINGS = {
     "incident.laps": "des tours {start} à {end}",
     "incident.from_lap": "à partir du tour {start}",
     "incident.lap": "au tour {start}",
-    "incident.at": "à la {place}",
     "incident.cause": "cause : {cause}",
     "incident.involving": "impliquant {drivers}",
     "quotes.title": "Citations — {event}",
@@ -223,3 +226,34 @@ PARAM_HELP = {
     "digest": "Un résumé quotidien des publications de la veille et des prochaines séances",
     "hourly": "Les leaders de chaque classe à chaque heure d’une course d’endurance",
 }
+
+
+# Le genre des mots de la piste, pour « au virage 1 » mais « à la première chicane ».
+_FEMININE = {"chicane", "épingle", "ligne", "courbe", "sortie", "entrée", "descente", "montée", "bretelle",
+             "voie", "zone", "passerelle", "bosse", "grille", "pit-lane", "piste", "boucle", "parabolique"}
+_MASCULINE = {"virage", "raidillon", "tour", "droit", "freinage", "bout", "pont", "tunnel", "bac", "rail",
+              "départ", "stand", "stands", "gravier", "esse", "s", "enchaînement", "tertre", "gauche", "pif-paf",
+              "double", "haut", "bas", "tournant", "coin", "secteur", "box", "paddock", "muret", "mur"}
+_ORDINALS = {"premier", "première", "deuxième", "second", "seconde", "troisième", "quatrième", "dernier",
+             "dernière", "grand", "grande", "petit", "petite", "long", "longue", "rapide", "lent", "lente"}
+
+
+def at(place: str) -> str:
+    """Où cela s'est passé : « à la première chicane », « au virage 1 », « à l'épingle ».
+    Un nom propre (Raidillon, Arnage) ne dit pas son article : il est mis entre parenthèses
+    plutôt que deviné (« à la Raidillon » serait faux)."""
+    place = place.strip()
+    words = place.split()
+    first = words[0].lower() if words else ""
+    if first in {"le", "la", "les"} or first.startswith("l'") or first.startswith("l’"):
+        contracted = {"le": "au", "les": "aux"}.get(first)
+        return f"{contracted} {' '.join(words[1:])}" if contracted else f"à {place}"
+    if place[:1].isupper() or not words:
+        return f"({place})"
+    head = next((w.lower() for w in words if w.lower() not in _ORDINALS and not w[:1].isdigit()), "")
+    gender = "f" if head in _FEMININE else "m" if head in _MASCULINE else None
+    if gender is None:
+        return f"({place})"
+    if first[:1] in "aeiouyéèêàâîôûh":
+        return f"à l'{place}"
+    return f"à la {place}" if gender == "f" else f"au {place}"
