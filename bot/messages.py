@@ -37,8 +37,19 @@ class QuoteBlock:
 
 
 @dataclass(frozen=True)
+class RoleMention:
+    """A Discord role shown as a value: Discord draws it as the role's name (in an embed it
+    pings nobody); elsewhere it reads as typed, `<@&id>`."""
+
+    role_id: str
+
+    def __str__(self) -> str:
+        return f"<@&{self.role_id}>"
+
+
+@dataclass(frozen=True)
 class Fields:
-    items: tuple[tuple[str, str], ...]
+    items: tuple[tuple[str, str | RoleMention], ...]
 
 
 Block = Text | Table | QuoteBlock | Fields

@@ -9,7 +9,7 @@ from bot.channel import SETTING_FIELDS, SettingError, parse_setting, setting_nam
 from bot.commands.registry import Context, UserError
 from bot.domain import UPDATE_KINDS, Incident, UpdateDraft, incident_to_dict
 from bot.lookup import normalise
-from bot.messages import Fields, Message, Text
+from bot.messages import Fields, Message, RoleMention, Text
 
 ALL = ("all", "everything", "tout")
 
@@ -116,6 +116,9 @@ def settings(ctx: Context, **values) -> Message:
             shown = str(raw)[:40] + ("…" if len(str(raw)) > 40 else "")
             raise UserError(ctx.lang.t(f"cmd.{err.problem}", value=shown, param=setting.name,
                                        maximum=setting.maximum)) from None
+    if changes.get("mention_role") and channel.platform != "discord":
+        # Only Discord has roles to ping; elsewhere the setting would be kept and never used.
+        raise UserError(ctx.lang.t("cmd.role_discord_only"))
     channel = ctx.channels.configure(channel.id, **changes)
     lang = changes.get("lang")
     t = ctx.lang.t if lang is None else type(ctx.lang)(lang).t
@@ -126,7 +129,7 @@ def settings(ctx: Context, **values) -> Message:
         (t("set.timezone"), channel.timezone or t("set.event_zone")),
         (t("set.spoiler_delay"), str(channel.spoiler_delay_min)),
         (t("set.spoiler"), t("set.on") if channel.spoiler_mode else t("set.off")),
-        (t("set.role"), f"<@&{channel.mention_role}>" if channel.mention_role else t("set.none")),
+        (t("set.role"), RoleMention(channel.mention_role) if channel.mention_role else t("set.none")),
         (t("set.reminders"), str(channel.reminders_min) if channel.reminders_min else t("set.off")),
         (t("set.digest"), t("set.on") if channel.digest else t("set.off")),
         (t("set.hourly"), t("set.on") if channel.hourly else t("set.off")),

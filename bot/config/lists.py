@@ -76,6 +76,9 @@ def preset(data: dict, where: str) -> ChannelPreset:
     if not isinstance(kinds, list) or any(k not in UPDATE_KINDS for k in kinds):
         raise ConfigError(f"{where}: kinds must be a list drawn from {', '.join(UPDATE_KINDS)}; fix it.")
     settings = [_setting(key, value, where) for key, value in data.items() if setting_named(key)]
+    if platform != "discord" and any(field == "mention_role" and value for field, value in settings):
+        raise ConfigError(f"{where}: role is for Discord channels only (a {platform} channel has no roles); "
+                          "remove it.")
     name = data.get("name")
     if name is not None and not isinstance(name, str):
         raise ConfigError(f"{where}: name must be text in quotes; fix it.")

@@ -129,6 +129,7 @@ STRINGS = {
     "cmd.bad_language": "“{value}” is not a language Pitboard speaks; use en or fr.",
     "cmd.bad_minutes": "{param} is a number of minutes from 0 to {maximum}, not “{value}”.",
     "cmd.bad_switch": "{param} is on or off, not “{value}”.",
+    "cmd.role_discord_only": "Roles are a Discord feature: a Telegram or console channel has none to mention.",
     "cmd.bad_role": "“{value}” is not a role: give a Discord role mention such as <@&123456789> (or its id), or none.",
     "cmd.settings_title": "Settings of this channel",
     "cmd.settings_saved": "Settings saved.",

@@ -129,6 +129,7 @@ STRINGS = {
     "cmd.bad_language": "« {value} » n’est pas une langue de Pitboard ; utilisez en ou fr.",
     "cmd.bad_minutes": "{param} est un nombre de minutes de 0 à {maximum}, pas « {value} ».",
     "cmd.bad_switch": "{param} vaut on ou off, pas « {value} ».",
+    "cmd.role_discord_only": "Les rôles n’existent que sur Discord : un canal Telegram ou la console n’en a aucun à mentionner.",
     "cmd.bad_role": "« {value} » n’est pas un rôle : donnez une mention de rôle Discord comme <@&123456789> (ou son identifiant), ou none.",
     "cmd.settings_title": "Réglages de ce salon",
     "cmd.settings_saved": "Réglages enregistrés.",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.messages import Fields, Message, QuoteBlock, Table, Text
+from bot.messages import Fields, Message, QuoteBlock, RoleMention, Table, Text
 from bot.render.text import capped_table, clean, render_table
 
 TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE = 256, 4096, 25, 256, 1024
@@ -90,11 +90,12 @@ class _Builder:
                 caption = caption and f"{caption} …"
             part = [row[:room]] if row is not None else []
 
-    def fields(self, items: tuple[tuple[str, str], ...]) -> None:
-        """Name/value pairs as embed fields, 25 to an embed."""
+    def fields(self, items: tuple[tuple[str, str | RoleMention], ...]) -> None:
+        """Name/value pairs as embed fields, 25 to an embed. A role is left as Discord's
+        mention, which it draws as the role's name (escaped, it showed `<@&123\\>`)."""
         for name, value in items:
-            field = {"name": _cut(md(name), FIELD_NAME) or "\u200b", "value": _cut(md(value), FIELD_VALUE) or "\u200b",
-                     "inline": True}
+            shown = f"<@&{int(value.role_id)}>" if isinstance(value, RoleMention) else _cut(md(value), FIELD_VALUE)
+            field = {"name": _cut(md(name), FIELD_NAME) or "\u200b", "value": shown or "\u200b", "inline": True}
             embed = self._last()
             if len(embed.get("fields", ())) >= FIELDS or _size(embed) + len(field["name"]) + len(field["value"]) > EMBED_BUDGET:
                 embed = self._new()

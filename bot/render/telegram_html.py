@@ -69,7 +69,7 @@ def _blocks(message: Message) -> list[_Block]:
             lines = [_plain(line) for line in block.text.split("\n")] + [_Line(f"— <i>{esc(who)}</i>", f"— {who}")]
             out.append(_Block(lines, "<blockquote>", "</blockquote>"))
         elif isinstance(block, Fields):
-            out.append(_Block([_Line(f"<b>{esc(k)}</b>: {esc(v)}", f"{k}: {v}") for k, v in block.items]))
+            out.append(_Block([_Line(f"<b>{esc(k)}</b>: {esc(str(v))}", f"{k}: {v}") for k, v in block.items]))
     if message.footer:
         out.append(_Block([_plain(line) for line in message.footer.split("\n")], "<i>", "</i>"))
     return out

@@ -85,12 +85,12 @@ def render_text(message: Message) -> str:
             parts.append(f"    — {who}")
         elif isinstance(block, Fields):
             size = max(width(clean(k)) for k, _ in block.items)
-            if size <= FIELD_KEY_COLUMN and all(size + 2 + width(clean(v)) <= LINE for _, v in block.items):
-                parts += [f"{_pad(clean(k), size, 'left')}  {clean(v)}" for k, v in block.items]
+            if size <= FIELD_KEY_COLUMN and all(size + 2 + width(clean(str(v))) <= LINE for _, v in block.items):
+                parts += [f"{_pad(clean(k), size, 'left')}  {clean(str(v))}" for k, v in block.items]
             else:  # a long key or value: each value under its key, wrapped, so no line runs off the screen
                 for k, v in block.items:
                     parts.append(clean(k))
-                    parts += textwrap.wrap(clean(v), LINE, initial_indent="    ", subsequent_indent="    ") or [""]
+                    parts += textwrap.wrap(clean(str(v)), LINE, initial_indent="    ", subsequent_indent="    ") or [""]
     if message.footer:
         parts += ["", clean(message.footer)]
     return "\n".join(parts)

@@ -237,3 +237,18 @@ def test_events_search_finds_what_each_word_names_and_nothing_else(tmp_path):
         assert found("nowhere") == [] and found("le") == []
     finally:
         app.close()
+
+
+def test_a_role_shows_as_a_role_on_discord_and_is_refused_where_there_are_none(app):
+    """`/settings role:<@&id>`: Discord draws the field as the role (it showed `<@&id\\>`, an
+    escaped, broken mention); a Telegram or console channel has no roles and refuses it."""
+    from bot.render.discord_embeds import render_discord
+
+    discord = app.channels.ensure("discord", "4242")
+    shown = app.ask("/settings role:<@&123456789012345678>", app.terminal(channel=discord))
+    fields = {f["name"]: f["value"] for post in render_discord(shown) for e in post.embeds for f in e.get("fields", ())}
+    assert fields["Role mentioned"] == "<@&123456789012345678>"
+    telegram = app.channels.ensure("telegram", "-1004242")
+    refused = app.ask("/settings role:<@&123456789012345678>", app.terminal(channel=telegram))
+    assert refused.error and "Discord" in refused.title
+    assert app.channels.get(telegram.id).mention_role is None

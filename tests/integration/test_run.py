@@ -137,7 +137,7 @@ def ask(app, line, admin=True, channel=None):
 
 
 def test_admin_commands_change_what_a_channel_follows(app):
-    ch = app.channels.ensure("fake", "group-1")
+    ch = app.channels.ensure("discord", "group-1")  # a platform with roles: the settings set one
     assert "Only the channel's admins" in ask(app, "/subscribe all", admin=False, channel=ch).title
     assert ask(app, "/subscribe all", channel=None).title == "This command only works in a channel."
     done = ask(app, "/subscribe porsche-carrera-cup-france kinds:pole,finish", channel=ch)

@@ -155,7 +155,7 @@ def test_a_report_that_overruns_its_deadline_is_stopped_and_the_loop_kept_free(d
                                           ("none", None)])
 def test_a_role_is_a_role_mention_or_id(desk_app, role, stored):
     app = desk_app
-    ctx = chat(app, "-100", FAN)
+    ctx = app.context(is_admin=True, channel=app.channels.ensure("discord", "100"), user=FAN)
     assert not ask(app, ctx, "settings", role=role).error
     assert app.channels.get(ctx.channel.id).mention_role == stored
 

@@ -37,13 +37,13 @@ lang = "fr"
 timezone = "Europe/Paris"
 spoiler_delay = 30
 spoiler = true
-role = "<@&424242>"
 reminders = 30
 digest = true
 
 [[channels]]
 platform = "discord"
 address = "987654321"
+role = "<@&424242>"
 """)
     assert config.digest_hour == 18
     first, second = config.channels
@@ -51,9 +51,10 @@ address = "987654321"
         "telegram", "-1001234567890", "Porsche fans",
         (("series", "porsche-carrera-cup-france"), ("event", "porsche-carrera-cup-le-mans-2017")), ("pole", "finish"),
         (("lang", "fr"), ("timezone", "Europe/Paris"), ("spoiler_delay_min", 30), ("spoiler_mode", True),
-         ("mention_role", "424242"), ("reminders_min", 30), ("digest", True)),
+         ("reminders_min", 30), ("digest", True)),
     )
-    assert second == ChannelPreset("discord", "987654321")  # follows everything, default settings
+    # Follows everything; its role is the one setting given.
+    assert second == ChannelPreset("discord", "987654321", settings=(("mention_role", "424242"),))
 
 
 def test_the_digest_can_be_turned_off(tmp_path):
@@ -222,3 +223,12 @@ def test_a_wrong_value_for_those_settings_gets_a_sentence(tmp_path, text, says):
         _load(tmp_path, text)
     message = str(err.value)
     assert says in message and str(tmp_path / "pitboard.toml") in message and "\n" not in message
+
+
+def test_a_role_in_a_preset_for_a_platform_without_roles_is_refused():
+    from bot.config.errors import ConfigError
+    from bot.config.lists import preset
+
+    with pytest.raises(ConfigError, match="role is for Discord channels only"):
+        preset({"platform": "telegram", "address": "-1001", "role": "123456789012345678"}, "[[channels]] 1")
+    assert preset({"platform": "discord", "address": "1", "role": "123456789012345678"}, "[[channels]] 1")
