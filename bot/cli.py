@@ -150,6 +150,10 @@ def _configured(args: argparse.Namespace):
     return config
 
 
+# Subcommands that read an existing database and never make one.
+LOOKS_ONLY = ("status", "backup")
+
+
 def _main(argv: Sequence[str] | None) -> int:
     registry = build_registry()
     parser = build_parser(registry)
@@ -166,6 +170,10 @@ def _main(argv: Sequence[str] | None) -> int:
     except ConfigError as err:
         return fail(str(err), args)
     spec = TERMINAL.get(args.subcommand)
+    if args.subcommand in LOOKS_ONLY and str(config.db_path) != ":memory:" and not Path(config.db_path).exists():
+        # A health check or a backup pointed at a wrong path must not leave a new database there.
+        return fail(f"No database at {config.db_path}; check --db (or PITBOARD_DB), or start the bot with "
+                    "`pitboard run`.", args)
     if spec is not None and spec.run_config is not None:
         return spec.run_config(config, args)
     if getattr(args, "dry_run", False) and not Path(config.db_path).exists():

@@ -220,6 +220,7 @@ async def _run(bot: Bot, platforms: dict, secrets: list[str] = (), as_json: bool
     await engine.shutdown()
     for platform in started:
         await platform.stop()
+    say.info("Stopped.")  # the last line of a service's log says the stop was a clean one
     return 0
 
 

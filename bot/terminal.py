@@ -395,7 +395,9 @@ def _status(bot: Bot, args: argparse.Namespace) -> int:
         if counts.get(kind):
             notes.append(f"{counts[kind]} deliveries {kind} (see their last_error)")
     notes += [f"source {s.name}: {s.last_error}" for s in sources if s.last_error]
-    report = {"healthy": not problems, "bot": holder, "platforms": (beat or {}).get("platforms", {}),
+    # A stopped bot's last heartbeat says how its platforms were, not how they are.
+    platforms = (beat or {}).get("platforms", {}) if holder else {}
+    report = {"healthy": not problems, "bot": holder, "platforms": platforms,
               "heartbeat_age_s": round(now - beat["at"], 1) if beat else None, "last_sent": outbox.last_sent(),
               "outbox": counts, "oldest_due_s": None if waiting is None else round(waiting, 1),
               "sources": [{"name": s.name, "last_poll": s.last_poll, "failures": s.failures, "items": s.items,

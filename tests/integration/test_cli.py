@@ -273,7 +273,18 @@ def test_status_names_what_is_wrong_and_exits_1_until_the_bot_is_healthy(cli, db
         assert ok.code == 0 and ok.out.rstrip().endswith("Healthy.")
         assert f"Outbox: 1 expired, {queued - 1} pending" in ok.out
         assert "Note: 1 deliveries expired" in ok.out
+    gone = cli("status", "--json").json()  # the bot stopped: its last heartbeat is history
+    assert gone["bot"] is None and gone["platforms"] == {} and "console: connected" not in cli("status").out
     bot.close()
+
+
+def test_status_and_backup_never_make_a_database(cli, tmp_path):
+    """A health check pointed at a wrong path says so; it leaves no new database behind."""
+    missing = tmp_path / "nowhere.db"
+    for args in (("status",), ("backup", str(tmp_path / "copy.db"))):
+        r = cli("--db", str(missing), *args)
+        assert r.code == 1 and "No database at" in r.err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_the_readme_s_reading_commands_work_as_written(cli):

@@ -78,6 +78,7 @@ def test_run_without_tokens_starts_the_console_channel_and_answers(db_path, cli,
     assert "Bot: not running" in after.out and "start it with `pitboard run`" in after.out
     err = err.decode()
     assert "Pitboard is running" in err and "finishing the sends in flight" in err
+    assert err.rstrip().endswith("INFO pitboard: Stopped."), err  # SIGTERM too: the log ends on a clean stop
     assert "(console)" in err  # no token set: the console channel is the platform
 
 
