@@ -26,6 +26,7 @@ class Channel:
     paused_reason: str | None = None
     digest: bool = False
     hourly: bool = False  # the class leaders at each hour of an endurance race
+    images: bool = False  # finish and pole posts carry a picture of the classification
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ SETTINGS = (
     Setting("reminders", "reminders_min", "minutes", 120),
     Setting("digest", "digest", "switch"),
     Setting("hourly", "hourly", "switch"),
+    Setting("images", "images", "switch"),
 )
 SETTING_FIELDS = tuple(s.field for s in SETTINGS)
 _OFF = ("none", "off", "aucun", "non", "no", "false", "0")

@@ -171,6 +171,22 @@ class Quote:
 
 
 @dataclass(frozen=True)
+class Lap:
+    """One car completing one lap: where it ran at the line (overall), the race clock then
+    (ms since the start), and the lap's own time, as a lap analysis gives them."""
+
+    session_id: str
+    number: str  # the car's number
+    lap: int
+    position: int | None = None
+    car_class: str | None = None
+    driver: str | None = None
+    elapsed_ms: int | None = None
+    lap_time_ms: int | None = None
+    source_id: str = ""
+
+
+@dataclass(frozen=True)
 class EventBundle:
     """Everything one event file (or one source run) says about one event."""
 
@@ -181,6 +197,7 @@ class EventBundle:
     results: tuple[Result, ...] = ()
     incidents: tuple[Incident, ...] = ()
     quotes: tuple[Quote, ...] = ()
+    laps: tuple[Lap, ...] = ()  # a lap analysis's laps, for charts
     digest: str = field(default="", compare=False)
 
 

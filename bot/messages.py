@@ -48,6 +48,17 @@ class RoleMention:
 
 
 @dataclass(frozen=True)
+class Image:
+    """A picture sent with a message (a result card): PNG bytes, the words that say the
+    same for those who cannot see it, and the file name platforms show."""
+
+    png: bytes = field(repr=False)
+    alt: str
+    name: str = "card.png"
+    spoiler: bool = False  # it gives results away: shown blurred until clicked where the platform can
+
+
+@dataclass(frozen=True)
 class Fields:
     items: tuple[tuple[str, str | RoleMention], ...]
 
@@ -82,6 +93,7 @@ class Message:
     times: tuple[tuple[str, float], ...] = ()
     buttons: tuple[tuple[Button, ...], ...] = ()  # rows of buttons
     data: Any = field(default=None, compare=False)  # JSON-ready payload behind the message
+    image: Image | None = field(default=None, compare=False)  # a card sent with it (channels that want one)
 
 
 def error_message(text: str, lang: str = "en", data: Any = None) -> Message:

@@ -45,6 +45,7 @@ class Capabilities:
     # Chat ids that start with this are groups or channels, with their own extra cap
     # (Telegram: negative ids, 20 messages a minute).
     group_prefix: str | None = None
+    images: bool = False  # can send a picture with a post (a result card)
 
 
 @dataclass(frozen=True)

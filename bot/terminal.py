@@ -137,9 +137,9 @@ def _timing(bot: Bot, args: argparse.Namespace) -> int:
     outcome = bot.add_source_facts(bundle)
     kind = bundle.sessions[0].kind
     return emit(args, {"file": args.file, "event_id": outcome.event_id, "session": kind,
-                       "results": outcome.results, "periods": outcome.incidents},
-                f"{args.file}: {outcome.results} results and {outcome.incidents} periods for {outcome.event_id} "
-                f"({kind}).")
+                       "results": outcome.results, "periods": outcome.incidents, "laps": outcome.laps},
+                f"{args.file}: {outcome.results} results, {outcome.incidents} periods and {outcome.laps} laps for "
+                f"{outcome.event_id} ({kind}).")
 
 
 def _when(iso: str | None) -> str:
@@ -309,6 +309,68 @@ def _backup(bot: Bot, args: argparse.Namespace) -> int:
                 f"Backed up {bot.config.db_path} to {target} ({size / 1e6:.1f} MB).")
 
 
+def _chart_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("words", nargs="+", metavar="EVENT",
+                     help="the event (e.g. imola 2025), optionally followed by positions (the default) or gaps")
+    sub.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.png", help="where to write the PNG")
+
+
+def _chart(bot: Bot, args: argparse.Namespace) -> int:
+    """Draw an event's race lap by lap into a PNG file."""
+    from bot.commands.charts import CHART_KINDS, KIND_ALIASES, chart_png
+
+    words = list(args.words)
+    last = KIND_ALIASES.get(words[-1].lower(), words[-1].lower())
+    kind = last if len(words) > 1 and last in CHART_KINDS else "positions"
+    event = " ".join(words[:-1] if len(words) > 1 and last in CHART_KINDS else words)
+    if not args.output.parent.is_dir():
+        return fail(f"The folder {args.output.parent} does not exist; create it or give another path.", args)
+    try:
+        png, alt = chart_png(bot.terminal(lang=args.lang), event, kind)
+    except UserError as err:
+        return fail(err.text, args)
+    if not png:
+        return fail(alt, args)
+    try:
+        args.output.write_bytes(png)
+    except OSError as err:
+        return fail(f"Could not write {args.output} ({err.strerror or err}); give a writable path.", args)
+    return emit(args, {"file": str(args.output), "kind": kind, "bytes": len(png), "alt": alt},
+                f"{args.output}: {alt}")
+
+
+def _card_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("words", nargs="+", metavar="EVENT [SESSION]",
+                     help="the event (e.g. lemans), then race (default), qualifying or practice")
+    sub.add_argument("--class", dest="car_class", metavar="C", help="draw only this class")
+    sub.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.png", help="where to write the PNG")
+
+
+def _card(bot: Bot, args: argparse.Namespace) -> int:
+    """Draw a session's classification as a result card into a PNG file."""
+    from bot.commands.cards import card_for  # loads Pillow: only here
+
+    if not args.output.parent.is_dir():
+        return fail(f"The folder {args.output.parent} does not exist; create it or give another path.", args)
+    try:
+        card = card_for(bot.terminal(lang=args.lang), list(args.words), args.car_class)
+    except UserError as err:
+        return fail(err.text, args)
+    files = [args.output] + [args.output.with_name(f"{args.output.stem}-{n}{args.output.suffix}")
+                             for n in range(2, len(card.pngs) + 1)]  # a field over 64 cars: more pictures
+    try:
+        for path, png in zip(files, card.pngs):
+            path.write_bytes(png)
+    except OSError as err:
+        return fail(f"Could not write {args.output} ({err.strerror or err}); give a writable path.", args)
+    width, height = card.size
+    shown = ", ".join(str(f) for f in files)
+    return emit(args, {"files": [str(f) for f in files], "width": width, "height": height,
+                       "bytes": [len(p) for p in card.pngs], "event_id": card.event_id, "session": card.session,
+                       "status": card.status, "alt": card.alt},
+                f"Wrote {shown} ({width}×{height}, {round(len(card.pngs[0]) / 1024)} KB).")
+
+
 def _replay_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("files", nargs="+", type=Path, metavar="FILE",
                      help="recorded files: OpenF1 race_control (and drivers, session_result) JSON, Al Kamel "
@@ -355,6 +417,10 @@ TERMINAL = {
                              _invite_options, _invite_url),
     "backup": Subcommand("Copy the database to FILE, consistently, even while pitboard run writes to it",
                          _backup_options, _backup),
+    "chart": Subcommand("Draw a race lap by lap (positions, or gaps to the leader) into a PNG file, from the laps "
+                        "of its Al Kamel lap analysis", _chart_options, _chart),
+    "card": Subcommand("Draw a session's classification as a result card (a PNG: positions, crews, class badges, "
+                       "gaps, fastest lap) into FILE", _card_options, _card),
     "replay": Subcommand("Play recorded feeds (OpenF1, Al Kamel) through the real polling path, faster than life, "
                          "and show the posts they make (to the console, or --channel); the database is not changed",
                          _replay_options, _replay),

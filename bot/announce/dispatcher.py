@@ -26,10 +26,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timezone
 
+from bot.announce.cards import CARD_KINDS, post_card
 from bot.announce.posts import render_post
 from bot.announce.ratelimit import RateLimiter
 from bot.channel import Channel
 from bot.domain import FRESH_FOR
+from bot.i18n import Lang
 from bot.messages import Message
 from bot.ports import MessageRef, Platform, SendFailed
 from bot.store.channels import Channels
@@ -46,6 +48,7 @@ EXPIRE_EVERY = 30.0  # seconds between sweeps for posts no longer worth sending
 MASS_THROTTLE = 3  # this many chats told to wait within a second: the platform means everyone
 MIN_WAIT = 0.0005  # seconds: the shortest wait a lane sleeps
 RENDERED = 512  # renderings kept (each shared by every channel with the same settings)
+CARDS = 32  # cards kept: a few hundred KB each
 
 
 def _epoch(iso: str) -> float:
@@ -166,6 +169,9 @@ class Dispatcher:
         self.lanes = {name: Lane(name, p, self) for name, p in platforms.items()}
         self.stopping = False  # set at shutdown: no new send starts
         self._rendered: OrderedDict[tuple, Message] = OrderedDict()
+        # Cards being drawn or drawn: one drawing per language and revision, shared by every
+        # channel that wants it, and by channels asking while it is still being drawn.
+        self._cards: OrderedDict[tuple, asyncio.Task] = OrderedDict()
         self._posts: OrderedDict[tuple[int, int], Post] = OrderedDict()
         self._last_sweep = float("-inf")
 
@@ -314,12 +320,13 @@ class Dispatcher:
             post = self._post(due.update_id)
             channel = self.channels.get(due.channel_id)
             if due.action == "edit" and due.message_id and platform.capabilities.edits:
-                message = self._render(post, channel, corrected=True)
+                message = await self._pictured(post, channel, self._render(post, channel, corrected=True), True)
                 ref = MessageRef(due.platform, due.address, due.message_id)
                 # A correction of another length may add or remove messages: keep the new ids.
                 ref = await asyncio.wait_for(platform.edit(ref, message), SEND_TIMEOUT) or ref
             else:
-                message = self._render(post, channel, corrected=due.action in ("edit", "repost"))
+                corrected = due.action in ("edit", "repost")
+                message = await self._pictured(post, channel, self._render(post, channel, corrected), corrected)
                 ref = await asyncio.wait_for(platform.send(due.address, message, nonce=f"pb{due.id}r{post.revision}"),
                                              SEND_TIMEOUT)
             answered = True
@@ -360,6 +367,27 @@ class Dispatcher:
             while len(self._rendered) > RENDERED:
                 self._rendered.popitem(last=False)
         return self._rendered[key]
+
+    async def _pictured(self, post: Post, channel: Channel, message: Message, corrected: bool) -> Message:
+        """The message with its card, for a channel that wants one and a platform that can
+        show it. The card is drawn in a thread (a 61-car card takes a tenth of a second or
+        more, too long for the event loop); if it cannot be drawn, the text goes alone."""
+        if not (channel.images and post.kind in CARD_KINDS and self.platforms[channel.platform].capabilities.images):
+            return message
+        spoiler = channel.spoiler_mode
+        key = (post.id, post.revision, corrected, channel.lang, spoiler)
+        task = self._cards.get(key)
+        if task is None:
+            task = self._cards[key] = asyncio.ensure_future(
+                asyncio.to_thread(post_card, post, Lang(channel.lang), spoiler, corrected))
+            while len(self._cards) > CARDS:
+                self._cards.popitem(last=False)
+        try:
+            image = await asyncio.shield(task)
+        except Exception as err:  # noqa: BLE001 - a card is a bonus: the post goes without it
+            log.warning("the card of update %s could not be drawn (%s); sending the text alone", post.id, err)
+            return message
+        return replace(message, image=image)
 
     # --- failures --------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ about Discord, Telegram or the terminal.
 """
 from __future__ import annotations
 
+from bot.commands.charts import CHART_KINDS, KIND_ALIASES, chart
 from bot.commands.common import SESSION_ALIASES
 from bot.commands.events import events, next_sessions
 from bot.commands.help import make_help
@@ -31,10 +32,16 @@ def build_registry() -> Registry:
               aliases=SESSION_ALIASES, complete="sessions"),
         Param("class", "Only this class, e.g. B (default: overall and every class)", complete="classes",
               dest="car_class"),
+        Param("image", "true: answer with a picture of the classification too", choices=("true", "false"),
+              aliases={"on": "true", "yes": "true", "oui": "true", "vrai": "true", "off": "false", "no": "false",
+                       "non": "false", "faux": "false"}),
         example="/results lemans",
     )
     registry.add(pole, EVENT, example="/pole lemans")
     registry.add(safetycar, EVENT, example="/safetycar lemans")
+    registry.add(chart, EVENT, Param("kind", "What to draw: positions (the default) or gaps to the leader",
+                                     choices=CHART_KINDS, aliases=KIND_ALIASES),
+                 example="/chart imola gaps")
     registry.add(
         quotes,
         EVENT,
@@ -66,6 +73,7 @@ def build_registry() -> Registry:
               maximum=120),
         Param("digest", "A daily digest of the last day's posts and the next sessions", choices=("on", "off")),
         Param("hourly", "An endurance race's class leaders at each hour", choices=("on", "off")),
+        Param("images", "A picture of the classification with finish and pole posts", choices=("on", "off")),
         example="/settings language:fr spoiler_delay:10",
         role="admin",
     )

@@ -1,6 +1,8 @@
 """`/results` and `/pole`: classifications and pole position."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.commands.common import event_data, event_footer, find_event, find_session, same_name
 from bot.commands.registry import Context, UserError
 from bot.domain import OVERALL, Result
@@ -9,9 +11,11 @@ from bot.messages import Button, Fields, Message, Text
 from bot.presentation import results_table
 
 
-def results(ctx: Context, event: str, session: str | None = None, car_class: str | None = None) -> Message:
+def results(ctx: Context, event: str, session: str | None = None, car_class: str | None = None,
+            image: str | None = None):
     """Show an event's classification: overall and each class, for the race unless you
-    name another session. Example: /results lemans, /results lemans qualifying, /results lemans race class:B"""
+    name another session; image:true answers with a picture of it too (a result card).
+    Example: /results lemans, /results lemans qualifying, /results lemans race class:B"""
     lang = ctx.lang
     ev = find_event(ctx, event)
     sess = find_session(ctx, ev, session)
@@ -34,9 +38,10 @@ def results(ctx: Context, event: str, session: str | None = None, car_class: str
                                    classes=names, sessions=sessions))
         wanted = match
 
-    tables, rows_data, partial, differs = [], [], False, []
+    tables, rows_data, partial, differs, card_rows = [], [], False, [], []
     for classification in wanted:
         rows = ctx.queries.results(sess.id, classification)
+        card_rows += rows
         tables.append(results_table(lang, classification, rows))
         for source, places in ctx.queries.differing_sources(sess.id, classification):
             shown = ", ".join(lang.t("results.place", position=p, driver=d) for p, d in places)
@@ -52,7 +57,7 @@ def results(ctx: Context, event: str, session: str | None = None, car_class: str
         footer = f"{footer}\n{line}"
     with_results = list(dict.fromkeys(s.kind for s in ctx.queries.sessions(ev.id) if ctx.queries.classifications(s.id)))
     chosen = wanted[0] if car_class else None
-    return Message(
+    answer = Message(
         title=lang.t("results.title", event=f"{ev.name} {ev.date.year}", session=session_name),
         blocks=tuple(tables),
         footer=footer,
@@ -72,6 +77,24 @@ def results(ctx: Context, event: str, session: str | None = None, car_class: str
             },
         },
     )
+    if image != "true":
+        return answer
+    status = "final" if sess.status == "final" else "provisional"
+    return _with_card(answer, lang, ev, sess, card_rows, status)
+
+
+async def _with_card(answer: Message, lang: Lang, event, session, rows: list[Result], status: str) -> Message:
+    """The answer with its card, drawn in a thread: a big field takes a tenth of a second
+    or more, which the event loop (every other chat's answers) must not wait for."""
+    import asyncio
+
+    from bot.messages import Image
+    from bot.pictures.card import CardMarks, card_alt_text, result_card  # Pillow: loaded only to draw
+
+    pole = next((r.driver for r in rows if r.position == 1), None) if session.kind == "qualifying" else None
+    png = await asyncio.to_thread(result_card, lang, event, session, rows, status, CardMarks(pole=pole))
+    alt = card_alt_text(lang, event, session, rows, status)
+    return replace(answer, image=Image(png, alt, name=f"{event.id}-{session.kind}.png"))
 
 
 def _navigation(lang: Lang, event_id: str, session: str, sessions: list[str], classes: list[str],
@@ -84,6 +107,9 @@ def _navigation(lang: Lang, event_id: str, session: str, sessions: list[str], cl
         return Button(("• " if selected else "") + label, line, selected)
 
     rows = []
+    # The same classification as a picture (platforms with buttons: Telegram, Discord).
+    rows.append((Button(lang.t("results.card_button"), f"/results {event_id} session:{session}"
+                        + ("" if chosen is None else f" class:{chosen or 'overall'}") + " image:true"),))
     if len(sessions) > 1:
         rows.append(tuple(button(lang.t(f"session.{s}"), s, None, s == session) for s in sessions))
     if len(classes) > 1:

@@ -104,7 +104,8 @@ def settings(ctx: Context, **values) -> Message:
     """Show this channel's settings, or change them: language (en, fr), time zone, spoiler
     delay in minutes, spoiler markup on results (on/off), a role to mention (none to stop),
     session reminders in minutes before the start (0 for none), the daily digest (on/off) and
-    an endurance race's class leaders at each hour (on/off).
+    an endurance race's class leaders at each hour (on/off) and a picture of the
+    classification with finish and pole posts (images on/off).
     Example: /settings language:fr spoiler_delay:10"""
     channel = _channel(ctx)
     changes: dict = {}
@@ -133,6 +134,7 @@ def settings(ctx: Context, **values) -> Message:
         (t("set.reminders"), str(channel.reminders_min) if channel.reminders_min else t("set.off")),
         (t("set.digest"), t("set.on") if channel.digest else t("set.off")),
         (t("set.hourly"), t("set.on") if channel.hourly else t("set.off")),
+        (t("set.images"), t("set.on") if channel.images else t("set.off")),
         (t("set.follows"), follows or t("cmd.nothing_followed")),
     ]
     if channel.paused_reason:

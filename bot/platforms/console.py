@@ -37,7 +37,7 @@ class ConsolePlatform:
     """A Platform that prints to a stream; message ids count up from 1."""
 
     name = "console"
-    capabilities = Capabilities(max_length=100_000, edits=True)
+    capabilities = Capabilities(max_length=100_000, edits=True, images=True)
 
     def __init__(self, out: TextIO | None = None, as_json: bool = False):
         self.out = out or sys.stdout
@@ -85,15 +85,19 @@ class ConsolePlatform:
         if self.as_json:
             self._write(post_json(ref.channel, ref.message_id, message, corrected) + "\n")
         else:
+            # A terminal shows no picture: say there is one, and what it shows.
+            card = f"[picture {message.image.name}, {len(message.image.png) // 1024} KB: {message.image.alt}]\n" \
+                if message.image else ""
             self._write(f"[{ref.channel} #{ref.message_id}{' corrected' if corrected else ''}]\n"
-                        f"{render_text(message)}\n\n")
+                        f"{card}{render_text(message)}\n\n")
 
 
 def post_json(channel: str, message_id: str, message: Message, corrected: bool) -> str:
     """One post as a single line of JSON: where it went, whether it replaces an earlier one,
     its text as the console shows it and the data behind it."""
+    image = message.image and {"name": message.image.name, "bytes": len(message.image.png), "alt": message.image.alt}
     return json.dumps({"channel": channel, "message_id": message_id, "corrected": corrected,
-                       "text": render_text(message), "data": message.data}, ensure_ascii=False)
+                       "text": render_text(message), "data": message.data, "image": image}, ensure_ascii=False)
 
 
 def answer_text(message: Message, as_json: bool) -> str:

@@ -9,6 +9,8 @@ channel the post is then published to the servers that follow it.
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import logging
 
 import aiohttp
@@ -18,7 +20,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.commands.service import Commands
-from bot.messages import Message
+from bot.messages import Image, Message
 from bot.platforms.discord_commands import DiscordCommands, sync_if_changed
 from bot.platforms.discord_publishing import EDITS_PER_HOUR, PublishRefused, Publishing
 from bot.ports import DISCORD_LIMITS, Capabilities, Limits, MessageRef, SendFailed
@@ -100,7 +102,7 @@ class DiscordPlatform:
                  shards: int | None = None, identify_pause: float = 5.0, clock=None):
         # Nonces make a retried create idempotent, so several sends may be in flight.
         self.capabilities = Capabilities(max_length=2000, embeds=True, spoilers=True, edits=True, limits=limits,
-                                         max_in_flight=MAX_IN_FLIGHT)
+                                         max_in_flight=MAX_IN_FLIGHT, images=True)
         self.state = state
         self.token = token
         self.api_base_url, self.gateway_url = api_base_url, gateway_url
@@ -179,7 +181,8 @@ class DiscordPlatform:
             for i, post in enumerate(render_discord(message)):
                 if i < len(ids):
                     continue  # created by an earlier attempt
-                data = await self._create(channel, post, message.mention, f"{nonce}p{i}" if nonce else None)
+                data = await self._create(channel, post, message.mention, f"{nonce}p{i}" if nonce else None,
+                                          message.image if i == 0 else None)
                 ids.append(str(data["id"]))
                 if news:
                     self.publishing.offer(channel, str(data["id"]), message.live)
@@ -189,12 +192,22 @@ class DiscordPlatform:
             raise failure(err) from None
         return MessageRef(self.name, channel, ",".join(ids))
 
-    async def _create(self, channel: str, post, mention: str | None, nonce: str | None) -> dict:
-        payload = _payload(post.content, post.embeds, mention)
+    async def _create(self, channel: str, post, mention: str | None, nonce: str | None,
+                      image: Image | None = None) -> dict:
+        payload = _payload(post.content, post.embeds, mention, image)
         if nonce:
             payload.update(nonce=nonce[:25], enforce_nonce=True)
-        return await self.client.http.request(Route("POST", "/channels/{channel_id}/messages", channel_id=channel),
-                                              json=payload)
+        return await self._request(Route("POST", "/channels/{channel_id}/messages", channel_id=channel), payload, image)
+
+    async def _request(self, route: Route, payload: dict, image: Image | None):
+        """A message create or edit: JSON, or with a card, multipart (the JSON as
+        `payload_json`, the PNG as `files[0]`, which the embed shows as `attachment://`)."""
+        if image is None:
+            return await self.client.http.request(route, json=payload)
+        card = discord.File(io.BytesIO(image.png), filename=_file_name(image))
+        form = [{"name": "payload_json", "value": json.dumps(payload)},
+                {"name": "files[0]", "value": card.fp, "filename": card.filename, "content_type": "image/png"}]
+        return await self.client.http.request(route, form=form, files=[card])
 
     async def _crosspost(self, channel: str, message_id: str) -> None:
         """Publish a post of an announcement channel to the servers that follow it."""
@@ -226,16 +239,20 @@ class DiscordPlatform:
             kept = []
             for index, (message_id, post) in enumerate(zip(ids, posts)):
                 try:
-                    await http.request(Route("PATCH", "/channels/{channel_id}/messages/{message_id}",
-                                             channel_id=ref.channel, message_id=message_id),
-                                       json=_payload(post.content, post.embeds, message.mention))
+                    # The first message's card is replaced with the corrected one (its
+                    # attachments list names only the new file, so the old one goes).
+                    card = message.image if index == 0 else None
+                    await self._request(Route("PATCH", "/channels/{channel_id}/messages/{message_id}",
+                                              channel_id=ref.channel, message_id=message_id),
+                                        _payload(post.content, post.embeds, message.mention, card, edit=True), card)
                     self.publishing.edited(message_id)
                     kept.append(message_id)
                 except discord.NotFound as err:
                     if err.code != 10008 or index == 0:
                         raise  # the post itself is gone (or the channel): the dispatcher decides
                     # A later page was deleted: post that page again, keep the others.
-                    data = await self._create(ref.channel, post, message.mention, f"e{message_id[-12:]}p{index}")
+                    data = await self._create(ref.channel, post, message.mention, f"e{message_id[-12:]}p{index}",
+                                              message.image if index == 0 else None)
                     kept.append(str(data["id"]))
             for i, post in enumerate(posts[len(ids):], len(ids)):
                 data = await self._create(ref.channel, post, message.mention, f"e{ref.message_id[-12:]}p{i}")
@@ -254,8 +271,23 @@ def _report(task: asyncio.Task) -> None:
         log.error("Discord: the gateway connection ended: %s", task.exception())
 
 
-def _payload(content: str, embeds: tuple[dict, ...], mention: str | None) -> dict:
-    """A message body that can ping at most the channel's chosen role, never @everyone."""
+def _payload(content: str, embeds: tuple[dict, ...], mention: str | None, image: Image | None = None,
+             edit: bool = False) -> dict:
+    """A message body that can ping at most the channel's chosen role, never @everyone;
+    with a card, the first embed shows it (and an edit without one drops an old card)."""
     role = role_id(mention)
     allowed = {"parse": [], "roles": [str(role)]} if role and content else {"parse": []}
-    return {"content": content, "embeds": list(embeds), "allowed_mentions": allowed}
+    body = {"content": content, "embeds": list(embeds), "allowed_mentions": allowed}
+    if image is not None:
+        name = _file_name(image)
+        body["attachments"] = [{"id": 0, "filename": name, "description": image.alt[:1024]}]
+        if body["embeds"]:
+            body["embeds"][0] = {**body["embeds"][0], "image": {"url": f"attachment://{name}"}}
+    elif edit:
+        body["attachments"] = []
+    return body
+
+
+def _file_name(image: Image) -> str:
+    """The card's file name; Discord blurs a file whose name starts with SPOILER_."""
+    return f"SPOILER_{image.name}" if image.spoiler else image.name

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import json
 import logging
 from collections import OrderedDict
@@ -233,6 +234,10 @@ class DiscordCommands:
         if reply.error:
             await interaction.response.send_message(**_kwargs(render_discord(reply)[0]), ephemeral=True)
             return
+        if reply.image is not None:
+            # The card button: the picture comes as a new message; the answer above stays.
+            await interaction.response.send_message(**_kwargs(render_discord(reply)[0], reply))
+            return
         await interaction.response.edit_message(**_kwargs(render_discord(reply)[0]), view=self._view(reply))
 
     def _view(self, reply: Message) -> discord.ui.View | None:
@@ -266,9 +271,9 @@ class DiscordCommands:
         view = self._view(reply)
         extra = {"view": view} if view is not None and not rest else {}  # buttons go under the last part
         if deferred:
-            await interaction.followup.send(**_kwargs(first), ephemeral=reply.error, **extra)
+            await interaction.followup.send(**_kwargs(first, reply), ephemeral=reply.error, **extra)
         else:
-            await interaction.response.send_message(**_kwargs(first), ephemeral=reply.error, **extra)
+            await interaction.response.send_message(**_kwargs(first, reply), ephemeral=reply.error, **extra)
         for i, post in enumerate(rest, 1):
             last = {"view": view} if view is not None and i == len(rest) else {}
             await interaction.followup.send(**_kwargs(post), **last)
@@ -285,9 +290,19 @@ class DiscordCommands:
             [discord.app_commands.Choice(name=s[:100], value=s[:100]) for s in suggestions[:25]])
 
 
-def _kwargs(post: DiscordPost) -> dict:
-    """Keyword arguments for discord.py's send: embeds, and no mention of anyone."""
-    kwargs: dict = {"embeds": [discord.Embed.from_dict(e) for e in post.embeds], "allowed_mentions": NO_MENTIONS}
+def _kwargs(post: DiscordPost, reply: Message | None = None) -> dict:
+    """Keyword arguments for discord.py's send: embeds, and no mention of anyone; with the
+    reply's card, the file and the first embed showing it (`attachment://`)."""
+    embeds = [dict(e) for e in post.embeds]
+    kwargs: dict = {"allowed_mentions": NO_MENTIONS}
+    image = reply.image if reply is not None else None
+    if image is not None:
+        card = discord.File(io.BytesIO(image.png), filename=image.name, description=image.alt[:1024],
+                            spoiler=image.spoiler)
+        kwargs["file"] = card
+        if embeds:
+            embeds[0]["image"] = {"url": f"attachment://{card.filename}"}
+    kwargs["embeds"] = [discord.Embed.from_dict(e) for e in embeds]
     if post.content:
         kwargs["content"] = post.content
     return kwargs

@@ -33,10 +33,11 @@ class FakePlatform:
 
     def __init__(self, name: str = "fake", limits: Limits = UNLIMITED, max_in_flight: int = 1,
                  latency: float = 0.0, dedupe_nonces: bool = False, clock=time.monotonic,
-                 group_prefix: str | None = None, jitter: float = 0.0, seed: int = 0, keep: bool = True):
+                 group_prefix: str | None = None, jitter: float = 0.0, seed: int = 0, keep: bool = True,
+                 images: bool = True):
         self.name = name
         self.capabilities = Capabilities(max_length=4096, limits=limits, max_in_flight=max_in_flight,
-                                         group_prefix=group_prefix)
+                                         group_prefix=group_prefix, images=images)
         # A round trip: the request reaches the platform after half of it (that is when the
         # platform counts it against its limits), the answer comes back after the rest.
         # `jitter` varies each half by up to that fraction, at random (seeded).

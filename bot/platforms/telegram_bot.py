@@ -11,14 +11,14 @@ import logging
 import warnings
 from datetime import timedelta
 
-from telegram import LinkPreviewOptions
+from telegram import InputMediaPhoto, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import (BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError,
                             TimedOut)
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.commands.service import Commands
-from bot.messages import Message
+from bot.messages import Image, Message
 from bot.platforms.telegram_commands import TelegramCommands
 from bot.ports import TELEGRAM_LIMITS, Capabilities, Limits, MessageRef, SendFailed
 from bot.render.telegram_html import render_telegram
@@ -59,6 +59,13 @@ def failure(err: TelegramError) -> SendFailed:
     return SendFailed("rejected", f"{type(err).__name__}: {text}")
 
 
+CAPTION = 1024  # characters a photo's caption may hold
+
+
+def _photos(ids: list[str]) -> int:
+    """How many of a post's message ids are its card's."""
+    return sum(1 for i in ids if i.startswith("p"))
+
 class TelegramPlatform:
     """The Platform seam for Telegram, plus the bot that answers commands."""
 
@@ -70,7 +77,7 @@ class TelegramPlatform:
         # Many sends in flight (a round trip is 50-250 ms; 30 a second need several at once);
         # the dispatcher keeps one per chat, so a crash re-sends at most one post per chat.
         self.capabilities = Capabilities(max_length=4096, spoilers=True, edits=True, limits=limits,
-                                         max_in_flight=MAX_IN_FLIGHT, group_prefix="-")
+                                         max_in_flight=MAX_IN_FLIGHT, group_prefix="-", images=True)
         self.poll_timeout = poll_timeout
         api = (base_url or DEFAULT_API).rstrip("/")
         builder = (ApplicationBuilder().token(token).base_url(api).base_file_url(api.replace("/bot", "/file/bot", 1))
@@ -124,13 +131,23 @@ class TelegramPlatform:
         key = f"{channel}:{nonce}" if nonce else None
         ids = self._partial.pop(key, []) if key else []
         try:
-            for part in render_telegram(message)[len(ids):]:
+            # A card goes first, as a photo captioned with what it shows; the text follows
+            # (a caption holds 1,024 characters, a results post more).
+            if message.image is not None and not ids:
+                ids.append(await self._photo(channel, message.image))
+            for part in render_telegram(message)[len(ids) - _photos(ids):]:
                 ids.append(await self._post(channel, part))
         except TelegramError as err:
             if ids and key:
                 self._partial[key] = ids  # the retry goes on from the first part missing
             raise failure(err) from None
         return MessageRef(self.name, channel, ",".join(ids))
+
+    async def _photo(self, channel: str, image: Image) -> str:
+        """Send a card; its id is marked `p` in the post's ids, so a correction edits it as a photo."""
+        sent = await self.application.bot.send_photo(channel, image.png, caption=image.alt[:CAPTION],
+                                                     has_spoiler=image.spoiler, filename=image.name)
+        return f"p{sent.message_id}"
 
     async def _post(self, channel: str, part: str) -> str:
         sent = await self.application.bot.send_message(channel, part, parse_mode=ParseMode.HTML,
@@ -140,10 +157,12 @@ class TelegramPlatform:
     async def edit(self, ref: MessageRef, message: Message) -> MessageRef:
         """Correct a post in place. If the correction needs more messages than the post had,
         the extra ones follow it; if fewer, the surplus ones are deleted."""
-        ids = ref.message_id.split(",")
+        every = ref.message_id.split(",")
+        photos, ids = [i for i in every if i.startswith("p")], [i for i in every if not i.startswith("p")]
         parts = render_telegram(message)
         bot = self.application.bot
         try:
+            kept_photos = await self._edit_photos(ref.channel, photos, message.image)
             for message_id, part in zip(ids, parts):
                 try:
                     await bot.edit_message_text(part, chat_id=ref.channel, message_id=int(message_id),
@@ -158,4 +177,24 @@ class TelegramPlatform:
                 await bot.delete_message(ref.channel, int(message_id))
         except TelegramError as err:
             raise failure(err) from None
-        return MessageRef(self.name, ref.channel, ",".join(kept))
+        return MessageRef(self.name, ref.channel, ",".join(kept_photos + kept))
+
+    async def _edit_photos(self, chat: str, photos: list[str], image: Image | None) -> list[str]:
+        """The corrected card replaces the old one in place (editMessageMedia); a post that
+        had none gets a new one (after its text: Telegram cannot insert above); one whose
+        correction has none loses it."""
+        bot = self.application.bot
+        if image is None:
+            for photo in photos:
+                await bot.delete_message(chat, int(photo[1:]))
+            return []
+        if not photos:
+            return [await self._photo(chat, image)]
+        media = InputMediaPhoto(image.png, caption=image.alt[:CAPTION], has_spoiler=image.spoiler,
+                                filename=image.name)
+        try:
+            await bot.edit_message_media(media, chat_id=chat, message_id=int(photos[0][1:]))
+        except BadRequest as err:
+            if "not modified" not in str(err).lower():
+                raise
+        return photos[:1]

@@ -35,6 +35,8 @@ CALLBACK_MAX = 64  # bytes Telegram keeps of a button's data
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
+CAPTION = 1024  # characters a photo's caption may hold
+
 class TelegramCommands:
     """Registers the handlers on a PTB Application and answers through the core."""
 
@@ -139,10 +141,17 @@ class TelegramCommands:
         keyboard = self._keyboard(reply)
         parts = render_telegram(reply)
         thread = update.effective_message.message_thread_id if update.effective_message.is_topic_message else None
+        if reply.image is not None:  # the card first, captioned with what it shows; the text below it
+            await self._photo(chat.id, reply, thread)
         for i, part in enumerate(parts):
             await self.application.bot.send_message(
                 chat.id, part, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW, message_thread_id=thread,
                 reply_markup=keyboard if i == len(parts) - 1 else None)
+
+    async def _photo(self, chat_id: int, reply: Message, thread: int | None = None) -> None:
+        image = reply.image
+        await self.application.bot.send_photo(chat_id, image.png, caption=image.alt[:CAPTION], filename=image.name,
+                                              has_spoiler=image.spoiler, message_thread_id=thread)
 
     def _keyboard(self, reply: Message) -> InlineKeyboardMarkup | None:
         """The message's buttons as an inline keyboard."""
@@ -177,6 +186,10 @@ class TelegramCommands:
             await query.answer(render_text(reply)[:200], show_alert=True)
             return
         await query.answer()
+        if reply.image is not None:
+            # The card button: the picture comes as a new message; the answer above stays.
+            await self._photo(chat.id, reply)
+            return
         keyboard = self._keyboard(reply)
         parts = render_telegram(reply)
         try:

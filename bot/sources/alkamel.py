@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from dataclasses import dataclass
 
-from bot.domain import OVERALL, Incident, Result
+from bot.domain import OVERALL, Incident, Lap, Result
 from bot.laptime import LapTimeError, format_lap_time, parse_lap_time
 from bot.reports.names import tidy
 from bot.sources.fields import FileError
@@ -102,6 +103,7 @@ class LapAnalysis:
     laps: int  # rows with a lap number: none means the file holds no laps at all
     chequered: bool  # the finish flag (FF) shows: the race is over
     order: tuple[Result, ...] = ()  # at the flag: the provisional order, overall then by class
+    lap_list: tuple[Lap, ...] = ()  # every lap, with each car's place at the line (for charts)
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,7 @@ def lap_analysis(text: str, name: str, session_id: str, source_id: str) -> LapAn
     chequered = any(c.flag == "FF" for c in crossings)
     order = tuple(_provisional(crossings, session_id, source_id)) if chequered else ()
     incidents = tuple(_periods(crossings, session_id, source_id)) if table and "FLAG_AT_FL" in table[0] else ()
-    return LapAnalysis(incidents, len(crossings), chequered, order)
+    return LapAnalysis(incidents, len(crossings), chequered, order, tuple(_laps(crossings, session_id, source_id)))
 
 
 def neutralisations(text: str, name: str, session_id: str, source_id: str) -> list[Incident]:
@@ -226,6 +228,25 @@ def _provisional(crossings: list[_Crossing], session_id: str, source_id: str) ->
     for cls in dict.fromkeys(car["row"].get("CLASS") for _, car in ordered if car["row"].get("CLASS")):
         results += table([item for item in ordered if item[1]["row"].get("CLASS") == cls], cls)
     return results
+
+
+def laps(text: str, name: str, session_id: str, source_id: str) -> list[Lap]:
+    """Every lap of a lap analysis, in race order, each with the car's place at the line.
+    After lap N a car runs behind every car that completed lap N before it (those a lap or
+    more ahead completed it earlier still): its place is how many crossed lap N before it,
+    plus one. A file read mid-race gives the order so far."""
+    return _laps(_crossings(rows(text, name)), session_id, source_id)
+
+
+def _laps(crossings: list[_Crossing], session_id: str, source_id: str) -> list[Lap]:
+    found, crossed = [], Counter()
+    for crossing in crossings:
+        row = crossing.row
+        crossed[crossing.lap] += 1
+        found.append(Lap(session_id, row.get("NUMBER", ""), crossing.lap, crossed[crossing.lap],
+                         row.get("CLASS") or None, tidy(row.get("DRIVER_NAME", "")) or None,
+                         crossing.at or None, _ms(row.get("LAP_TIME", "")), source_id))
+    return found
 
 
 def kind_of(text: str) -> str | None:

@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import replace
 from pathlib import Path
 
-from bot.domain import EventBundle, Source
+from bot.domain import EventBundle, Lap, Source
 from bot.sources import alkamel
 from bot.domain import HOURLY_SUFFIX, SOURCE_PRIORITY
 from bot.sources.fields import FileError
@@ -45,18 +45,21 @@ def timing_facts(target: Target, raw: bytes, name: str, source_id: str | None = 
         analysis = alkamel.lap_analysis(text, name, session_id, source.id)
         # At the flag the laps give the order (provisional: the classification corrects it).
         results, incidents = list(analysis.order), list(analysis.incidents)
+        laps = analysis.lap_list  # kept for charts
         status = "finished" if analysis.chequered else "live"
         # Laps under green flags only (early in a race, or a clean one) are news of nothing,
         # not a broken file: still the session's status. Only a lap analysis without laps is.
         empty = not analysis.laps
     elif kind == "classification":
         results, incidents = alkamel.classification(text, name, session_id, source.id), []
+        laps = ()
         status, empty = "live" if interim is not None else "finished", not results
     else:
         raise FileError(name, "", "is neither a classification (POSITION, NUMBER …) nor a lap analysis (FLAG_AT_FL)")
     if empty:
         raise FileError(name, "", "holds no classification and no laps; nothing to import")
-    return target.bundle(source, status, _as_the_event_spells(results, target.event.classes), incidents)
+    bundle = target.bundle(source, status, _as_the_event_spells(results, target.event.classes), incidents)
+    return replace(bundle, laps=tuple(_as_the_event_spells(laps, target.event.classes))) if laps else bundle
 
 
 def _as_the_event_spells(results: list, classes: tuple[str, ...]) -> list:
@@ -68,7 +71,12 @@ def _as_the_event_spells(results: list, classes: tuple[str, ...]) -> list:
         """The event's spelling of a class name, if it lists that class."""
         return spelled.get(name.casefold(), name) if name else name
 
-    return [replace(r, classification=fix(r.classification), car_class=fix(r.car_class)) for r in results]
+    if not spelled:
+        return list(results)
+    # Laps (one per car and lap) have no classification: only their class is respelled, and
+    # only where it differs (a 24-hour race is 23,000 of them).
+    return [(replace(r, car_class=fix(r.car_class)) if fix(r.car_class) != r.car_class else r) if isinstance(r, Lap)
+            else replace(r, classification=fix(r.classification), car_class=fix(r.car_class)) for r in results]
 
 
 def timing_bundle(queries: Queries, path: Path, event_query: str, session_kind: str) -> EventBundle:

@@ -116,6 +116,7 @@ def _channel(row: dict) -> Channel:
     data["spoiler_mode"] = bool(data.get("spoiler_mode"))
     data["digest"] = bool(data.get("digest"))
     data["hourly"] = bool(data.get("hourly"))
+    data["images"] = bool(data.get("images"))
     data["spoiler_delay_min"] = data.get("spoiler_delay_min") or 0
     data["reminders_min"] = data.get("reminders_min") or 0
     return Channel(**data)

@@ -13,11 +13,12 @@ from datetime import date, datetime, timezone
 
 from sqlite_utils import Database
 
-from bot.domain import HOURLY_SUFFIX, Event, Incident, Quote, Result, Session, Series, incident_from_dict, result_from_dict
+from bot.domain import (HOURLY_SUFFIX, Event, Incident, Lap, Quote, Result, Session, Series, incident_from_dict,
+                        result_from_dict)
 from bot.incidents import merge_incidents
 from bot.lookup import (ACCEPT_SCORE, AliasIndex, AliasRow, EventWords, Resolution, WordIndex, normalise, rank, resolve,
                         split_year)
-from bot.store.schema import RESULT_FIELDS, unpack_rows
+from bot.store.schema import RESULT_FIELDS, unpack_laps, unpack_rows
 
 
 _ALIASES = "SELECT a.alias, a.event_id, e.name, e.date FROM event_aliases a JOIN events e ON e.id = a.event_id"
@@ -277,6 +278,26 @@ class Queries:
         # Best source first; among sources of one priority, the one that tells more.
         ranked = sorted(by_source.values(), key=lambda entry: (-entry[0], -len(entry[1])))
         return merge_incidents([found for _, found in ranked])
+
+    # laps ---------------------------------------------------------------------------
+    def laps(self, session_id: str) -> list[Lap]:
+        """The session's laps from its best source (highest priority, then the one with the
+        most laps: a later copy of a lap analysis holds more), by lap then position."""
+        rows = self.db.execute(
+            "SELECT l.source_id, s.priority, l.number, l.size, l.laps FROM lap_lists l "
+            "JOIN sources s ON s.id = l.source_id WHERE l.session_id = ?", [session_id]).fetchall()
+        totals: dict[str, tuple[int, int]] = {}
+        for source, priority, _, size, _ in rows:
+            totals[source] = (priority, totals.get(source, (priority, 0))[1] + size)
+        if not totals:
+            return []
+        best = max(sorted(totals), key=lambda source: totals[source])
+        laps = [Lap(session_id, number, lap, position, car_class, driver, elapsed, lap_time, source)
+                for source, _, number, _, data in rows if source == best
+                for car_class, kept in [unpack_laps(data)]
+                for lap, position, elapsed, lap_time, driver in kept]
+        laps.sort(key=lambda x: (x.lap, x.position is None, x.position or 0, x.number))
+        return laps
 
     # quotes -------------------------------------------------------------------------
     def quotes(self, event_id: str, driver: str | None = None, search: str | None = None) -> list[Quote]:

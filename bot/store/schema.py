@@ -405,6 +405,43 @@ def m016_hourly_standings(db: Database) -> None:
     db["channels"].add_column("hourly", int, not_null_default=0)
 
 
+@migrations()
+def m017_channel_images(db: Database) -> None:
+    """Channels may opt in to a picture of the classification with finish and pole posts."""
+    db["channels"].add_column("images", int, not_null_default=0)
+
+
+@migrations()
+def m018_lap_lists(db: Database) -> None:
+    """A lap analysis's laps, for charts: one row per car and source, its laps as one
+    compressed JSON list (a 24-hour race is some 23,000 laps: a row each would be 23,000
+    rows and an index, for data that is only ever read a whole session at a time)."""
+    db.execute("CREATE TABLE lap_lists (id INTEGER PRIMARY KEY, session_id TEXT NOT NULL REFERENCES sessions(id), "
+               "source_id TEXT NOT NULL REFERENCES sources(id), number TEXT NOT NULL, size INTEGER NOT NULL, "
+               "laps BLOB NOT NULL, UNIQUE (session_id, source_id, number))")
+
+
+def pack_laps(car_class: str | None, laps: list[tuple]) -> bytes:
+    """One car's laps as kept: its class, the drivers named once, and per lap
+    [lap, position, elapsed ms, lap time ms, driver's index] (a driver repeats on every lap)."""
+    drivers: list[str] = []
+    rows = []
+    for lap, position, elapsed, lap_time, driver in laps:
+        if driver is not None and driver not in drivers:
+            drivers.append(driver)
+        rows.append([lap, position, elapsed, lap_time, drivers.index(driver) if driver is not None else None])
+    data = {"class": car_class, "drivers": drivers, "laps": rows}
+    return zlib.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode(), 6)
+
+
+def unpack_laps(data: bytes) -> tuple[str | None, list[tuple]]:
+    """A car's kept laps back: its class and (lap, position, elapsed ms, lap time ms, driver)."""
+    kept = json.loads(zlib.decompress(data))
+    drivers = kept["drivers"]
+    return kept["class"], [(lap, position, elapsed, lap_time, drivers[d] if d is not None else None)
+                           for lap, position, elapsed, lap_time, d in kept["laps"]]
+
+
 def apply(db: Database) -> int:
     """Bring `db` to the current schema; returns how many migrations were applied."""
     pending = len(migrations.pending(db))

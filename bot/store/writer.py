@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from bot.domain import EventBundle, Source, incident_to_dict, result_to_dict
 from bot.lookup import normalise
-from bot.store.schema import pack_rows, result_row, transaction
+from bot.store.schema import pack_laps, pack_rows, result_row, transaction
 
 # A live source may move a session on (scheduled → live → finished), never back.
 _ADVANCE_STATUS = (
@@ -35,6 +35,7 @@ class ImportOutcome:
     results: int
     incidents: int
     quotes: int
+    laps: int = 0
 
 
 def _iso(value) -> str | None:
@@ -50,7 +51,7 @@ def _json(value) -> str | None:
 
 def _outcome(bundle: EventBundle, changed: bool) -> ImportOutcome:
     return ImportOutcome(bundle.event.id, changed, len(bundle.sessions), len(bundle.results),
-                         len(bundle.incidents), len(bundle.quotes))
+                         len(bundle.incidents), len(bundle.quotes), len(bundle.laps))
 
 
 class FactWriter:
@@ -176,6 +177,20 @@ class FactWriter:
         self.db["quotes"].insert_all({"event_id": q.event_id, "source_id": q.source_id, "seq": q.seq,
                                       "session_id": q.session_id, "speaker": q.speaker, "role": q.role,
                                       "text": q.text, "language": q.language} for q in bundle.quotes)
+        self._insert_laps(bundle)
+
+    def _insert_laps(self, bundle: EventBundle) -> None:
+        """The bundle's laps: one compact row per car and source."""
+        cars: dict[tuple[str, str, str], list] = {}
+        classes: dict[tuple[str, str, str], str | None] = {}
+        for lap in bundle.laps:
+            key = (lap.session_id, lap.source_id, lap.number)
+            cars.setdefault(key, []).append((lap.lap, lap.position, lap.elapsed_ms, lap.lap_time_ms, lap.driver))
+            classes[key] = classes.get(key) or lap.car_class
+        self.db.conn.executemany(
+            "INSERT OR REPLACE INTO lap_lists (session_id, source_id, number, size, laps) VALUES (?, ?, ?, ?, ?)",
+            [(s, src, number, len(laps), pack_laps(classes[(s, src, number)], sorted(laps, key=lambda r: r[0])))
+             for (s, src, number), laps in cars.items()])
 
     def _forget_own_facts(self, event_id: str, source_ids: list[str]) -> None:
         """Drop what these sources said about this event before, so the new facts replace it."""
@@ -183,7 +198,7 @@ class FactWriter:
             return
         marks = ",".join("?" for _ in source_ids)
         in_event = "session_id IN (SELECT id FROM sessions WHERE event_id = ?)"
-        for table in ("result_lists", "incidents"):
+        for table in ("result_lists", "incidents", "lap_lists"):
             self.db.execute(f"DELETE FROM {table} WHERE {in_event} AND source_id IN ({marks})", [event_id, *source_ids])
         self.db.execute(f"DELETE FROM quotes WHERE event_id = ? AND source_id IN ({marks})", [event_id, *source_ids])
 
@@ -194,6 +209,7 @@ class FactWriter:
             f"""DELETE FROM sessions WHERE event_id = ? AND id NOT IN ({marks})
             AND NOT EXISTS (SELECT 1 FROM result_lists r WHERE r.session_id = sessions.id)
             AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.session_id = sessions.id)
-            AND NOT EXISTS (SELECT 1 FROM quotes q WHERE q.session_id = sessions.id)""",
+            AND NOT EXISTS (SELECT 1 FROM quotes q WHERE q.session_id = sessions.id)
+            AND NOT EXISTS (SELECT 1 FROM lap_lists l WHERE l.session_id = sessions.id)""",
             [event_id, *keep],
         )

@@ -232,6 +232,8 @@ class FakeDiscord:
             return _json({"message": "401: Unauthorized", "code": 0}, 401)
         path = request.match_info["path"].strip("/").split("/")
         body = await request.json() if request.can_read_body and request.content_type == "application/json" else {}
+        if request.content_type == "multipart/form-data":
+            body = await self._multipart(request)
         method = request.method
         if path == ["users", "@me"]:
             return _json(BOT_USER)
@@ -256,6 +258,18 @@ class FakeDiscord:
         if path[:1] == ["channels"]:
             return self._channel(method, [*path[1:]], body)
         return _json({"message": f"not faked: {method} {request.path}", "code": 0}, 404)
+
+    @staticmethod
+    async def _multipart(request: web.Request) -> dict:
+        """A message with files, as Discord reads it: the JSON from `payload_json`, each
+        `files[N]` part kept under `_files` (name, content type, bytes), in order."""
+        body, files = {}, []
+        async for part in await request.multipart():
+            if part.name == "payload_json":
+                body = json.loads(await part.text())
+            elif part.name and part.name.startswith("files["):
+                files.append((part.filename, part.headers.get("Content-Type"), bytes(await part.read())))
+        return {**body, "_files": files}
 
     def _callback(self, interaction_id: int, body: dict) -> web.Response:
         self.responses.append(body)
@@ -322,7 +336,10 @@ class FakeDiscord:
         return {"id": str(message_id or next(self._ids)), "channel_id": str(channel_id), "author": BOT_USER,
                 "content": body.get("content") or "", "timestamp": "2026-11-24T12:00:00+00:00",
                 "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [],
-                "attachments": [], "embeds": body.get("embeds") or [], "pinned": False, "type": 0, "flags": 0,
+                "attachments": [{"id": str(next(self._ids)), "filename": name, "size": len(data), "content_type": kind,
+                                 "url": f"https://cdn.example.invalid/{name}", "proxy_url": f"https://cdn.example.invalid/{name}"}
+                                for name, kind, data in body.get("_files", ())],
+                "embeds": body.get("embeds") or [], "pinned": False, "type": 0, "flags": 0,
                 "components": []}
 
 

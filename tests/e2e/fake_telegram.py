@@ -18,7 +18,7 @@ from aiohttp import web
 from tests.loopback import Loopback
 
 JSON_FIELDS = {"reply_markup", "commands", "allowed_updates", "link_preview_options", "scope", "reply_parameters",
-               "entities"}
+               "entities", "media"}
 INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "user_id", "message_thread_id"}
 BOT = {"id": 4242, "is_bot": True, "first_name": "Pitboard", "username": "PitboardBot", "can_join_groups": True,
        "can_read_all_group_messages": False, "supports_inline_queries": False}
@@ -51,6 +51,16 @@ class Sent:
     at: float
 
 
+@dataclass(frozen=True)
+class Photo:
+    chat_id: int
+    message_id: int
+    png: bytes
+    caption: str
+    spoiler: bool
+    at: float
+
+
 class FakeTelegram:
     """The fake server. `base_url` is what the bot is told (the part before the token)."""
 
@@ -65,6 +75,8 @@ class FakeTelegram:
         self.errors: dict[int, deque] = defaultdict(deque)
         self.refused: list[tuple[int, float]] = []  # (chat, when) of each error given
         self.deleted: list[tuple[int, int]] = []
+        self.photos: list[Photo] = []  # sendPhoto, as received (multipart): the PNG and its caption
+        self.media_edits: list[Photo] = []  # editMessageMedia: a photo replaced in place
         self._fail_after: dict[int, list] = {}
         self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (name, bytes) users sent
         self._updates: list[dict] = []
@@ -95,8 +107,9 @@ class FakeTelegram:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         method = request.match_info["method"].lower()
         form = dict(await request.post()) if request.can_read_body else {}
-        params = {k: json.loads(v) if k in JSON_FIELDS else int(float(v)) if k in INT_FIELDS else v
-                  for k, v in form.items()}
+        # A file comes as a multipart part (a FileField): its bytes, as Telegram would store them.
+        params = {k: v.file.read() if isinstance(v, web.FileField) else json.loads(v) if k in JSON_FIELDS
+                  else int(float(v)) if k in INT_FIELDS else v for k, v in form.items()}
         self.calls.append(method)
         handler = getattr(self, f"_{method}", None)
         if handler is None:
@@ -157,6 +170,33 @@ class FakeTelegram:
         self.edits.append(edit)
         return _ok({"message_id": edit.message_id, "date": int(time.time()), "chat": chat.json(), "text": edit.text,
                     "from": BOT})
+
+    async def _sendphoto(self, params):
+        chat = self.chats.get(params["chat_id"])
+        if chat is None:
+            return _error(400, "Bad Request: chat not found")
+        photo = Photo(chat.id, next(self._message_ids), params["photo"], params.get("caption", ""),
+                      params.get("has_spoiler") == "true", time.monotonic())
+        self.photos.append(photo)
+        self.sent.append(Sent(chat.id, photo.message_id, "", None, None, photo.at))  # an id that exists, to edit
+        return _ok({"message_id": photo.message_id, "date": int(time.time()), "chat": chat.json(), "from": BOT,
+                    "caption": photo.caption, "photo": [{"file_id": f"photo{photo.message_id}",
+                                                         "file_unique_id": f"u{photo.message_id}",
+                                                         "width": 1200, "height": 800}]})
+
+    async def _editmessagemedia(self, params):
+        chat = self.chats[params["chat_id"]]
+        media = params["media"]
+        if not any(p.chat_id == chat.id and p.message_id == params["message_id"] for p in self.photos):
+            return _error(400, "Bad Request: message to edit not found")
+        # The new file is a part named by the media's `attach://NAME`.
+        png = params[media["media"].removeprefix("attach://")]
+        photo = Photo(chat.id, params["message_id"], png, media.get("caption", ""), bool(media.get("has_spoiler")),
+                      time.monotonic())
+        self.media_edits.append(photo)
+        return _ok({"message_id": photo.message_id, "date": int(time.time()), "chat": chat.json(), "from": BOT,
+                    "caption": photo.caption, "photo": [{"file_id": "edited", "file_unique_id": "e", "width": 1200,
+                                                         "height": 800}]})
 
     async def _deletemessage(self, params):
         self.deleted.append((params["chat_id"], params["message_id"]))

@@ -70,7 +70,7 @@ def test_results_in_a_private_chat_with_buttons_to_switch_class_and_session(tmp_
             positions = [shown.index(name) for name in TOP_TEN + ["Christophe Lapierre", "Nicolas Misslin", "Roar Lindland"]]
             assert positions == sorted(positions)
             buttons = {b["text"]: b["callback_data"] for row in reply.reply_markup["inline_keyboard"] for b in row}
-            assert set(buttons) == {"Qualifying", "• Race", "• All classes", "Overall", "Class B"}
+            assert set(buttons) == {"🖼 Card", "Qualifying", "• Race", "• All classes", "Overall", "Class B"}
             fake.press(reply, buttons["Class B"])
             await fake.wait_for(lambda: fake.edits)
             class_b = text_of(fake.edits[-1].text)
