@@ -145,9 +145,12 @@ def _fit(text: str, face, width: float, names: bool = False) -> str:
     `names`: first try the drivers' initials, then their surnames alone."""
     if _length(face, text) <= width:
         return text
-    for shorter in _shorter(text) if names else ():
+    forms = _shorter(text) if names else []
+    for shorter in forms:
         if _length(face, shorter) <= width:
             return shorter
+    if forms:  # even surnames alone are too long: cut those, so the first surname at least shows
+        text = forms[-1]
     low, high = 0, len(text)
     while low < high:  # the longest prefix that fits with its ellipsis
         mid = (low + high + 1) // 2
@@ -156,6 +159,12 @@ def _fit(text: str, face, width: float, names: bool = False) -> str:
         else:
             high = mid - 1
     return text[:low].rstrip() + "…"
+
+
+def _cut_names(lines: list[Line], width: float) -> int:
+    """How many drivers or crews would lose letters in `width`, even as surnames alone."""
+    bold = font(TEXT, True)
+    return sum(1 for line in lines if line.driver and _length(bold, _shorter(line.driver)[-1]) > width)
 
 
 def _widths(columns: list[_Column], lines: list[Line], palette: dict, panel: int | None) -> dict[str, int]:
@@ -194,13 +203,18 @@ def _draw(lang: Lang, event: Event, session: Session, status: str, lines: list[L
     from PIL import Image, ImageDraw  # only pictures pay for Pillow
 
     split = len(lines) > ROWS_PER_COLUMN
+    every = columns
     if "team" in {c.field for c in columns} and split:
         # Two columns leave no room for a team beside the crew: the crew matters more.
         columns = [c for c in columns if c.field != "team"]
     if split:
         width = WIDE
         panel = (WIDE - 2 * MARGIN - GUTTER) // 2
-    else:
+        if _cut_names(lines, _widths(columns, lines, palette, panel - 24)["driver"]) > len(lines) // 10:
+            # Endurance crews: side by side even their surnames would be cut. One tall column
+            # instead; a phone scrolls down a picture more easily than it zooms.
+            split, columns = False, every
+    if not split:
         natural = _widths(columns, lines, palette, None)
         wanted = sum(natural.values()) + CELL_GAP * (len(columns) - 1) + 2 * MARGIN + 24
         width = max(NARROW, min(WIDE, wanted))

@@ -128,3 +128,37 @@ def test_the_card_button_on_telegram_sends_the_picture_below_the_answer(tmp_path
             assert len(fake.to(PRIVATE)) >= 3  # the typed command: the card, then the text answer
 
     run(scenario())
+
+
+def test_chart_is_answered_with_a_picture_on_telegram_and_discord(tmp_path):
+    """/chart through both platforms: the chart comes as a photo (Telegram) and as the
+    answer's embed image (Discord), after a lap analysis is imported."""
+    from tests.conftest import FIXTURES
+    from tests.e2e.test_telegram import PRIVATE
+    from bot.sources.timing_import import timing_bundle
+
+    def with_laps(app):
+        app.add_source_facts(timing_bundle(app.queries, FIXTURES / "alkamel" / "lap_chart.csv", "lemans", "race"))
+
+    async def on_telegram():
+        async with telegram(tmp_path / "t") as (fake, app):
+            with_laps(app)
+            fake.say(PRIVATE, "/chart lemans gaps")
+            await fake.wait_for(lambda: fake.photos)
+            [photo] = fake.photos
+            assert _picture(photo.png) and "4 cars" in photo.caption
+
+    async def on_discord():
+        async with discord_bot(tmp_path / "d") as (fake, app):
+            with_laps(app)
+            await fake.command("chart", event="lemans")
+            await fake.wait_for(lambda: fake.responses)
+            answer = fake.responses[-1]
+            [(name, _, png)] = answer["_files"]
+            assert _picture(png) and answer.get("data", answer)["embeds"][0]["image"]["url"] == f"attachment://{name}"
+        await fake.stop()
+
+    (tmp_path / "t").mkdir()
+    (tmp_path / "d").mkdir()
+    run(on_telegram())
+    run(on_discord())

@@ -73,14 +73,27 @@ def test_a_card_decodes_at_a_sensible_size_and_is_not_blank():
     assert max(count for count, _ in colours) < 0.9 * image.width * image.height
 
 
+def _solo(results: list[Result]) -> list[Result]:
+    """The same field with one driver to a car (a sprint race's)."""
+    return [replace(r, drivers=r.drivers[:1]) for r in results]
+
+
 def test_a_big_field_goes_in_two_columns_with_the_same_rows_as_a_small_one():
-    small, big = decoded(result_card(EN, EVENT, RACE, field(10), "final")), decoded(
-        result_card(EN, EVENT, RACE, field(61), "final"))
+    small, big = decoded(result_card(EN, EVENT, RACE, _solo(field(10)), "final")), decoded(
+        result_card(EN, EVENT, RACE, _solo(field(61)), "final"))
     assert row_band(small) == row_band(big) == ROW_H  # the type never shrinks with the field
     assert big.width <= 1600
     # 61 cars in two columns of 31: about as tall as 31 rows, not 61.
     assert big.height < small.height + 22 * ROW_H
     assert big.width + big.height <= 10_000 and max(big.size) / min(big.size) <= 20  # Telegram's limits
+
+
+def test_a_big_field_of_crews_goes_in_one_tall_column_rather_than_cut_their_names():
+    """Crews side by side in two columns would lose letters even as surnames: one column,
+    same row height, every surname whole."""
+    crews = decoded(result_card(EN, EVENT, RACE, field(61), "final"))
+    assert row_band(crews) == ROW_H and crews.height > 61 * ROW_H
+    assert crews.width + crews.height <= 10_000 and max(crews.size) / min(crews.size) <= 20  # Telegram's limits
 
 
 def test_a_field_over_64_cars_needs_a_second_picture():
