@@ -94,12 +94,18 @@ def test_imola_2025_with_its_full_course_yellows_and_safety_cars_shaded():
     assert count(picture, FCY_PIXEL) > 2_000 and count(picture, SC_PIXEL) > 5_000
 
 
-def test_matplotlib_is_not_imported_by_the_command_modules():
+def test_a_text_command_loads_neither_matplotlib_nor_pillow():
+    """`pitboard results lemans` (the whole CLI path, bot and dispatcher included) pays for
+    no picture library: they load only when a picture is drawn."""
     import subprocess
     import sys
 
-    code = "import sys, bot.commands; print('matplotlib' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+    from tests.conftest import ROOT
+
+    code = ("import sys; from bot.cli import main; main(['--db', ':memory:', 'results', 'lemans']); "
+            "print(sorted(m for m in ('matplotlib', 'PIL') if m in sys.modules), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert "Dan Cammish" in done.stdout and done.stderr.strip().endswith("[]"), done.stderr
 
 
 # --- /chart ------------------------------------------------------------------------------
