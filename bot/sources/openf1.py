@@ -1,4 +1,5 @@
-"""OpenF1 payloads (`/v1/race_control`, `/v1/session_result`, `/v1/starting_grid`) to facts.
+"""OpenF1 payloads (`/v1/race_control`, `/v1/session_result`, `/v1/starting_grid`,
+`/v1/laps`) to facts.
 
 Race control gives the neutralisation periods by lap and tells when the session is over
 (chequered flag, SESSION FINISHED); results and grids give the finish and the pole. OpenF1
@@ -7,9 +8,11 @@ names cars by number: a `names` map (from `/v1/drivers`) turns numbers into driv
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass, replace
+from datetime import datetime
 
-from bot.domain import OVERALL, Incident, Result
+from bot.domain import OVERALL, Incident, Lap, Result
 from bot.reports.names import tidy
 
 # Race control's own words (OpenF1 passes them on as F1 sends them). Periods are told by
@@ -159,6 +162,46 @@ def starting_grid(rows: list[dict], session_id: str, source_id: str, names: dict
                    best_lap_ms=round(r["lap_duration"] * 1000) if isinstance(r.get("lap_duration"), (int, float)) else None,
                    source_id=source_id)
             for r in sorted((r for r in rows if isinstance(r, dict) and r.get("position")), key=lambda r: r["position"])]
+
+
+def laps(rows: list[dict], session_id: str, source_id: str, names: dict[int, str] | None = None) -> list[Lap]:
+    """Each car's laps with its place at the line, from `/v1/laps`. OpenF1 gives when each lap
+    began and how long it took (often nothing for the first lap, or one in the pits): a lap
+    ends when the next begins, or after its own time for a car's last. After lap N a car's
+    place is one more than the cars that ended lap N before it."""
+    began: dict[int, dict[int, tuple[datetime, float | None]]] = defaultdict(dict)
+    for row in rows:
+        number, lap, start = (row.get("driver_number"), row.get("lap_number"), _moment(row.get("date_start"))) \
+            if isinstance(row, dict) else (None, None, None)
+        if isinstance(number, int) and isinstance(lap, int) and lap > 0 and start is not None:
+            duration = row.get("lap_duration")
+            began[number][lap] = (start, float(duration) if isinstance(duration, (int, float)) else None)
+    if not began:
+        return []
+    start = min(at for car in began.values() for at, _ in car.values())
+    crossings = []
+    for number, car in began.items():
+        for lap, (at, duration) in car.items():
+            following = car.get(lap + 1)
+            ended = following[0] if following else (at.timestamp() + duration if duration is not None else None)
+            if ended is None:
+                continue  # a last lap with no time: it was not finished (or not yet)
+            end = ended.timestamp() if isinstance(ended, datetime) else ended
+            crossings.append((end, lap, number, duration))
+    found, crossed = [], defaultdict(int)
+    for end, lap, number, duration in sorted(crossings):
+        crossed[lap] += 1
+        found.append(Lap(session_id, str(number), lap, crossed[lap], None, _driver(number, names)[0],
+                         round((end - start.timestamp()) * 1000),
+                         round(duration * 1000) if duration is not None else None, source_id))
+    return sorted(found, key=lambda x: (x.lap, x.position))
+
+
+def _moment(value) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def driver_names(rows: list[dict]) -> dict[int, str]:

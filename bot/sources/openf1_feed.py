@@ -2,8 +2,9 @@
 event's session.
 
 Each poll reads `/race_control`, `/drivers` and `/session_result` for the session key (for a
-qualifying session `/starting_grid` too, which holds the pole; `/sessions` once, to check
-the key names a session on the event's days), turns them into facts with
+qualifying session `/starting_grid` too, which holds the pole; for a race `/laps` once it
+is over, for /chart; `/sessions` once, to check the key names a session on the event's
+days), turns them into facts with
 bot.sources.openf1, and stores them as the feed's source (priority 80). The chequered flag
 (or SESSION FINISHED) marks the session finished, which makes the finish post once; the
 safety car's deployment and return each make theirs. Requests stay inside OpenF1's 30 per
@@ -101,7 +102,10 @@ class OpenF1Source(FeedSource):
         if finished:
             # One of these failing does not throw away what the others read: the facts
             # read are stored, the failure is named, and the next poll asks again.
-            for what in ("drivers", "session_result") + (("starting_grid",) if self.session_kind == "qualifying" else ()):
+            # A race's laps too, once, for /chart: read lap by lap it would spend the request
+            # budget race control needs.
+            extra = ("starting_grid",) if self.session_kind == "qualifying" else ("laps",) if self.session_kind == "race" else ()
+            for what in ("drivers", "session_result") + extra:
                 try:
                     self._docs[what], changed = await self._list(what)
                     self._unstored |= changed
@@ -125,7 +129,7 @@ class OpenF1Source(FeedSource):
                         redact_url(f"{base}/race_control?session_key={self.session_key}"), None, SOURCE_PRIORITY["feed"])
         sid = target.session.id
         rc = openf1.race_control(control, sid, source.id)
-        results = []
+        results, laps = [], []
         if rc.finished:
             # A car the driver list lacks is named as the store's other results name it.
             names = {**_known_names(view, target), **openf1.driver_names(self._docs.get("drivers") or [])}
@@ -133,9 +137,10 @@ class OpenF1Source(FeedSource):
             # The grid names the pole even when session_result is late; both are the same order.
             results = (openf1.starting_grid(grid, sid, source.id, names) if grid else []) or \
                 openf1.session_result(result, sid, source.id, names)
+            laps = openf1.laps(self._docs.get("laps") or [], sid, source.id, names)
         # After a failed request the next poll stores again, whatever OpenF1 answers then.
         self._unstored = bool(problems)
-        return Poll([target.bundle(source, "finished" if rc.finished else "live", results, rc.incidents)],
+        return Poll([target.bundle(source, "finished" if rc.finished else "live", results, rc.incidents, laps)],
                     problem="; ".join(problems)[:500] or None)
 
 

@@ -24,11 +24,12 @@ class Target:
     event: Event
     session: Session  # the stored session of that kind, or a new one to create
 
-    def bundle(self, source: Source, status: str, results=(), incidents=()) -> EventBundle:
+    def bundle(self, source: Source, status: str, results=(), incidents=(), laps=()) -> EventBundle:
         """What the source read, as one bundle for `App.add_source_facts`."""
         s = self.session
         moved = Session(s.id, s.event_id, s.kind, s.name, status=status, day=s.day, start=s.start, end=s.end)
-        return EventBundle(self.series, self.event, (source,), (moved,), tuple(results), tuple(incidents))
+        return EventBundle(self.series, self.event, (source,), (moved,), tuple(results), tuple(incidents),
+                           laps=tuple(laps))
 
 
 def find_target(queries: Queries, event_query: str, kind: str) -> Target:

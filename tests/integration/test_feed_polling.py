@@ -25,14 +25,14 @@ def rc(lap, text, flag=None, minute=0):
 
 
 class FakeOpenF1(Loopback):
-    """Serves /v1/race_control, /v1/drivers, /v1/session_result and /v1/starting_grid with
+    """Serves /v1/race_control, /v1/drivers, /v1/session_result, /v1/starting_grid and /v1/laps with
     ETags, as OpenF1 does: an empty list is a 404 saying "No results found."; another path
     is a 404 too, saying "Not Found". With `account` set, it wants a bearer token from
     /token (form username and password), valid `lifetime` seconds; `mode` makes it misbehave."""
 
     def __init__(self, account: tuple[str, str] | None = None, lifetime: int = 3600):
         self.race_control, self.results, self.mode, self.requests = [], [], None, 0
-        self.drivers, self.grid, self.asked = [], [], []
+        self.drivers, self.grid, self.laps, self.asked = [], [], [], []
         self.fail_once: set[str] = set()  # documents that answer 502 once
         self.sessions = [{"session_key": 9000, "session_type": "Race", "date_start": "2026-03-29T05:00:00+00:00"}]
         self.account, self.lifetime, self.tokens, self.refused = account, lifetime, [], 0
@@ -69,7 +69,7 @@ class FakeOpenF1(Loopback):
             self.fail_once.discard(what)
             return web.Response(status=502, text="bad gateway")
         records = {"race_control": self.race_control, "drivers": self.drivers, "session_result": self.results,
-                   "starting_grid": self.grid, "sessions": self.sessions}.get(what)
+                   "starting_grid": self.grid, "sessions": self.sessions, "laps": self.laps}.get(what)
         if not records:
             self.nothing += records is not None
             return web.json_response({"detail": "No results found." if records is not None else "Not Found"},
@@ -157,6 +157,43 @@ def test_a_race_played_by_the_server_posts_safety_car_in_and_finish_once_each(f1
     assert fake.edits[0].message_id == fake.sent[2].message_id
     assert f1.queries.sessions("japanese-grand-prix-2026")[0].status == "finished"
     assert f1.repositories.source_states.load("openf1-suzuka").last_error is None
+
+
+def test_a_finished_race_s_laps_are_read_once_with_each_car_s_place_at_the_line(f1):
+    """After the flag, /laps is read (once: unchanged, it costs a 304) and stored for /chart:
+    a lap ends when the car's next one begins (OpenF1 often gives the first no time)."""
+    server = FakeOpenF1()
+
+    def lap(number, n, start_s, duration):
+        return {"driver_number": number, "lap_number": n, "lap_duration": duration,
+                "date_start": f"2026-03-29T05:{start_s // 60:02d}:{start_s % 60:02d}+00:00"}
+
+    async def go():
+        base = await server.start()
+        source = OpenF1Source("openf1-suzuka", base, 9000, "suzuka 2026", feed=HttpFeed())
+        server.race_control = [rc(1, "GREEN LIGHT - PIT EXIT OPEN", "GREEN", 1)]
+        server.laps = [lap(12, 1, 0, None), lap(63, 1, 0, None)]  # mid-race: not read yet
+        await f1.poll(source)
+        assert "laps" not in server.asked
+        server.race_control.append(rc(3, "CHEQUERED FLAG", "CHEQUERED", 90))
+        server.results = [{"position": 1, "driver_number": 63, "number_of_laps": 3, "duration": 300.0,
+                           "gap_to_leader": 0}, {"position": 2, "driver_number": 12, "number_of_laps": 3,
+                                                  "duration": 302.5, "gap_to_leader": 2.5}]
+        # #12 leads lap 1, #63 passes it on lap 2 and wins.
+        server.laps = [lap(12, 1, 0, None), lap(12, 2, 100, 101.0), lap(12, 3, 201, 101.5),
+                       lap(63, 1, 0, None), lap(63, 2, 101, 99.0), lap(63, 3, 200, 100.0)]
+        await f1.poll(source)
+        await f1.poll(source)
+        await server.runner.cleanup()
+
+    asyncio.run(go())
+    race = f1.queries.sessions("japanese-grand-prix-2026")[0]
+    laps = f1.queries.laps(race.id)
+    assert [(x.lap, x.number, x.position) for x in laps] == [
+        (1, "12", 1), (1, "63", 2), (2, "63", 1), (2, "12", 2), (3, "63", 1), (3, "12", 2)]
+    assert [x.elapsed_ms for x in laps if x.number == "63"] == [101_000, 200_000, 300_000]
+    assert f1.repositories.source_states.load("openf1-suzuka").last_error is None
+    assert server.asked.count("laps") == 2  # the second time answered 304
 
 
 @pytest.mark.parametrize("mode, says, wait", [("429", "429", 7.0), ("500", "500", 2.0),
