@@ -191,7 +191,7 @@ def bootstrap(config: Config, *, clock: Callable[[], float] = time.time, workers
     over it. Tests pass their doubles: a clock, the workers (a short deadline), a fetcher,
     which addresses chat links may reach."""
     store, created = open_store(config.db_path)
-    announcer = Announcer(store.queries, store.outbox, clock)
+    announcer = Announcer(store.queries, store.outbox, clock, store.schedule)
     ingest = FactIngest(store.facts, announcer)
     workers = workers or Workers(preload=PRELOAD)  # worker processes start only when a report comes
     reports = ReportDesk(store.queries, store.pending_reports, ingest, workers, config.report_auto_confidence,

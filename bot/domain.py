@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 SESSION_KINDS = ("practice", "qualifying", "race")
-SESSION_STATUSES = ("scheduled", "live", "finished", "final")
+SESSION_STATUSES = ("scheduled", "live", "finished", "final", "cancelled")
 RESULT_STATUSES = ("classified", "dnf", "dns", "dsq")
 INCIDENT_KINDS = ("safety_car", "virtual_safety_car", "full_course_yellow", "red_flag", "crash")
 # Incidents that neutralise the race, as opposed to what caused them.
@@ -30,7 +30,7 @@ LANGUAGES = ("en", "fr")
 # Reminders, the digest and an endurance race's hourly standings go only to channels that
 # opted in (`/settings reminders`, `digest`, `hourly`).
 UPDATE_KINDS = ("pole", "safety_car", "safety_car_in", "vsc", "red_flag", "finish", "quote", "reminder", "digest",
-                "hourly")
+                "hourly", "schedule")
 # Posts that give a result away: spoiler delay and spoiler markup apply to these.
 SPOILER_KINDS = ("pole", "finish")
 # Posts held back by a channel's spoiler delay: those, what the drivers said (a winner's
@@ -42,13 +42,14 @@ CORRECTABLE_KINDS = ("pole", "finish")
 # a safety car must not wait behind ten thousand channels' quote of the winner.
 LIVE, BULK = 0, 1
 PRIORITY = {"pole": LIVE, "safety_car": LIVE, "safety_car_in": LIVE, "vsc": LIVE, "red_flag": LIVE, "restart": LIVE,
-            "finish": LIVE, "quote": BULK, "reminder": BULK, "digest": BULK, "test": LIVE, "hourly": BULK}
+            "finish": LIVE, "quote": BULK, "reminder": BULK, "digest": BULK, "test": LIVE, "hourly": BULK,
+            "schedule": LIVE}
 # How long a post is worth sending after it was made (or corrected), in seconds: a safety car
 # an hour late is noise, a finish a day late is not. A reminder is worth it until its session
 # starts. A post still waiting after that (a long outage) is marked expired, with the reason.
 FRESH_FOR = {"safety_car": 3600, "safety_car_in": 3600, "vsc": 3600, "red_flag": 3600, "restart": 3600,
              "pole": 12 * 3600, "finish": 3 * 24 * 3600, "quote": 3 * 24 * 3600, "digest": 12 * 3600,
-             "test": 600, "hourly": 3600}
+             "test": 600, "hourly": 3600, "schedule": 24 * 3600}
 # A role to mention in posts: Discord's `<@&id>` as it pastes, or the id alone.
 _ROLE = re.compile(r"^<@&(\d{1,20})>$|^@?(\d{1,20})$")
 

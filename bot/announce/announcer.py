@@ -9,6 +9,7 @@ from bot.announce.updates import derive_updates
 from bot.domain import UpdateDraft
 from bot.store.outbox import Outbox, Recorded
 from bot.store.queries import Queries
+from bot.store.schedule import Schedule
 
 # Reminders are created this long before a session; each channel picks its own lead time
 # up to this.
@@ -20,11 +21,16 @@ DIGEST_SPAN = timedelta(hours=24)
 class Announcer:
     """Derives updates after facts land and wakes whoever sends them."""
 
-    def __init__(self, queries: Queries, outbox: Outbox, clock: Callable[[], float] = time.time):
+    def __init__(self, queries: Queries, outbox: Outbox, clock: Callable[[], float] = time.time,
+                 schedule: Schedule | None = None):
         self.queries = queries
         self.outbox = outbox
         self.clock = clock
+        self.schedule = schedule
         self.listeners: list[Callable[[], None]] = []
+        # Called after a session moved or was cancelled (the engine re-plans its reminders).
+        self.schedule_listeners: list[Callable[[], None]] = []
+        self._replan = False
 
     def facts_changed(self, event_ids: Iterable[str]) -> Recorded:
         """Record what the events' facts now announce. Call it inside the transaction
@@ -32,7 +38,46 @@ class Announcer:
         drafts: list[UpdateDraft] = []
         for event_id in dict.fromkeys(event_ids):
             drafts += derive_updates(self.queries, event_id)
+            drafts += self._schedule_changes(event_id)
         return self.outbox.record(drafts, self.clock())
+
+    def _schedule_changes(self, event_id: str) -> list[UpdateDraft]:
+        """A notice for each session of the event that moved or was cancelled since fans were
+        last told its time. A session first seen is only remembered; one already under way
+        or over is not news (a timing file correcting a past start is no "move"). Keyed by
+        the new start, so a feed flapping between two times makes one notice for each real
+        change and none for a change already told."""
+        if self.schedule is None:
+            return []
+        event = self.queries.event(event_id)
+        sessions = self.queries.sessions(event_id) if event else []
+        known = self.schedule.known([s.id for s in sessions])
+        now = datetime.fromtimestamp(self.clock(), timezone.utc)
+        drafts = []
+        for session in sessions:
+            start = session.start.isoformat() if session.start else None
+            before = known.get(session.id)
+            if before == (start, session.status):
+                continue
+            self.schedule.remember(session.id, start, session.status)
+            if before is None:
+                continue
+            old_start, old_status = before
+            head = {"event": event.name, "year": event.date.year, "timezone": event.timezone,
+                    "session": session.kind, "session_name": session.name, "old": old_start, "new": start}
+            if session.status == "cancelled" and old_status != "cancelled":
+                self.schedule.drop_reminders(session.id, None)
+                drafts.append(UpdateDraft(f"cancelled:{session.id}", "schedule", event.id, event.series_id,
+                                          session.id, {**head, "change": "cancelled"}))
+            elif session.status == "scheduled" and start and old_start and start != old_start \
+                    and session.start > now:
+                self.schedule.drop_reminders(session.id, session.start.timestamp())
+                drafts.append(UpdateDraft(f"moved:{session.id}:{start}", "schedule", event.id, event.series_id,
+                                          session.id, {**head, "change": "moved"}))
+            else:
+                continue
+            self._replan = True
+        return drafts
 
     def remind(self, now: datetime | None = None) -> Recorded:
         """Create reminder updates for sessions starting within the horizon."""
@@ -79,7 +124,12 @@ class Announcer:
         return recorded
 
     def notify(self, recorded: Recorded) -> None:
-        """Wake the dispatcher when there is something new to send."""
+        """Wake the dispatcher when there is something new to send, and whoever plans
+        reminders when a session moved."""
         if recorded.deliveries:
             for listener in self.listeners:
+                listener()
+        if self._replan:
+            self._replan = False
+            for listener in self.schedule_listeners:
                 listener()

@@ -44,6 +44,7 @@ class Engine:
         self.polls = polls or []
         self._sending: asyncio.Task | None = None
         announcer.listeners.append(self.wake)
+        announcer.schedule_listeners.append(self.rebuild)  # a moved session's reminder job moves too
 
     def start(self) -> None:
         """Put back the sends a crash left in flight, add the standing jobs, rebuild the

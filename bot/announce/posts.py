@@ -119,6 +119,19 @@ def _reminder(d: Draft, kind: str) -> None:
     d.blocks.append(Text(lang.t("post.reminder_text", session=session, time=d.moment(p["start"]))))
 
 
+def _schedule(d: Draft, kind: str) -> None:
+    """A session moved (both times, in this channel's zone) or cancelled."""
+    lang, p = d.lang, d.payload
+    session = lang.t(f"session.{p['session']}")
+    if p["change"] == "cancelled":
+        d.title = lang.t("post.cancelled", session=session, event=d.event)
+        d.blocks.append(Text(lang.t("post.cancelled_text", session=session, old=d.moment(p["old"])) if p["old"]
+                             else lang.t("post.cancelled_text_notime", session=session)))
+        return
+    d.title = lang.t("post.moved", session=session, event=d.event)
+    d.blocks.append(Text(lang.t("post.moved_text", session=session, new=d.moment(p["new"]), old=d.moment(p["old"]))))
+
+
 def _digest(d: Draft, kind: str) -> None:
     lang, p = d.lang, d.payload
     d.title = lang.t("post.digest", event=d.event)
@@ -135,7 +148,7 @@ def _digest(d: Draft, kind: str) -> None:
 RENDERERS: dict[str, Callable[[Draft, str], None]] = {
     "pole": _pole, "safety_car": _period, "safety_car_in": _period, "vsc": _period, "red_flag": _period,
     "finish": _finish, "quote": _quote, "reminder": _reminder, "digest": _digest, "test": _test,
-    "hourly": _hourly,
+    "hourly": _hourly, "schedule": _schedule,
 }
 
 

@@ -48,7 +48,8 @@ def _label(ctx: Context, kind: str, target_id: str) -> str:
 
 def subscribe(ctx: Context, target: str, kinds: str | None = None) -> Message:
     """Make this channel follow a series, an event, or `all`, optionally only some kinds of
-    post (pole, safety_car, safety_car_in, vsc, red_flag, finish, quote, reminder, digest, hourly).
+    post (pole, safety_car, safety_car_in, vsc, red_flag, finish, quote, reminder, digest, hourly,
+    schedule: a session moved or cancelled).
     Example: /subscribe porsche-carrera-cup-france kinds:pole,finish"""
     channel = _channel(ctx)
     lang = ctx.lang

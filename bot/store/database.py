@@ -13,6 +13,7 @@ from bot.store.outbox import Outbox
 from bot.store.pending import PendingReports
 from bot.store.platform_state import PlatformState
 from bot.store.queries import Queries
+from bot.store.schedule import Schedule
 from bot.store.source_state import SourceStates
 from bot.store.writer import FactWriter
 
@@ -60,6 +61,7 @@ class Store:
         self.source_states = SourceStates(db)
         self.pending_reports = PendingReports(db)
         self.platform_state = PlatformState(db)
+        self.schedule = Schedule(db)
 
     def writes_elsewhere(self) -> int:
         """A number that changes whenever another connection (another process: `pitboard

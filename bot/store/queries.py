@@ -175,13 +175,14 @@ class Queries:
 
     def upcoming_sessions(self, now: datetime, limit: int = 10,
                           date_only: bool = False) -> list[tuple[Session, Event]]:
-        """Sessions starting after `now`, soonest first, each with its event; with
+        """Sessions starting after `now` (not cancelled), soonest first, each with its event; with
         `date_only`, also the ones whose day is known but not their time (today or later),
         placed at the end of their day."""
         utc = now.astimezone(timezone.utc)
         rows = self._rows(
             "SELECT s.*, e.id AS e_id FROM sessions s JOIN events e ON e.id = s.event_id "
-            "WHERE s.starts_at >= :now OR (:date_only AND s.starts_at IS NULL AND s.day >= :today) "
+            "WHERE s.status != 'cancelled' AND (s.starts_at >= :now OR (:date_only AND s.starts_at IS NULL "
+            "AND s.day >= :today)) "
             "ORDER BY coalesce(s.starts_at, s.day || 'T23:59:59') LIMIT :limit",
             {"now": utc.isoformat(), "today": utc.date().isoformat(), "date_only": date_only, "limit": limit},
         )

@@ -421,6 +421,13 @@ def m018_lap_lists(db: Database) -> None:
                "laps BLOB NOT NULL, UNIQUE (session_id, source_id, number))")
 
 
+@migrations()
+def m019_session_schedule(db: Database) -> None:
+    """Each session's start and status as fans were last told them, so a moved or cancelled
+    session is noticed (the sessions table only holds the latest)."""
+    db.execute("CREATE TABLE session_schedule (session_id TEXT PRIMARY KEY, starts_at TEXT, status TEXT NOT NULL)")
+
+
 def pack_laps(car_class: str | None, laps: list[tuple]) -> bytes:
     """One car's laps as kept: its class, the drivers named once, and per lap
     [lap, position, elapsed ms, lap time ms, driver's index] (a driver repeats on every lap)."""
