@@ -108,15 +108,21 @@ class Bot:
         may be given, as tests do)."""
         from bot.announce.dispatcher import Dispatcher  # loaded only by what sends
 
+        from bot.announce.summary import heading
+
         options.setdefault("clock", self.clock)
+        options.setdefault("places", self.repositories.places)
+        options.setdefault("headings", lambda scope, lang: heading(self.queries, scope, lang))
         return Dispatcher(self.repositories.outbox, self.repositories.channels, platforms, **options)
 
     def engine(self, platforms: dict[str, Platform], polls: list | None = None, **options):
         """The scheduler and dispatcher for a running bot, polling `polls` on their intervals."""
+        from bot.announce.calendar import Calendars
         from bot.announce.engine import Engine  # the scheduler loads only for a running bot
 
+        calendars = Calendars(self.queries, self.channels, self.repositories.server_events)
         return Engine(self.dispatcher(platforms, **options), self.announcer, self.queries, polls,
-                      self.config.digest_hour, self.repositories.platform_state)
+                      self.config.digest_hour, self.repositories.platform_state, calendars=calendars)
 
     def event_folder(self) -> EventFolder:
         """The watched folder of event files."""
@@ -166,6 +172,7 @@ class Bot:
         options.setdefault("gateway_url", self.config.discord_gateway_url)
         options.setdefault("shards", self.config.discord_shards)
         options.setdefault("guild_ready_timeout", self.config.discord_guild_ready_timeout)
+        options.setdefault("server_events", self.repositories.server_events)
         return DiscordPlatform(self.commands, self.repositories.platform_state, token, **options, **extra)
 
     def platforms_for(self, env: dict, as_json: bool = False) -> dict[str, Platform]:

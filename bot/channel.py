@@ -27,6 +27,8 @@ class Channel:
     digest: bool = False
     hourly: bool = False  # the class leaders at each hour of an endurance race
     images: bool = False  # finish and pole posts carry a picture of the classification
+    threads: str = "off"  # off, event or series: each weekend's (or series') posts in a place of its own
+    server_events: bool = False  # its Discord server lists the followed sessions as scheduled events
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,12 @@ SETTINGS = (
     Setting("digest", "digest", "switch"),
     Setting("hourly", "hourly", "switch"),
     Setting("images", "images", "switch"),
+    Setting("threads", "threads", "grouping"),
+    Setting("server_events", "server_events", "switch"),
 )
 SETTING_FIELDS = tuple(s.field for s in SETTINGS)
 _OFF = ("none", "off", "aucun", "non", "no", "false", "0")
+GROUPINGS = ("off", "event", "series")
 _ON = ("on", "oui", "yes", "true", "1")
 
 
@@ -107,6 +112,14 @@ def parse_setting(setting: Setting, raw: object) -> object:
         if str(text).lower() in _OFF:
             return False
         raise SettingError(setting, "bad_switch", raw)
+    if setting.kind == "grouping":
+        # "on" is the usual grouping: a thread (or topic) per race weekend.
+        value = {"on": "event", **dict.fromkeys(_OFF, "off")}.get(str(text).lower(), str(text).lower())
+        if isinstance(text, bool):
+            value = "event" if text else "off"
+        if value not in GROUPINGS:
+            raise SettingError(setting, "bad_grouping", raw)
+        return value
     if setting.kind == "role":
         if isinstance(text, str) and text.lower() in _OFF:
             return None

@@ -56,6 +56,9 @@ class Image:
     alt: str
     name: str = "card.png"
     spoiler: bool = False  # it gives results away: shown blurred until clicked where the platform can
+    # A correction whose new card could not be drawn: the card already posted stays as it is
+    # (no card at all would remove it).
+    keep: bool = False
 
 
 @dataclass(frozen=True)

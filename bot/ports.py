@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from bot.domain import Event, EventBundle, Quote, Series, Session
@@ -46,6 +47,10 @@ class Capabilities:
     # (Telegram: negative ids, 20 messages a minute).
     group_prefix: str | None = None
     images: bool = False  # can send a picture with a post (a result card)
+    # Can open a place of its own for a race weekend's posts (a thread, a topic) with
+    # `open_place(address, title, heading, summary) -> MessageRef` (the place's address, the
+    # heading's "where/ids").
+    places: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,34 @@ class Platform(Protocol):
 
     def health(self) -> str:
         """"connected", or in a few words what is wrong (for `pitboard status`)."""
+
+    # Optional: a platform whose servers have a calendar (Discord's scheduled events) also has
+    # `async def sync_calendar(self, plans: list[ChannelCalendar]) -> None`, which brings each
+    # server's calendar in line with the plans; the engine calls it when present.
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One session as a server's calendar shows it: a name ("Event Year — Session"), where
+    it is run, when it starts and ends (the end guessed from the kind when unknown), and
+    whether it was cancelled."""
+
+    session_id: str
+    event_id: str
+    name: str
+    location: str
+    start: datetime
+    end: datetime
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class ChannelCalendar:
+    """A channel whose server lists the sessions it follows, with those sessions (upcoming
+    ones, soonest first, and the cancelled ones that were to come)."""
+
+    channel: str  # the platform's chat id
+    entries: tuple[CalendarEntry, ...] = ()
 
 
 class FeedError(Exception):

@@ -257,12 +257,18 @@ def _nothing(sub: argparse.ArgumentParser) -> None:
 # What the bot needs in a Discord channel: see it, post, embed the results, attach a card,
 # read the history it edits; publishing its own posts in an announcement channel needs no more.
 DISCORD_PERMISSIONS = {"View Channel": 1 << 10, "Send Messages": 1 << 11, "Embed Links": 1 << 14,
-                       "Attach Files": 1 << 15, "Read Message History": 1 << 16}
+                       "Attach Files": 1 << 15, "Read Message History": 1 << 16,
+                       # a thread per race weekend (`/settings threads:event`)
+                       "Create Public Threads": 1 << 35, "Send Messages in Threads": 1 << 38}
+# Only for servers that list sessions as scheduled events (`/settings server_events:on`).
+MANAGE_EVENTS = {"Manage Events": 1 << 33}
 
 
 def _invite_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--application-id", metavar="ID",
                      help="the Discord application's id (default: read from $DISCORD_BOT_TOKEN, which it begins with)")
+    sub.add_argument("--events", action="store_true",
+                     help="also ask for Manage Events, so the server can list sessions as scheduled events")
 
 
 def _invite_url(bot: Bot, args: argparse.Namespace) -> int:
@@ -281,13 +287,14 @@ def _invite_url(bot: Bot, args: argparse.Namespace) -> int:
     if not app_id.isdigit() or not 15 <= len(app_id) <= 21:
         return fail("Give --application-id (the Discord Developer Portal shows it under General Information), "
                     "or set $DISCORD_BOT_TOKEN.", args)
-    permissions = sum(DISCORD_PERMISSIONS.values())
+    wanted = {**DISCORD_PERMISSIONS, **(MANAGE_EVENTS if getattr(args, "events", False) else {})}
+    permissions = sum(wanted.values())
     url = (f"https://discord.com/oauth2/authorize?client_id={app_id}&scope=bot%20applications.commands"
            f"&permissions={permissions}")
     if not args.json:
-        print(f"Permissions: {', '.join(DISCORD_PERMISSIONS)}. No privileged intent is needed.", file=sys.stderr)
+        print(f"Permissions: {', '.join(wanted)}. No privileged intent is needed.", file=sys.stderr)
     return emit(args, {"url": url, "application_id": app_id, "permissions": permissions,
-                       "permission_names": list(DISCORD_PERMISSIONS), "privileged_intents": []}, url)
+                       "permission_names": list(wanted), "privileged_intents": []}, url)
 
 
 def _backup_options(sub: argparse.ArgumentParser) -> None:

@@ -36,5 +36,13 @@ def post_card(post: Post, lang: Lang, spoiler: bool = False, corrected: bool = F
     session = Session("", "", p["session"], p.get("session_name") or p["session"], status=p.get("status", ""))
     status = "corrected" if corrected else "final" if p.get("status") == "final" else "provisional"
     png = result_card(lang, event, session, results, status, marks)
-    alt = card_alt_text(lang, event, session, results, status)
-    return Image(png, alt, name=f"{post.kind}-{post.id}-r{post.revision}.png", spoiler=spoiler)
+    # Behind a spoiler, the words under the picture must not give away what it hides.
+    alt = lang.t("card.alt.hidden", event=f"{event.name} {event.date.year}") if spoiler \
+        else card_alt_text(lang, event, session, results, status)
+    return Image(png, alt, name=card_name(post), spoiler=spoiler)
+
+
+def card_name(post: Post) -> str:
+    """The card's file name: the same for every revision, so a correction whose card could
+    not be drawn can still point at the one posted."""
+    return f"{post.kind}-{post.id}.png"

@@ -26,16 +26,17 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timezone
 
-from bot.announce.cards import CARD_KINDS, post_card
+from bot.announce.cards import CARD_KINDS, card_name, post_card
 from bot.announce.posts import render_post
 from bot.announce.ratelimit import RateLimiter
 from bot.channel import Channel
 from bot.domain import FRESH_FOR
 from bot.i18n import Lang
-from bot.messages import Message
+from bot.messages import Image, Message
 from bot.ports import MessageRef, Platform, SendFailed
 from bot.store.channels import Channels
 from bot.store.outbox import Due, Outbox, Post
+from bot.store.places import Place, Places
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0  # seconds between tries of a failing send, at most
@@ -49,6 +50,11 @@ MASS_THROTTLE = 3  # this many chats told to wait within a second: the platform 
 MIN_WAIT = 0.0005  # seconds: the shortest wait a lane sleeps
 RENDERED = 512  # renderings kept (each shared by every channel with the same settings)
 CARDS = 32  # cards kept: a few hundred KB each
+# A thread's summary is edited at most this often (seconds): a race's burst of posts makes one
+# edit, not one each, inside the platforms' edit limits.
+SUMMARY_EVERY = 20.0
+# Posts of no race weekend, or of the channel itself: never put in a thread.
+UNGROUPED = ("test", "digest")
 
 
 def _epoch(iso: str) -> float:
@@ -160,7 +166,8 @@ class Dispatcher:
 
     def __init__(self, outbox: Outbox, channels: Channels, platforms: dict[str, Platform],
                  clock: Callable[[], float] = time.time,
-                 pace: Callable[[], float] = time.monotonic):
+                 pace: Callable[[], float] = time.monotonic, places: Places | None = None,
+                 headings: Callable[[str, Lang], Message | None] | None = None, summary_every: float = SUMMARY_EVERY):
         self.outbox = outbox
         self.platforms = platforms
         self.channels = channels
@@ -174,6 +181,13 @@ class Dispatcher:
         self._cards: OrderedDict[tuple, asyncio.Task] = OrderedDict()
         self._posts: OrderedDict[tuple[int, int], Post] = OrderedDict()
         self._last_sweep = float("-inf")
+        # Threads and topics: where they are, what opens them, how often their summary may change.
+        self.places = places
+        self.headings = headings
+        self.summary_every = summary_every
+        self._summarised: dict[tuple[int, str], float] = {}
+        self._summarising: set[tuple[int, str]] = set()
+        self._refreshing: set[asyncio.Task] = set()
 
     # --- the outbox ---------------------------------------------------------------------------
 
@@ -278,6 +292,8 @@ class Dispatcher:
         for lane in self.lanes.values():
             while lane.tasks:
                 await asyncio.wait(set(lane.tasks))
+        for task in list(self._refreshing):  # a summary waiting out its spacing: the next start redoes it
+            task.cancel()
 
     def _start(self, lane: Lane, due: Due, follow: bool) -> int:
         """Claim `due` and send it in a task of its own; 0 if it was not sent."""
@@ -315,24 +331,35 @@ class Dispatcher:
 
     async def _deliver(self, lane: Lane, due: Due, started: float, follow: bool) -> None:
         platform = lane.platform
-        answered = False
+        answered, place = False, None
         try:
             post = self._post(due.update_id)
             channel = self.channels.get(due.channel_id)
             if due.action == "edit" and due.message_id and platform.capabilities.edits:
                 message = await self._pictured(post, channel, self._render(post, channel, corrected=True), True)
-                ref = MessageRef(due.platform, due.address, due.message_id)
+                # A post in a thread or topic is edited there ("where/ids").
+                where, _, ids = due.message_id.rpartition("/")
+                ref = MessageRef(due.platform, where or due.address, ids)
                 # A correction of another length may add or remove messages: keep the new ids.
                 ref = await asyncio.wait_for(platform.edit(ref, message), SEND_TIMEOUT) or ref
             else:
                 corrected = due.action in ("edit", "repost")
                 message = await self._pictured(post, channel, self._render(post, channel, corrected), corrected)
-                ref = await asyncio.wait_for(platform.send(due.address, message, nonce=f"pb{due.id}r{post.revision}"),
+                place = await self._place(platform, channel, post)
+                target = place.address if place else due.address
+                ref = await asyncio.wait_for(platform.send(target, message, nonce=f"pb{due.id}r{post.revision}"),
                                              SEND_TIMEOUT)
             answered = True
-            self.outbox.sent(due, ref.message_id, post.revision, datetime.now(timezone.utc).isoformat())
+            kept = f"{ref.channel}/{ref.message_id}" if ref.channel != due.address else ref.message_id
+            self.outbox.sent(due, kept, post.revision, datetime.now(timezone.utc).isoformat())
             self._next(lane, due, follow)
+            if place is not None and place.summary:
+                await self._summarise(platform, channel, place)
         except SendFailed as failure:
+            if place is not None and (failure.outcome == "gone" or "thread" in failure.reason.lower()):
+                # The thread or topic was deleted (not the chat): a new one for the next try.
+                self.places.forget(channel.id, place.scope)
+                failure = SendFailed("place", f"its thread or topic is gone: {failure.reason}")
             self._failed(lane, due, failure, follow)
         except (asyncio.TimeoutError, TimeoutError, ConnectionError, OSError) as err:
             self._failed(lane, due, SendFailed("transient", f"{type(err).__name__}: {err}".rstrip(": ")), follow)
@@ -368,6 +395,59 @@ class Dispatcher:
                 self._rendered.popitem(last=False)
         return self._rendered[key]
 
+    async def _place(self, platform: Platform, channel: Channel, post: Post) -> Place | None:
+        """Where this post goes for a channel that wants a thread or topic per race weekend
+        (or series): the one made before, else a new one opened with its summary. None: the
+        channel itself (no grouping asked, a platform without threads, a post of no event)."""
+        if self.places is None or channel.threads == "off" or not platform.capabilities.places \
+                or post.kind in UNGROUPED or not post.event_id:
+            return None
+        scope = f"series:{post.series_id}" if channel.threads == "series" and post.series_id else f"event:{post.event_id}"
+        place = self.places.get(channel.id, scope)
+        if place is None:
+            lang = Lang(channel.lang, channel.timezone)
+            heading = self.headings(scope, lang) if self.headings else None
+            if heading is None:
+                return None
+            opened = await asyncio.wait_for(platform.open_place(channel.address, heading.title, heading,
+                                                                 summary=scope.startswith("event:")), SEND_TIMEOUT)
+            place = Place(channel.id, scope, opened.channel, opened.message_id or None)
+            self.places.save(place)
+            self._summarised[(channel.id, scope)] = self.pace()  # just written: its next edit waits
+        return place
+
+    async def _summarise(self, platform: Platform, channel: Channel, place: Place) -> None:
+        """Bring a weekend's summary up to date after a post went into its thread: at most
+        once every `summary_every` seconds per place (platforms limit edits), the last
+        change always shown."""
+        key = (channel.id, place.scope)
+        if key in self._summarising:
+            return  # an update is already waiting: it will show this post too
+        wait = self._summarised.get(key, float("-inf")) + self.summary_every - self.pace()
+        self._summarising.add(key)
+
+        async def refresh() -> None:
+            """Wait out the edit spacing, then edit the summary."""
+            try:
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                self._summarised[key] = self.pace()
+                heading = self.headings(place.scope, Lang(channel.lang, channel.timezone))
+                where, _, ids = place.summary.rpartition("/")
+                await asyncio.wait_for(platform.edit(MessageRef(platform.name, where, ids), heading), SEND_TIMEOUT)
+            except (SendFailed, asyncio.TimeoutError, OSError) as err:
+                log.info("the summary of %s in %s:%s was not updated: %s", place.scope, channel.platform,
+                         channel.address, getattr(err, "reason", err))
+            finally:
+                self._summarising.discard(key)
+
+        if wait > 0:
+            task = asyncio.ensure_future(refresh())
+            self._refreshing.add(task)
+            task.add_done_callback(self._refreshing.discard)
+        else:
+            await refresh()
+
     async def _pictured(self, post: Post, channel: Channel, message: Message, corrected: bool) -> Message:
         """The message with its card, for a channel that wants one and a platform that can
         show it. The card is drawn in a thread (a 61-car card takes a tenth of a second or
@@ -386,7 +466,9 @@ class Dispatcher:
             image = await asyncio.shield(task)
         except Exception as err:  # noqa: BLE001 - a card is a bonus: the post goes without it
             log.warning("the card of update %s could not be drawn (%s); sending the text alone", post.id, err)
-            return message
+            # A correction keeps the card already posted rather than removing it.
+            return replace(message, image=Image(b"", "", card_name(post), spoiler, keep=True)) if corrected \
+                else message
         return replace(message, image=image)
 
     # --- failures --------------------------------------------------------------------------------
@@ -404,6 +486,9 @@ class Dispatcher:
             self._retry(lane, due, now, reason, None)  # straight to the new address, at the next look
             lane.stale = True
             log.info("channel %s:%s moved to %s", due.platform, due.address, failure.new_address)
+        elif failure.outcome == "place":
+            self._retry(lane, due, now, reason, None)  # at once: the next try opens a new thread
+            lane.stale = True
         elif failure.outcome == "rejected" and due.action == "edit":
             # The post to correct is gone (deleted by a moderator): post the correction anew.
             self.outbox.repost(due.id)

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.announce.announcer import REMINDER_HORIZON, Announcer
+from bot.announce.calendar import Calendars
 from bot.announce.dispatcher import Dispatcher
 from bot.store.platform_state import HEARTBEAT, PlatformState
 from bot.store.queries import Queries
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 REBUILD_EVERY = 10.0  # minutes between re-reading the schedule of sessions
 WARM_EVERY = 5.0  # seconds between looks at whether the event aliases changed (fuzzy lookup's index)
 HEARTBEAT_EVERY = 15.0  # seconds between the bot's "alive" notes for `pitboard status`
+CALENDAR_EVERY = 10.0  # minutes between bringing the servers' scheduled events up to date
 
 
 class Engine:
@@ -34,7 +36,8 @@ class Engine:
     and a `live_interval` in seconds, `async poll()` and `async aclose()`."""
 
     def __init__(self, dispatcher: Dispatcher, announcer: Announcer, queries: Queries, polls: list | None = None,
-                 digest_hour: int | None = None, state: PlatformState | None = None):
+                 digest_hour: int | None = None, state: PlatformState | None = None,
+                 calendars: Calendars | None = None):
         self.dispatcher = dispatcher
         self.announcer = announcer
         self.queries = queries
@@ -45,6 +48,12 @@ class Engine:
         self._sending: asyncio.Task | None = None
         announcer.listeners.append(self.wake)
         announcer.schedule_listeners.append(self.rebuild)  # a moved session's reminder job moves too
+        # What the servers' scheduled events should list (Discord's), for platforms that have them.
+        self.calendars = calendars
+        self._calendar: asyncio.Task | None = None
+        self._calendar_again = False
+        if calendars is not None:
+            announcer.schedule_listeners.append(self.calendars_soon)  # a moved session's event moves now
 
     def start(self) -> None:
         """Put back the sends a crash left in flight, add the standing jobs, rebuild the
@@ -67,6 +76,9 @@ class Engine:
                                    args=[source], max_instances=1, coalesce=True, next_run_time=now)
         if self.digest_hour is not None:
             self.add_daily(self._digest, self.digest_hour)
+        if self.calendars is not None and any(hasattr(p, "sync_calendar") for p in self.dispatcher.platforms.values()):
+            self.scheduler.add_job(self._calendars_job, "interval", minutes=CALENDAR_EVERY, id="calendars",
+                                   coalesce=True, next_run_time=now)
         self.scheduler.start()
         self.rebuild()
 
@@ -86,6 +98,52 @@ class Engine:
             self.scheduler.add_job(self._remind, "date", run_date=at, id=f"remind:{session.id}",
                                    replace_existing=True, misfire_grace_time=3600)
         return len(sessions)
+
+    async def sync_calendars(self) -> None:
+        """Bring the servers' scheduled events in line with the sessions, on the platforms
+        that have them (Discord). A call while a sync runs waits for it and one more round
+        after it, so what changed meanwhile is in when it returns."""
+        await asyncio.shield(self._start_calendars())
+
+    def calendars_soon(self) -> None:
+        """A session moved or was cancelled: its scheduled events follow now, not at the next
+        round ten minutes on."""
+        if not self.scheduler.running:
+            return  # not started yet (the start syncs) or shut down
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # not on the loop (a tool's thread): the scheduler's job runs it there
+            if self.scheduler.running and self.scheduler.get_job("calendars"):
+                self.scheduler.modify_job("calendars", next_run_time=datetime.now(timezone.utc))
+            return
+        self._start_calendars()
+
+    async def _calendars_job(self) -> None:
+        # Starts a round and returns: a job still running would make APScheduler skip the next.
+        self._start_calendars()
+
+    def _start_calendars(self) -> asyncio.Task:
+        """The sync under way, started now if none is, or told to go round once more if one is."""
+        if self._calendar is None or self._calendar.done():
+            self._calendar = asyncio.get_running_loop().create_task(self._calendar_rounds(), name="calendars")
+        else:
+            self._calendar_again = True
+        return self._calendar
+
+    async def _calendar_rounds(self) -> None:
+        while True:
+            self._calendar_again = False
+            now = datetime.now(timezone.utc)
+            for name, platform in self.dispatcher.platforms.items():
+                sync = getattr(platform, "sync_calendar", None)
+                if sync is None:
+                    continue
+                try:
+                    await sync(self.calendars.plans(name, now))
+                except Exception:  # noqa: BLE001 - a calendar is a courtesy: never worth the bot
+                    log.exception("%s: could not bring the scheduled events up to date", name)
+            if not self._calendar_again:
+                return
 
     async def _heartbeat(self) -> None:
         """Say the bot is alive, and how each platform is, for `pitboard status`."""
@@ -141,5 +199,8 @@ class Engine:
         await asyncio.wait_for(self.dispatcher.drain(), grace)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self._calendar is not None and not self._calendar.done():
+            self._calendar.cancel()  # a half-done sync is finished by the next start's
+            await asyncio.gather(self._calendar, return_exceptions=True)
         for source in self.polls:
             await source.aclose()  # polled HTTP sources hold open connections

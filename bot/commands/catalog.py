@@ -36,12 +36,13 @@ def build_registry() -> Registry:
               aliases={"on": "true", "yes": "true", "oui": "true", "vrai": "true", "off": "false", "no": "false",
                        "non": "false", "faux": "false"}),
         example="/results lemans",
+        draws="image",
     )
     registry.add(pole, EVENT, example="/pole lemans")
     registry.add(safetycar, EVENT, example="/safetycar lemans")
     registry.add(chart, EVENT, Param("kind", "What to draw: positions (the default) or gaps to the leader",
                                      choices=CHART_KINDS, aliases=KIND_ALIASES),
-                 example="/chart imola gaps")
+                 example="/chart imola gaps", draws=True)
     registry.add(
         quotes,
         EVENT,
@@ -74,6 +75,10 @@ def build_registry() -> Registry:
         Param("digest", "A daily digest of the last day's posts and the next sessions", choices=("on", "off")),
         Param("hourly", "An endurance race's class leaders at each hour", choices=("on", "off")),
         Param("images", "A picture of the classification with finish and pole posts", choices=("on", "off")),
+        Param("threads", "Each race weekend's posts in a thread (Discord) or topic (Telegram): event, series or off",
+              choices=("off", "event", "series"), aliases={"on": "event"}),
+        Param("server_events", "This Discord server lists the sessions followed here as scheduled events",
+              choices=("on", "off")),
         example="/settings language:fr spoiler_delay:10",
         role="admin",
     )

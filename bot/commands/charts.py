@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.commands.common import event_data, event_footer, find_event
+from bot.commands.common import drawn, event_data, event_footer, find_event
 from bot.commands.incidents import incident_data
 from bot.commands.registry import Context
 from bot.domain import NEUTRALISATIONS, Event, Incident, Lap, Session
@@ -63,7 +63,7 @@ def _summary(ctx: Context, facts: ChartFacts, kind: str) -> str:
     return lang.t("chart.summary", kind=what[0].upper() + what[1:], cars=cars, laps=laps, count=drawn)
 
 
-def chart(ctx: Context, event: str, kind: str | None = None) -> Message:
+def chart(ctx: Context, event: str, kind: str | None = None):
     """Draw a race lap by lap: each car's position (positions, the default) or its gap in
     seconds to the leader (gaps), per class, with safety cars, full-course yellows and red
     flags shaded. Needs the race's lap analysis (Al Kamel timing). Example: /chart imola gaps"""
@@ -77,7 +77,14 @@ def chart(ctx: Context, event: str, kind: str | None = None) -> Message:
         return Message(title=lang.t("chart.title", event=title_event, session=lang.t("session.race"),
                                     kind=lang.t(f"chart.{kind}")),
                        blocks=(Text(lang.t("chart.none", event=title_event)),), lang=lang.code, data=data)
-    png, alt = _draw(ctx, facts, kind)
+    return _answer(ctx, facts, kind, data, title_event)
+
+
+async def _answer(ctx: Context, facts: ChartFacts, kind: str, data: dict, title_event: str) -> Message:
+    """The chart drawn in a thread (a second of CPU the event loop must not spend), with
+    what it shows."""
+    lang, ev = ctx.lang, facts.event
+    png, alt = await drawn(ctx, _draw, ctx, facts, kind)
     session = facts.session
     data.update(session={"id": session.id, "kind": session.kind, "status": session.status},
                 cars=len({lap.number for lap in facts.laps}), laps=max(lap.lap for lap in facts.laps),

@@ -1,6 +1,9 @@
 """What several commands share: finding the event and session a user means."""
 from __future__ import annotations
 
+import asyncio
+import threading
+
 from bot.commands.registry import Context, UserError
 from bot.domain import Event, Session
 from bot.lookup import normalise
@@ -77,3 +80,20 @@ def event_data(event: Event) -> dict:
 def same_name(a: str, b: str) -> bool:
     """Names equal once case, accents and punctuation are ignored."""
     return normalise(a) == normalise(b)
+
+
+# Pictures drawn for answers at once, in the whole process: a chart takes a second of CPU,
+# and a crowd pressing 🖼 must not queue minutes of drawing (posts' cards are drawn apart).
+DRAWING_AT_ONCE = 2
+_drawers = threading.BoundedSemaphore(DRAWING_AT_ONCE)
+
+
+async def drawn(ctx: Context, draw, *args):
+    """`draw(*args)` run in a thread, off the event loop; refused in one sentence when as
+    many pictures as allowed are being drawn already (try again in a moment)."""
+    if not _drawers.acquire(blocking=False):
+        raise UserError(ctx.lang.t("err.pictures_busy"))
+    try:
+        return await asyncio.to_thread(draw, *args)
+    finally:
+        _drawers.release()

@@ -97,11 +97,20 @@ class Command:
     handler: Handler
     example: str
     role: str = "everyone"  # who may run it: everyone, admin (of the channel) or operator
+    # Answers with a picture (True), or when this parameter asks for one ("image"): drawing
+    # takes a second or more, so platforms with a reply deadline answer it deferred.
+    draws: bool | str = False
 
     @property
     def admin_only(self) -> bool:
         """Whether only some people may run it (a channel's admins, or operators)."""
         return self.role != "everyone"
+
+    def will_draw(self, args: dict[str, object]) -> bool:
+        """Whether answering these arguments draws a picture."""
+        if isinstance(self.draws, str):
+            return str(args.get(self.draws, "")).strip().lower() in ("true", "on", "yes", "oui", "vrai")
+        return self.draws
 
     def param(self, name: str) -> Param | None:
         """The parameter called `name`, if any."""
@@ -126,15 +135,17 @@ class Registry:
         self._commands: dict[str, Command] = {}
         self._completers: dict[str, Completer] = {}
 
-    def add(self, handler: Handler, *params: Param, example: str, role: str = "everyone", name: str = "") -> None:
+    def add(self, handler: Handler, *params: Param, example: str, role: str = "everyone", name: str = "",
+            draws: bool | str = False) -> None:
         """Register `handler` as a command; its docstring becomes the help. `role` says
-        who may run it: everyone, a channel's admins ("admin") or operators ("operator")."""
+        who may run it: everyone, a channel's admins ("admin") or operators ("operator");
+        `draws`, that it may take a second or more drawing a picture."""
         help_text = inspect.getdoc(handler)
         if not help_text:
             raise ValueError(f"command {handler.__name__} needs a docstring: it is the user's help")
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
-        cmd = Command(name or handler.__name__, help_text, params, handler, example, role)
+        cmd = Command(name or handler.__name__, help_text, params, handler, example, role, draws)
         self._commands[cmd.name] = cmd
 
     def completer(self, name: str, source: Completer) -> None:

@@ -1,14 +1,17 @@
 """`/results` and `/pole`: classifications and pole position."""
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
-from bot.commands.common import event_data, event_footer, find_event, find_session, same_name
+from bot.commands.common import drawn, event_data, event_footer, find_event, find_session, same_name
 from bot.commands.registry import Context, UserError
 from bot.domain import OVERALL, Result
 from bot.i18n import Lang
 from bot.messages import Button, Fields, Message, Text
 from bot.presentation import results_table
+
+log = logging.getLogger(__name__)
 
 
 def results(ctx: Context, event: str, session: str | None = None, car_class: str | None = None,
@@ -80,19 +83,24 @@ def results(ctx: Context, event: str, session: str | None = None, car_class: str
     if image != "true":
         return answer
     status = "final" if sess.status == "final" else "provisional"
-    return _with_card(answer, lang, ev, sess, card_rows, status)
+    return _with_card(ctx, answer, ev, sess, card_rows, status)
 
 
-async def _with_card(answer: Message, lang: Lang, event, session, rows: list[Result], status: str) -> Message:
+async def _with_card(ctx: Context, answer: Message, event, session, rows: list[Result], status: str) -> Message:
     """The answer with its card, drawn in a thread: a big field takes a tenth of a second
     or more, which the event loop (every other chat's answers) must not wait for."""
-    import asyncio
-
+    lang = ctx.lang
     from bot.messages import Image
     from bot.pictures.card import CardMarks, card_alt_text, result_card  # Pillow: loaded only to draw
 
     pole = next((r.driver for r in rows if r.position == 1), None) if session.kind == "qualifying" else None
-    png = await asyncio.to_thread(result_card, lang, event, session, rows, status, CardMarks(pole=pole))
+    try:
+        png = await drawn(ctx, result_card, lang, event, session, rows, status, CardMarks(pole=pole))
+    except UserError:
+        raise  # too many pictures being drawn: said in one sentence
+    except Exception as err:  # noqa: BLE001 - the classification is the answer; the card a bonus
+        log.warning("the card of %s %s could not be drawn: %s", event.id, session.kind, err)
+        return answer
     alt = card_alt_text(lang, event, session, rows, status)
     return replace(answer, image=Image(png, alt, name=f"{event.id}-{session.kind}.png"))
 

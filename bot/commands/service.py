@@ -111,6 +111,16 @@ class Commands:
             return self.settle(ctx, error_message(err.text, ctx.lang.code))
         return self.settle(ctx, await self.registry.run_async(ctx, call.name, call.args))
 
+    def draws(self, line: str) -> bool:
+        """Whether answering this line draws a picture (a button asking for a card, `/chart`):
+        it may take a second or more."""
+        try:
+            call = parse_line(line, self.registry, Lang("en"))
+        except UserError:
+            return False
+        command = self.registry.get(call.name)
+        return bool(command and command.will_draw(call.args))
+
     def role_of(self, line: str) -> str:
         """Who may run the command this line names: everyone, admin or operator."""
         command = self.registry.get(line.strip().split(" ", 1)[0])

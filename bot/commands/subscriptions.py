@@ -106,7 +106,10 @@ def settings(ctx: Context, **values) -> Message:
     delay in minutes, spoiler markup on results (on/off), a role to mention (none to stop),
     session reminders in minutes before the start (0 for none), the daily digest (on/off) and
     an endurance race's class leaders at each hour (on/off) and a picture of the
-    classification with finish and pole posts (images on/off).
+    classification with finish and pole posts (images on/off), and a thread (Discord) or topic
+    (Telegram) for each race weekend or series, with a summary kept up to date at its head
+    (threads event/series/off), and whether this Discord server lists the sessions the channel
+    follows as scheduled events (server_events on/off; the bot needs Manage Events).
     Example: /settings language:fr spoiler_delay:10"""
     channel = _channel(ctx)
     changes: dict = {}
@@ -121,6 +124,9 @@ def settings(ctx: Context, **values) -> Message:
     if changes.get("mention_role") and channel.platform != "discord":
         # Only Discord has roles to ping; elsewhere the setting would be kept and never used.
         raise UserError(ctx.lang.t("cmd.role_discord_only"))
+    if changes.get("server_events") and channel.platform != "discord":
+        # Scheduled events are a Discord server's; a Telegram chat has nowhere to list them.
+        raise UserError(ctx.lang.t("cmd.server_events_discord_only"))
     channel = ctx.channels.configure(channel.id, **changes)
     lang = changes.get("lang")
     t = ctx.lang.t if lang is None else type(ctx.lang)(lang).t
@@ -136,6 +142,8 @@ def settings(ctx: Context, **values) -> Message:
         (t("set.digest"), t("set.on") if channel.digest else t("set.off")),
         (t("set.hourly"), t("set.on") if channel.hourly else t("set.off")),
         (t("set.images"), t("set.on") if channel.images else t("set.off")),
+        (t("set.threads"), t(f"set.threads_{channel.threads}")),
+        (t("set.server_events"), t("set.on") if channel.server_events else t("set.off")),
         (t("set.follows"), follows or t("cmd.nothing_followed")),
     ]
     if channel.paused_reason:

@@ -47,7 +47,7 @@ SOURCE_KINDS = {
 
 # --- [[channels]] ------------------------------------------------------------------------------
 
-_SETTING_TYPES = {"language": str, "zone": str, "role": str, "minutes": int, "switch": bool}
+_SETTING_TYPES = {"language": str, "zone": str, "role": str, "minutes": int, "switch": bool, "grouping": (str, bool)}
 
 
 def preset(data: dict, where: str) -> ChannelPreset:
@@ -79,6 +79,9 @@ def preset(data: dict, where: str) -> ChannelPreset:
     if platform != "discord" and any(field == "mention_role" and value for field, value in settings):
         raise ConfigError(f"{where}: role is for Discord channels only (a {platform} channel has no roles); "
                           "remove it.")
+    if platform != "discord" and any(field == "server_events" and value for field, value in settings):
+        raise ConfigError(f"{where}: server_events is for Discord channels only (a {platform} channel has no "
+                          "server to list scheduled events on); remove it.")
     name = data.get("name")
     if name is not None and not isinstance(name, str):
         raise ConfigError(f"{where}: name must be text in quotes; fix it.")
@@ -100,6 +103,8 @@ def _setting(key: str, value, where: str) -> tuple[str, object]:
             "bad_language": f"{key} is {value!r}; use one of {', '.join(LANGUAGES)}.",
             "bad_tz": f"{key} {value!r} is not a time zone such as Europe/Paris; fix it.",
             "bad_role": f"{key} must be a Discord role mention such as \"<@&123456789>\" or its id; fix it.",
+            "bad_grouping": f"{key} must be \"off\", \"event\" (a thread or topic per race weekend) or \"series\"; "
+                            "fix it.",
         }
         raise ConfigError(f"{where}: {problems.get(err.problem, f'{key} cannot be {value!r}; fix it.')}") from None
 

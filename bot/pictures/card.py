@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from bot.domain import Event, Result, Session
 from bot.i18n import Lang
 from bot.pictures.fonts import font
-from bot.pictures.lines import CardMarks, Line, card_lines, class_order, partial, winners
+from bot.pictures.lines import CardMarks, Line, card_lines, class_order, partial, plain, winners
 
 __all__ = ["CardMarks", "card_alt_text", "result_card", "result_cards"]
 
@@ -61,13 +61,16 @@ class _Column:
 
 def result_card(lang: Lang, event: Event, session: Session, results: list[Result], status: str,
                 marks: CardMarks = CardMarks()) -> bytes:
-    """A PNG of the classification (its first picture when the field needs several)."""
-    return result_cards(lang, event, session, results, status, marks)[0]
+    """A PNG of the classification (its first picture when the field needs several: only
+    that one is drawn, however big the field)."""
+    return result_cards(lang, event, session, results, status, marks, pages=1)[0]
 
 
 def result_cards(lang: Lang, event: Event, session: Session, results: list[Result], status: str,
-                 marks: CardMarks = CardMarks()) -> list[bytes]:
-    """PNGs of the classification: one, unless more than 64 cars need another picture."""
+                 marks: CardMarks = CardMarks(), pages: int | None = None) -> list[bytes]:
+    """PNGs of the classification: one, unless more than 64 cars need another picture
+    (at most `pages` of them drawn)."""
+    wanted = pages
     lines = card_lines(lang, event, session.kind, results, marks)
     per_card = ROWS_PER_COLUMN * COLUMNS_PER_CARD
     pages = [lines[i:i + per_card] for i in range(0, len(lines), per_card)] or [[]]
@@ -76,7 +79,7 @@ def result_cards(lang: Lang, event: Event, session: Session, results: list[Resul
     notes = Notes(pole=bool(marks.pole), partial=partial(event, results))
     with _DRAWING:
         return [_draw(lang, event, session, status, page, columns, palette, (n, len(pages)), notes)
-                for n, page in enumerate(pages, 1)]
+                for n, page in enumerate(pages[:wanted], 1)]
 
 
 def card_alt_text(lang: Lang, event: Event, session: Session, results: list[Result], status: str) -> str:
@@ -100,7 +103,8 @@ def card_alt_text(lang: Lang, event: Event, session: Session, results: list[Resu
 
 
 def _who(r: Result) -> str:
-    return f"{r.driver} (#{r.number})" if r.number else r.driver
+    driver = plain(r.driver)
+    return f"{driver} (#{plain(r.number)})" if r.number else driver
 
 
 def _columns(lang: Lang, kind: str, lines: list[Line]) -> list[_Column]:
@@ -249,7 +253,8 @@ def _head(draw, lang: Lang, event: Event, session: Session, status: str, width: 
     x1 = width - MARGIN
     draw.rounded_rectangle((x1 - pill_w, 30, x1, 62), radius=16, fill=STATUS_COLOURS.get(status, MUTED))
     draw.text((x1 - pill_w / 2, 46), label, font=pill, fill=(255, 255, 255), anchor="mm")
-    title = lang.t("results.title", event=f"{event.name} {event.date.year}", session=lang.t(f"session.{session.kind}"))
+    title = plain(lang.t("results.title", event=f"{event.name} {event.date.year}",
+                         session=lang.t(f"session.{session.kind}")))
     room = x1 - pill_w - 24 - MARGIN
     # A long event name: a size smaller before an ellipsis.
     title_face = next((f for f in (font(TITLE, True), font(TITLE - 6, True)) if _length(f, title) <= room), font(TITLE - 6, True))

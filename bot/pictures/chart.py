@@ -54,6 +54,9 @@ def shaded_periods(periods: list[Incident], last_lap: int) -> list[Span]:
     return spans
 
 
+MAX_PANELS = 8
+
+
 def groups(event: Event, laps: list[Lap]) -> list[tuple[str | None, list[Lap]]]:
     """The panels: one per class (in the event's order, then any other class the laps name)
     when the event has classes, else one with every car."""
@@ -109,7 +112,8 @@ def race_chart(lang: Lang, event: Event, session: Session, laps: list[Lap], peri
     from matplotlib.patches import Patch
     from matplotlib.ticker import MaxNLocator
 
-    panels = groups(event, laps)
+    # Telegram takes no picture whose sides add up past 10,000 px: the first classes only.
+    panels = groups(event, laps)[:MAX_PANELS]
     last_lap = max((lap.lap for lap in laps), default=1)
     spans = shaded_periods(periods, last_lap)
     height = CHROME_PX + PANEL_PX * max(len(panels), 1)

@@ -3,6 +3,7 @@ their texts already in the reader's language. Kept apart from the drawing so the
 (class places, fastest lap, pole) can be checked without Pillow."""
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from bot.domain import OVERALL, Event, Result
@@ -110,6 +111,19 @@ def winners(event: Event, results: list[Result]) -> tuple[Result | None, list[tu
     return first, [(name, found[name]) for name in class_order(event, results) if name in found]
 
 
+NAME_MAX = 80  # characters of a name or team a card shows: a name longer is no one's
+
+
+def plain(text: str) -> str:
+    """A name as a picture or a caption can show it: control and direction-override
+    characters out (a line break would break the layout, an override turn the line
+    around), spaces collapsed, cut to NAME_MAX."""
+    kept = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text
+                   if unicodedata.category(c) != "Cf" or c in "\u200c\u200d")  # joiners shape some scripts
+    kept = " ".join(kept.split())
+    return kept if len(kept) <= NAME_MAX else kept[:NAME_MAX - 1] + "…"
+
+
 def card_lines(lang: Lang, event: Event, kind: str, results: list[Result], marks: CardMarks) -> list[Line]:
     """Every row of the card, in order, with its texts in `lang`."""
     cars, by_class = ordered(event, results)
@@ -124,9 +138,9 @@ def card_lines(lang: Lang, event: Event, kind: str, results: list[Result], marks
         out = r.status != "classified"
         lines.append(Line(
             position=("–" if out else "") if r.position is None or r.classification != OVERALL else str(r.position),
-            number=r.number or "",
-            driver=r.driver,
-            team=r.team or "",
+            number=plain(r.number or ""),
+            driver=plain(r.driver),
+            team=plain(r.team or ""),
             car_class=name or None,
             class_position=f"P{place}" if place else "",
             laps="" if r.laps is None else str(r.laps),

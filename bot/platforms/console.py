@@ -86,8 +86,9 @@ class ConsolePlatform:
             self._write(post_json(ref.channel, ref.message_id, message, corrected) + "\n")
         else:
             # A terminal shows no picture: say there is one, and what it shows.
-            card = f"[picture {message.image.name}, {len(message.image.png) // 1024} KB: {message.image.alt}]\n" \
-                if message.image else ""
+            image = message.image
+            card = "" if image is None else f"[picture {image.name} unchanged]\n" if image.keep else \
+                f"[picture {image.name}, {len(image.png) // 1024} KB: {image.alt}]\n"
             self._write(f"[{ref.channel} #{ref.message_id}{' corrected' if corrected else ''}]\n"
                         f"{card}{render_text(message)}\n\n")
 

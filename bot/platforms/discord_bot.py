@@ -22,6 +22,7 @@ from discord.http import Route
 from bot.commands.service import Commands
 from bot.messages import Image, Message
 from bot.platforms.discord_commands import DiscordCommands, sync_if_changed
+from bot.platforms.discord_events import ServerCalendar
 from bot.platforms.discord_publishing import EDITS_PER_HOUR, PublishRefused, Publishing
 from bot.ports import DISCORD_LIMITS, Capabilities, Limits, MessageRef, SendFailed
 from bot.store.platform_state import PlatformState
@@ -29,6 +30,10 @@ from bot.render.discord_embeds import render_discord, role_id
 
 log = logging.getLogger(__name__)
 ANNOUNCEMENT = 5  # Discord's channel type for announcement (news) channels
+FORUMS = (15, 16)  # forum and media channels: a thread there is a post with its first message
+PUBLIC_THREAD = 11
+THREAD_NAME = 100  # characters a thread's name may hold
+ARCHIVE_AFTER = 10080  # minutes without a post before a thread is archived: a week, a race weekend and more
 READY_TIMEOUT = 60.0
 EDIT_LIMITED, WRITE_LIMITED = 30046, 20028  # too many edits of an old post; of a published one
 SEND_TIMEOUT = 30.0  # a publish the network holds longer is tried again later
@@ -99,10 +104,10 @@ class DiscordPlatform:
 
     def __init__(self, commands: Commands, state: PlatformState, token: str, api_base_url: str | None = None,
                  gateway_url: str | None = None, limits: Limits = DISCORD_LIMITS, guild_ready_timeout: float = 2.0,
-                 shards: int | None = None, identify_pause: float = 5.0, clock=None):
+                 shards: int | None = None, identify_pause: float = 5.0, clock=None, server_events=None):
         # Nonces make a retried create idempotent, so several sends may be in flight.
         self.capabilities = Capabilities(max_length=2000, embeds=True, spoilers=True, edits=True, limits=limits,
-                                         max_in_flight=MAX_IN_FLIGHT, images=True)
+                                         max_in_flight=MAX_IN_FLIGHT, images=True, places=True)
         self.state = state
         self.token = token
         self.api_base_url, self.gateway_url = api_base_url, gateway_url
@@ -123,6 +128,8 @@ class DiscordPlatform:
         self._partial: dict[str, list[str]] = {}  # pages of a long post already created, by nonce
         # Announcement channels' posts go to their followers within Discord's hourly limits.
         self.publishing = Publishing(self._crosspost, clock=clock)
+        # Sessions as the servers' scheduled events, for channels that opted in (None: not kept).
+        self.calendar = ServerCalendar(self.client, server_events)
 
     async def start(self) -> None:
         """Log in, sync the command tree if it changed, connect to the gateway and wait
@@ -146,6 +153,11 @@ class DiscordPlatform:
             error = self._task.exception() if self._task in done else None
             raise RuntimeError(f"the Discord gateway did not get ready ({error or 'timed out'})")
         log.info("Discord: connected as %s", self.client.user)
+
+    async def sync_calendar(self, plans) -> None:
+        """List the sessions each opted-in channel follows as its server's scheduled events
+        (see bot.platforms.discord_events)."""
+        await self.calendar.sync(plans)
 
     def health(self) -> str:
         """Connected while the gateway is open and ready."""
@@ -201,13 +213,54 @@ class DiscordPlatform:
 
     async def _request(self, route: Route, payload: dict, image: Image | None):
         """A message create or edit: JSON, or with a card, multipart (the JSON as
-        `payload_json`, the PNG as `files[0]`, which the embed shows as `attachment://`)."""
-        if image is None:
+        `payload_json`, the PNG as `files[0]`, which the embed shows as `attachment://`).
+        A card Discord refuses (no Attach Files right here, a file it will not take) is
+        dropped and the text sent alone: a card never costs a post, nor pauses a channel."""
+        if image is None or image.keep:
             return await self.client.http.request(route, json=payload)
+        try:
+            return await self._upload(route, payload, image)
+        except discord.HTTPException as err:
+            if err.status not in (400, 403, 413):
+                raise
+            log.warning("Discord refused the card in %s (%s %s); sending the text alone", route.url, err.status,
+                        err.text)
+            plain = {**payload, "embeds": [{k: v for k, v in e.items() if k != "image"} for e in payload["embeds"]]}
+            plain.pop("attachments", None)
+            return await self.client.http.request(route, json=plain)
+
+    async def _upload(self, route: Route, payload: dict, image: Image):
         card = discord.File(io.BytesIO(image.png), filename=_file_name(image))
         form = [{"name": "payload_json", "value": json.dumps(payload)},
                 {"name": "files[0]", "value": card.fp, "filename": card.filename, "content_type": "image/png"}]
         return await self.client.http.request(route, form=form, files=[card])
+
+    async def open_place(self, channel: str, title: str, heading: Message, summary: bool = True) -> MessageRef:
+        """A thread for a race weekend (or series): in a forum channel a post whose first
+        message is the heading; in a text or announcement channel the heading posted there,
+        and a thread started from it. Returns the thread (where posts go) and the heading's
+        "where/id" (edited as the weekend goes on)."""
+        http = self.client.http
+        post = render_discord(heading)[0]
+        body = _payload(post.content, post.embeds, None)
+        try:
+            if await self._kind(channel) in FORUMS:
+                data = await http.request(Route("POST", "/channels/{channel_id}/threads", channel_id=channel),
+                                          json={"name": title[:THREAD_NAME], "auto_archive_duration": ARCHIVE_AFTER,
+                                                "message": body})
+                thread = str(data["id"])
+                # A forum post's first message has the thread's own id.
+                head = f"{thread}/{(data.get('message') or {}).get('id') or thread}"
+            else:
+                first = await self._create(channel, post, None, None)
+                data = await http.request(Route("POST", "/channels/{channel_id}/messages/{message_id}/threads",
+                                                channel_id=channel, message_id=first["id"]),
+                                          json={"name": title[:THREAD_NAME], "auto_archive_duration": ARCHIVE_AFTER})
+                thread, head = str(data["id"]), f"{channel}/{first['id']}"
+        except (discord.HTTPException, discord.RateLimited, asyncio.TimeoutError, aiohttp.ClientError, OSError) as err:
+            raise failure(err) from None
+        self._kinds[thread] = PUBLIC_THREAD  # posts there are never published to followers
+        return MessageRef(self.name, thread, head)
 
     async def _crosspost(self, channel: str, message_id: str) -> None:
         """Publish a post of an announcement channel to the servers that follow it."""
@@ -251,8 +304,7 @@ class DiscordPlatform:
                     if err.code != 10008 or index == 0:
                         raise  # the post itself is gone (or the channel): the dispatcher decides
                     # A later page was deleted: post that page again, keep the others.
-                    data = await self._create(ref.channel, post, message.mention, f"e{message_id[-12:]}p{index}",
-                                              message.image if index == 0 else None)
+                    data = await self._create(ref.channel, post, message.mention, f"e{message_id[-12:]}p{index}")
                     kept.append(str(data["id"]))
             for i, post in enumerate(posts[len(ids):], len(ids)):
                 data = await self._create(ref.channel, post, message.mention, f"e{ref.message_id[-12:]}p{i}")
@@ -280,8 +332,10 @@ def _payload(content: str, embeds: tuple[dict, ...], mention: str | None, image:
     body = {"content": content, "embeds": list(embeds), "allowed_mentions": allowed}
     if image is not None:
         name = _file_name(image)
-        body["attachments"] = [{"id": 0, "filename": name, "description": image.alt[:1024]}]
-        if body["embeds"]:
+        if not image.keep:  # a kept card is the attachment already there: the list is left alone
+            body["attachments"] = [{"id": 0, "filename": name, "description": image.alt[:1024]}]
+        # A spoiler card is a plain attachment Discord blurs; inside the embed it would show.
+        if body["embeds"] and not image.spoiler:
             body["embeds"][0] = {**body["embeds"][0], "image": {"url": f"attachment://{name}"}}
     elif edit:
         body["attachments"] = []

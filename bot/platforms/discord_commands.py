@@ -189,9 +189,11 @@ class DiscordCommands:
             await interaction.response.send_message(ctx.lang.t("err.not_allowed", command=command.name),
                                                     ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
-        if command.admin_only:
-            # Writes may wait on the database lock, and a report on its link; reads in WAL
-            # never do. So only these defer, and the 3-second deadline holds either way.
+        deferred = command.admin_only or command.will_draw(args)
+        if deferred:
+            # Writes may wait on the database lock, a report on its link, a picture on its
+            # drawing; reads in WAL never do. So only these defer, and the 3-second deadline
+            # holds either way.
             await interaction.response.defer(thinking=True)
         ctx = self._context(interaction, admin=admin)
         if attachment is not None and any(p.file for p in command.params):
@@ -199,7 +201,7 @@ class DiscordCommands:
         else:
             reply = await self.commands.registry.run_async(ctx, command.name, args)
         reply = self.commands.settle(ctx, reply)
-        await self._respond(interaction, reply, deferred=command.admin_only)
+        await self._respond(interaction, reply, deferred=deferred)
 
     async def _report_file(self, ctx, attachment: dict) -> Message:
         """A report sent as a file: downloaded from Discord's own storage (the address comes
@@ -230,13 +232,16 @@ class DiscordCommands:
             await interaction.response.send_message(ctx.lang.t("err.not_allowed", command=line.split()[0][1:]),
                                                     ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
+        if self.commands.draws(line):
+            # The card button: drawing may take longer than Discord's 3 s, so answered later
+            # as a new message; the answer above stays.
+            await interaction.response.defer(thinking=True)
+            reply = await self.commands.ask_async(line, self._context(interaction, admin=admin))
+            await interaction.followup.send(**_kwargs(render_discord(reply)[0], reply), ephemeral=reply.error)
+            return
         reply = await self.commands.ask_async(line, self._context(interaction, admin=admin))
         if reply.error:
             await interaction.response.send_message(**_kwargs(render_discord(reply)[0]), ephemeral=True)
-            return
-        if reply.image is not None:
-            # The card button: the picture comes as a new message; the answer above stays.
-            await interaction.response.send_message(**_kwargs(render_discord(reply)[0], reply))
             return
         await interaction.response.edit_message(**_kwargs(render_discord(reply)[0]), view=self._view(reply))
 

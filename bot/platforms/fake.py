@@ -34,10 +34,11 @@ class FakePlatform:
     def __init__(self, name: str = "fake", limits: Limits = UNLIMITED, max_in_flight: int = 1,
                  latency: float = 0.0, dedupe_nonces: bool = False, clock=time.monotonic,
                  group_prefix: str | None = None, jitter: float = 0.0, seed: int = 0, keep: bool = True,
-                 images: bool = True):
+                 images: bool = True, places: bool = True):
         self.name = name
         self.capabilities = Capabilities(max_length=4096, limits=limits, max_in_flight=max_in_flight,
-                                         group_prefix=group_prefix, images=images)
+                                         group_prefix=group_prefix, images=images, places=places)
+        self.places: list[tuple[str, str]] = []  # (chat, title) of each thread opened, in order
         # A round trip: the request reaches the platform after half of it (that is when the
         # platform counts it against its limits), the answer comes back after the rest.
         # `jitter` varies each half by up to that fraction, at random (seeded).
@@ -143,6 +144,15 @@ class FakePlatform:
         if not any(s.message_id == ref.message_id for s in self.sent):
             raise SendFailed("rejected", "400 Bad Request: message to edit not found")
         self.edits.append(Sent(ref.channel, message, ref.message_id, self.clock()))
+
+    async def open_place(self, channel: str, title: str, heading: Message, summary: bool = True) -> MessageRef:
+        """Open a thread in `channel` ("chat>N"), its heading as its first message."""
+        if self._failures.get(channel):
+            raise self._failures[channel].popleft()
+        self.places.append((channel, title))
+        thread = f"{channel}>{len(self.places)}"
+        first = await self.send(thread, heading)
+        return MessageRef(self.name, thread, f"{thread}/{first.message_id}")
 
     def posts_to(self, channel: str) -> list[Message]:
         """What `channel` was sent, in order."""

@@ -60,7 +60,23 @@ def failure(err: TelegramError) -> SendFailed:
 
 
 CAPTION = 1024  # characters a photo's caption may hold
+TOPIC_NAME = 128  # characters a forum topic's name may hold
 
+
+
+
+def topic_of(address: str) -> tuple[str, int | None]:
+    """A chat, and its forum topic when the address names one ("-100123:45")."""
+    chat, _, topic = address.rpartition(":")
+    return (chat, int(topic)) if chat and topic.isdigit() else (address, None)
+
+async def _delete(bot, chat: str, message_id: str) -> None:
+    """Delete a message; one already gone (a retry, a moderator) is deleted enough."""
+    try:
+        await bot.delete_message(chat, int(message_id))
+    except BadRequest as err:
+        if "not found" not in str(err).lower():
+            raise
 
 def _photos(ids: list[str]) -> int:
     """How many of a post's message ids are its card's."""
@@ -77,7 +93,7 @@ class TelegramPlatform:
         # Many sends in flight (a round trip is 50-250 ms; 30 a second need several at once);
         # the dispatcher keeps one per chat, so a crash re-sends at most one post per chat.
         self.capabilities = Capabilities(max_length=4096, spoilers=True, edits=True, limits=limits,
-                                         max_in_flight=MAX_IN_FLIGHT, group_prefix="-", images=True)
+                                         max_in_flight=MAX_IN_FLIGHT, group_prefix="-", images=True, places=True)
         self.poll_timeout = poll_timeout
         api = (base_url or DEFAULT_API).rstrip("/")
         builder = (ApplicationBuilder().token(token).base_url(api).base_file_url(api.replace("/bot", "/file/bot", 1))
@@ -133,68 +149,115 @@ class TelegramPlatform:
         try:
             # A card goes first, as a photo captioned with what it shows; the text follows
             # (a caption holds 1,024 characters, a results post more).
-            if message.image is not None and not ids:
-                ids.append(await self._photo(channel, message.image))
+            if message.image is not None and not message.image.keep and not ids:
+                photo = await self._optional_photo(channel, message.image)
+                ids += [photo] if photo else []
             for part in render_telegram(message)[len(ids) - _photos(ids):]:
                 ids.append(await self._post(channel, part))
         except TelegramError as err:
-            if ids and key:
-                self._partial[key] = ids  # the retry goes on from the first part missing
             raise failure(err) from None
+        finally:
+            # Whatever stopped it (an error, or the dispatcher's timeout cancelling it), the
+            # retry goes on from the first part missing: nothing is sent twice.
+            if key and ids and len(ids) - _photos(ids) < len(render_telegram(message)):
+                self._partial[key] = ids
         return MessageRef(self.name, channel, ",".join(ids))
+
+    async def _optional_photo(self, channel: str, image: Image) -> str | None:
+        """The card, unless Telegram refuses it (no right to send photos here, a picture it
+        will not take): then the text goes alone; a card never costs a post or a channel.
+        A wait or a network failure is the post's, retried with it."""
+        try:
+            return await self._photo(channel, image)
+        except (BadRequest, Forbidden) as err:
+            log.warning("Telegram refused the card for %s (%s); sending the text alone", channel, err)
+            return None
+
+    async def open_place(self, channel: str, title: str, heading: Message, summary: bool = True) -> MessageRef:
+        """A forum topic for a race weekend (or series) in a forum group, its heading as the
+        first message; elsewhere the heading alone, pinned, and posts stay in the chat. A
+        series heading in a chat without topics is not worth a message: none is sent."""
+        bot, chat = self.application.bot, topic_of(channel)[0]
+        try:
+            where = channel
+            if (await bot.get_chat(chat)).is_forum:
+                topic = await bot.create_forum_topic(chat, title[:TOPIC_NAME])
+                where = f"{chat}:{topic.message_thread_id}"
+            elif not summary:
+                return MessageRef(self.name, channel, "")
+            ids = [await self._post(where, part) for part in render_telegram(heading)]
+            if summary:
+                try:  # pinned, so it stays at hand as the weekend goes on
+                    await bot.pin_chat_message(chat, int(ids[0]), disable_notification=True)
+                except TelegramError as err:
+                    log.info("Telegram: could not pin the summary in %s (%s); it is posted unpinned", chat, err)
+        except TelegramError as err:
+            raise failure(err) from None
+        return MessageRef(self.name, where, f"{where}/{','.join(ids)}")
 
     async def _photo(self, channel: str, image: Image) -> str:
         """Send a card; its id is marked `p` in the post's ids, so a correction edits it as a photo."""
-        sent = await self.application.bot.send_photo(channel, image.png, caption=image.alt[:CAPTION],
-                                                     has_spoiler=image.spoiler, filename=image.name)
+        chat, thread = topic_of(channel)
+        sent = await self.application.bot.send_photo(chat, image.png, caption=image.alt[:CAPTION],
+                                                     has_spoiler=image.spoiler, filename=image.name,
+                                                     message_thread_id=thread)
         return f"p{sent.message_id}"
 
     async def _post(self, channel: str, part: str) -> str:
-        sent = await self.application.bot.send_message(channel, part, parse_mode=ParseMode.HTML,
+        chat, thread = topic_of(channel)
+        sent = await self.application.bot.send_message(chat, part, parse_mode=ParseMode.HTML, message_thread_id=thread,
                                                        link_preview_options=NO_PREVIEW)
         return str(sent.message_id)
 
     async def edit(self, ref: MessageRef, message: Message) -> MessageRef:
         """Correct a post in place. If the correction needs more messages than the post had,
         the extra ones follow it; if fewer, the surplus ones are deleted."""
+        where, chat = ref.channel, topic_of(ref.channel)[0]  # a topic's messages are edited as the chat's
         every = ref.message_id.split(",")
         photos, ids = [i for i in every if i.startswith("p")], [i for i in every if not i.startswith("p")]
         parts = render_telegram(message)
         bot = self.application.bot
         try:
-            kept_photos = await self._edit_photos(ref.channel, photos, message.image)
             for message_id, part in zip(ids, parts):
                 try:
-                    await bot.edit_message_text(part, chat_id=ref.channel, message_id=int(message_id),
+                    await bot.edit_message_text(part, chat_id=chat, message_id=int(message_id),
                                                 parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
                 except BadRequest as err:
                     if "not modified" not in str(err).lower():
                         raise
             kept = ids[: len(parts)]
             for part in parts[len(ids):]:
-                kept.append(await self._post(ref.channel, part))
+                kept.append(await self._post(where, part))
             for message_id in ids[len(parts):]:
-                await bot.delete_message(ref.channel, int(message_id))
+                await _delete(bot, chat, message_id)
+            # The card last: the text is what must be right; a retry after a failure here
+            # edits the text again (unchanged: "not modified") and only then the card.
+            kept_photos = await self._edit_photos(where, photos, message.image)
         except TelegramError as err:
             raise failure(err) from None
-        return MessageRef(self.name, ref.channel, ",".join(kept_photos + kept))
+        return MessageRef(self.name, where, ",".join(kept_photos + kept))
 
-    async def _edit_photos(self, chat: str, photos: list[str], image: Image | None) -> list[str]:
+    async def _edit_photos(self, where: str, photos: list[str], image: Image | None) -> list[str]:
         """The corrected card replaces the old one in place (editMessageMedia); a post that
         had none gets a new one (after its text: Telegram cannot insert above); one whose
         correction has none loses it."""
-        bot = self.application.bot
+        bot, chat = self.application.bot, topic_of(where)[0]
+        if image is not None and image.keep:
+            return photos
         if image is None:
             for photo in photos:
-                await bot.delete_message(chat, int(photo[1:]))
+                await _delete(bot, chat, photo[1:])
             return []
         if not photos:
-            return [await self._photo(chat, image)]
+            photo = await self._optional_photo(where, image)
+            return [photo] if photo else []
         media = InputMediaPhoto(image.png, caption=image.alt[:CAPTION], has_spoiler=image.spoiler,
                                 filename=image.name)
         try:
             await bot.edit_message_media(media, chat_id=chat, message_id=int(photos[0][1:]))
         except BadRequest as err:
             if "not modified" not in str(err).lower():
-                raise
+                # The old card is gone or will not take the new one: the text is corrected; the
+                # card is left as it is rather than the correction failing.
+                log.warning("Telegram refused the corrected card in %s (%s)", chat, err)
         return photos[:1]

@@ -187,8 +187,11 @@ class TelegramCommands:
             return
         await query.answer()
         if reply.image is not None:
-            # The card button: the picture comes as a new message; the answer above stays.
-            await self._photo(chat.id, reply)
+            # The card button: the picture comes as a new message (in the same forum topic);
+            # the answer above stays.
+            message = query.message
+            thread = message.message_thread_id if message is not None and message.is_topic_message else None
+            await self._photo(chat.id, reply, thread)
             return
         keyboard = self._keyboard(reply)
         parts = render_telegram(reply)

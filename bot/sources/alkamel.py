@@ -139,8 +139,8 @@ def _crossings(table: list[dict[str, str]]) -> list[_Crossing]:
     found, clock = [], {}
     for index, row in enumerate(table):
         lap = _int(row.get("LAP_NUMBER", ""))
-        if lap is None:
-            continue
+        if lap is None or not 0 < lap <= MAX_LAP:
+            continue  # no lap, or one no race has: a corrupt row
         at = _ms(row.get("ELAPSED", ""))
         number = row.get("NUMBER", "")
         if at is None and (lap_time := _ms(row.get("LAP_TIME", ""))) is not None:
@@ -156,6 +156,8 @@ def _crossings(table: list[dict[str, str]]) -> list[_Crossing]:
     return [_Crossing(at if at is not None else 0, lap, row.get("FLAG_AT_FL", "").upper(), row)
             for at, lap, _, row in found]
 
+
+MAX_LAP = 5000  # a 24-hour race runs some 400 laps of Le Mans, 900 of a short track
 
 MIN_CROSSINGS = 2  # a flag one car alone crossed under is a glitch, not a period
 

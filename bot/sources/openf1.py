@@ -164,6 +164,9 @@ def starting_grid(rows: list[dict], session_id: str, source_id: str, names: dict
             for r in sorted((r for r in rows if isinstance(r, dict) and r.get("position")), key=lambda r: r["position"])]
 
 
+MAX_LAP = 500  # a Grand Prix runs under 80 laps: past this a row is corrupt
+
+
 def laps(rows: list[dict], session_id: str, source_id: str, names: dict[int, str] | None = None) -> list[Lap]:
     """Each car's laps with its place at the line, from `/v1/laps`. OpenF1 gives when each lap
     began and how long it took (often nothing for the first lap, or one in the pits): a lap
@@ -173,7 +176,7 @@ def laps(rows: list[dict], session_id: str, source_id: str, names: dict[int, str
     for row in rows:
         number, lap, start = (row.get("driver_number"), row.get("lap_number"), _moment(row.get("date_start"))) \
             if isinstance(row, dict) else (None, None, None)
-        if isinstance(number, int) and isinstance(lap, int) and lap > 0 and start is not None:
+        if isinstance(number, int) and isinstance(lap, int) and 0 < lap <= MAX_LAP and start is not None:
             duration = row.get("lap_duration")
             began[number][lap] = (start, float(duration) if isinstance(duration, (int, float)) else None)
     if not began:

@@ -117,6 +117,7 @@ def _channel(row: dict) -> Channel:
     data["digest"] = bool(data.get("digest"))
     data["hourly"] = bool(data.get("hourly"))
     data["images"] = bool(data.get("images"))
+    data["server_events"] = bool(data.get("server_events"))
     data["spoiler_delay_min"] = data.get("spoiler_delay_min") or 0
     data["reminders_min"] = data.get("reminders_min") or 0
     return Channel(**data)

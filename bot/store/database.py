@@ -13,7 +13,9 @@ from bot.store.outbox import Outbox
 from bot.store.pending import PendingReports
 from bot.store.platform_state import PlatformState
 from bot.store.queries import Queries
+from bot.store.places import Places
 from bot.store.schedule import Schedule
+from bot.store.server_events import ServerEvents
 from bot.store.source_state import SourceStates
 from bot.store.writer import FactWriter
 
@@ -62,6 +64,8 @@ class Store:
         self.pending_reports = PendingReports(db)
         self.platform_state = PlatformState(db)
         self.schedule = Schedule(db)
+        self.server_events = ServerEvents(db)
+        self.places = Places(db)
 
     def writes_elsewhere(self) -> int:
         """A number that changes whenever another connection (another process: `pitboard

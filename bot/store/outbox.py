@@ -35,6 +35,8 @@ class Post:
     kind: str
     payload: dict
     revision: int
+    event_id: str = ""
+    series_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -270,8 +272,9 @@ class Outbox:
 
     def post(self, update_id: int) -> Post:
         """The update a delivery posts, as it stands now."""
-        row = self.db.execute("SELECT id, kind, payload, revision FROM updates WHERE id = ?", [update_id]).fetchone()
-        return Post(row[0], row[1], _unpack(row[2]), row[3])
+        row = self.db.execute("SELECT id, kind, payload, revision, event_id, series_id FROM updates WHERE id = ?",
+                              [update_id]).fetchone()
+        return Post(row[0], row[1], _unpack(row[2]), row[3], row[4] or "", row[5] or "")
 
     def sent(self, delivery: Due, message_id: str, revision: int, now_iso: str) -> None:
         """The platform took it. If the result was corrected while this post was on its way,

@@ -428,6 +428,28 @@ def m019_session_schedule(db: Database) -> None:
     db.execute("CREATE TABLE session_schedule (session_id TEXT PRIMARY KEY, starts_at TEXT, status TEXT NOT NULL)")
 
 
+@migrations()
+def m020_places(db: Database) -> None:
+    """Channels may put each race weekend's (or series') posts in a place of its own: a
+    Discord thread or forum post, a Telegram topic; each place made is remembered with its
+    summary message, so a restart reuses it."""
+    db["channels"].add_column("threads", str, not_null_default="off")
+    db.execute("CREATE TABLE places (channel_id INTEGER NOT NULL REFERENCES channels(id), scope TEXT NOT NULL, "
+               "address TEXT NOT NULL, summary TEXT, PRIMARY KEY (channel_id, scope))")
+
+
+@migrations()
+def m021_server_events(db: Database) -> None:
+    """Discord channels may have their server list the sessions they follow as scheduled
+    events; each one made is remembered per server and session with the start, end, name
+    and status last sent, so a restart never makes it twice. No foreign key to sessions:
+    an event file re-imported without a session must not be refused for it."""
+    db["channels"].add_column("server_events", int, not_null_default=0)
+    db.execute("CREATE TABLE server_events (guild_id TEXT NOT NULL, session_id TEXT NOT NULL, "
+               "event_id TEXT NOT NULL, discord_id TEXT NOT NULL, name TEXT NOT NULL, starts_at TEXT NOT NULL, "
+               "ends_at TEXT NOT NULL, status TEXT NOT NULL, PRIMARY KEY (guild_id, session_id))")
+
+
 def pack_laps(car_class: str | None, laps: list[tuple]) -> bytes:
     """One car's laps as kept: its class, the drivers named once, and per lap
     [lap, position, elapsed ms, lap time ms, driver's index] (a driver repeats on every lap)."""

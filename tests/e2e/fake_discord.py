@@ -23,6 +23,7 @@ APP_ID = 900000000000000001
 BOT_ID = 900000000000000002
 GUILD_ID = 900000000000000010
 TEXT, NEWS, DELETED = 900000000000000100, 900000000000000101, 900000000000000102
+FORUM = 900000000000000103
 ADMIN, FAN = 900000000000001000, 900000000000001001
 ADMIN_PERMISSIONS = str((1 << 4) | (1 << 5) | (1 << 11) | (1 << 10))  # manage channels, server; send; view
 FAN_PERMISSIONS = str((1 << 11) | (1 << 10))
@@ -59,9 +60,10 @@ class FakeDiscord:
         self._published_edits: dict[int, deque] = defaultdict(deque)  # per published message, this hour
         self.responses: list[dict] = []  # interaction callbacks and follow-ups, in order
         self.errors: dict[int, deque] = defaultdict(deque)
-        self.channels = {TEXT: (0, "race-news"), NEWS: (5, "announcements")}
+        self.channels = {TEXT: (0, "race-news"), NEWS: (5, "announcements"), FORUM: (15, "race-weekends")}
+        self.threads: list[tuple[int, int, str]] = []  # (parent, thread, name) of each thread opened
         self.guilds = {GUILD_ID: "Porsche fans"}
-        self.channel_guild = {TEXT: GUILD_ID, NEWS: GUILD_ID}
+        self.channel_guild = {TEXT: GUILD_ID, NEWS: GUILD_ID, FORUM: GUILD_ID}
         self.shards = 1  # what /gateway/bot recommends; each socket identifies as one shard
         self._ids = itertools.count(910000000000000000)
         self._nonces: dict[tuple[int, str], dict] = {}
@@ -72,6 +74,9 @@ class FakeDiscord:
         self.api_base_url = self.gateway_url = ""
         self.identified = 0  # gateway sessions that identified with the right token
         self.attachments: dict[str, bytes] = {}
+        self.scheduled_events: dict[int, dict] = {}  # guild scheduled events, by id, as Discord keeps them
+        self.event_requests: list[tuple[str, int, dict]] = []  # (method, guild, body) of each events request
+        self.events_refused: set[int] = set()  # guilds where the bot lacks Manage Events (403 50013)
 
     async def start(self) -> None:
         """Listen on a free port of 127.0.0.1."""
@@ -257,6 +262,8 @@ class FakeDiscord:
             return _json(self._message(TEXT, body))
         if path[:1] == ["channels"]:
             return self._channel(method, [*path[1:]], body)
+        if path[:1] == ["guilds"] and path[2:3] == ["scheduled-events"]:
+            return self._scheduled_event(method, int(path[1]), path[3:], body)
         return _json({"message": f"not faked: {method} {request.path}", "code": 0}, 404)
 
     @staticmethod
@@ -289,6 +296,18 @@ class FakeDiscord:
             kind, name = self.channels[channel_id]
             return _json({"id": str(channel_id), "type": kind, "name": name,
                           "guild_id": str(self.channel_guild.get(channel_id, GUILD_ID))})
+        if method == "POST" and path[1:] == ["threads"]:  # a forum post: a thread and its first message
+            thread = next(self._ids)
+            self._open_thread(channel_id, thread, body["name"])
+            message = self._message(thread, body["message"], thread)
+            self.posted.append(Posted(thread, thread, body["message"], time.monotonic()))
+            return _json({"id": str(thread), "type": 11, "parent_id": str(channel_id), "name": body["name"],
+                          "guild_id": str(self.channel_guild.get(channel_id, GUILD_ID)), "message": message})
+        if method == "POST" and len(path) == 4 and path[1] == "messages" and path[3] == "threads":
+            thread = int(path[2])  # a thread started from a message has that message's id
+            self._open_thread(channel_id, thread, body["name"])
+            return _json({"id": str(thread), "type": 11, "parent_id": str(channel_id), "name": body["name"],
+                          "guild_id": str(self.channel_guild.get(channel_id, GUILD_ID))})
         if method == "POST" and path[1:] == ["messages"]:
             if self.errors[channel_id]:
                 status, error, headers = self.errors[channel_id].popleft()
@@ -320,6 +339,59 @@ class FakeDiscord:
             self.published.append(int(path[2]))
             return _json(self._message(channel_id, {}, int(path[2])))
         return _json({"message": "not faked", "code": 0}, 404)
+
+    def events_of(self, guild_id: int = GUILD_ID) -> list[dict]:
+        """The scheduled events a server lists (cancelled ones included), by start."""
+        return sorted((e for e in self.scheduled_events.values() if e["guild_id"] == str(guild_id)),
+                      key=lambda e: e["scheduled_start_time"])
+
+    def _scheduled_event(self, method: str, guild_id: int, rest: list[str], body: dict) -> web.Response:
+        """A server's scheduled events: list, create, change (a cancel is status 4), delete."""
+        if guild_id not in self.guilds:
+            return _json({"message": "Unknown Guild", "code": 10004}, 404)
+        if method != "GET":
+            self.event_requests.append((method, guild_id, body))
+        if method != "GET" and guild_id in self.events_refused:
+            return _json({"message": "Missing Permissions", "code": 50013}, 403)
+        if method == "GET" and not rest:
+            return _json(self.events_of(guild_id))
+        if method == "POST" and not rest:
+            event = {"id": str(next(self._ids)), "guild_id": str(guild_id), "channel_id": None,
+                     "creator_id": str(BOT_ID), "name": body["name"], "description": body.get("description"),
+                     "scheduled_start_time": body["scheduled_start_time"],
+                     "scheduled_end_time": body.get("scheduled_end_time"), "privacy_level": body["privacy_level"],
+                     "status": 1, "entity_type": body["entity_type"], "entity_id": None,
+                     "entity_metadata": body.get("entity_metadata"), "creator": BOT_USER, "user_count": 0,
+                     "image": None}
+            place = (event["entity_metadata"] or {}).get("location")
+            if event["entity_type"] == 3 and not (event["scheduled_end_time"] and place):  # Discord wants both
+                return _json({"message": "Invalid Form Body", "code": 50035}, 400)
+            self.scheduled_events[int(event["id"])] = event
+            return _json(event)
+        event = self.scheduled_events.get(int(rest[0])) if rest else None
+        if event is None or event["guild_id"] != str(guild_id):
+            return _json({"message": "Unknown Guild Scheduled Event", "code": 10070}, 404)
+        if method == "GET":
+            return _json(event)
+        if method == "PATCH":
+            if event["status"] != 1:  # Discord: a cancelled (or ended) event cannot change
+                return _json({"message": "Cannot update an event that has ended or been cancelled",
+                              "code": 180000}, 400)
+            event.update({k: v for k, v in body.items() if k in event})
+            return _json(event)
+        if method == "DELETE":
+            del self.scheduled_events[int(event["id"])]
+            return web.Response(status=204)
+        return _json({"message": "not faked", "code": 0}, 404)
+
+    def _open_thread(self, parent: int, thread: int, name: str) -> None:
+        self.threads.append((parent, thread, name))
+        self.channels[thread] = (11, name)
+        self.channel_guild[thread] = self.channel_guild.get(parent, GUILD_ID)
+
+    def delete_channel(self, channel_id: int) -> None:
+        """A moderator deletes a channel or thread: Discord answers 404 Unknown Channel after."""
+        self.channels.pop(channel_id, None)
 
     @staticmethod
     def _over(times: deque, limit: int) -> bool:

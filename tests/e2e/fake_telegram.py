@@ -31,9 +31,13 @@ class Chat:
     title: str | None = None
     admins: set[int] = field(default_factory=set)
     owner: int | None = None
+    forum: bool = False  # a supergroup with topics
+    topics: dict[int, str] = field(default_factory=dict)  # message_thread_id -> name, of topics open
 
     def json(self) -> dict:
         data = {"id": self.id, "type": self.type}
+        if self.forum:
+            data["is_forum"] = True
         if self.title:
             data["title"] = self.title
         else:
@@ -77,6 +81,10 @@ class FakeTelegram:
         self.deleted: list[tuple[int, int]] = []
         self.photos: list[Photo] = []  # sendPhoto, as received (multipart): the PNG and its caption
         self.media_edits: list[Photo] = []  # editMessageMedia: a photo replaced in place
+        self.no_photos: dict[int, str] = {}  # chats where sendPhoto is refused, with Telegram's words
+        self.topics: list[tuple[int, int, str]] = []  # (chat, thread, name) of each topic made
+        self.in_topics: list[tuple[int, int, str]] = []  # (chat, thread, text) of messages sent into topics
+        self.pinned: list[tuple[int, int]] = []
         self._fail_after: dict[int, list] = {}
         self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (name, bytes) users sent
         self._updates: list[dict] = []
@@ -155,6 +163,11 @@ class FakeTelegram:
         chat = self.chats.get(params["chat_id"])
         if chat is None:
             return _error(400, "Bad Request: chat not found")
+        thread = params.get("message_thread_id")
+        if thread is not None and thread not in chat.topics:
+            return _error(400, "Bad Request: message thread not found")
+        if thread is not None:
+            self.in_topics.append((chat.id, thread, params["text"]))
         sent = Sent(chat.id, next(self._message_ids), params["text"], params.get("parse_mode"),
                     params.get("reply_markup"), time.monotonic())
         self.sent.append(sent)
@@ -175,6 +188,8 @@ class FakeTelegram:
         chat = self.chats.get(params["chat_id"])
         if chat is None:
             return _error(400, "Bad Request: chat not found")
+        if chat.id in self.no_photos:
+            return _error(400, self.no_photos[chat.id])
         photo = Photo(chat.id, next(self._message_ids), params["photo"], params.get("caption", ""),
                       params.get("has_spoiler") == "true", time.monotonic())
         self.photos.append(photo)
@@ -218,6 +233,32 @@ class FakeTelegram:
         self.answered.append(params["callback_query_id"])
         return _ok(True)
 
+    async def _getchat(self, params):
+        chat = self.chats.get(params["chat_id"])
+        if chat is None:
+            return _error(400, "Bad Request: chat not found")
+        return _ok({**chat.json(), "accent_color_id": 0, "max_reaction_count": 11,
+                    "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
+                                            "unique_gifts": False, "premium_subscription": False,
+                                            "gifts_from_channels": False}})
+
+    async def _createforumtopic(self, params):
+        chat = self.chats[params["chat_id"]]
+        if not chat.forum:
+            return _error(400, "Bad Request: the chat is not a forum")
+        thread = next(self._message_ids)
+        chat.topics[thread] = params["name"]
+        self.topics.append((chat.id, thread, params["name"]))
+        return _ok({"message_thread_id": thread, "name": params["name"], "icon_color": 7322096})
+
+    async def _pinchatmessage(self, params):
+        self.pinned.append((params["chat_id"], params["message_id"]))
+        return _ok(True)
+
+    def delete_topic(self, chat_id: int, thread: int) -> None:
+        """An admin deletes a topic: sending to it then fails as Telegram says."""
+        self.chats[chat_id].topics.pop(thread, None)
+
     async def _getchatmember(self, params):
         chat = self.chats[params["chat_id"]]
         status = ("creator" if params["user_id"] == chat.owner else
@@ -234,9 +275,9 @@ class FakeTelegram:
     # --- what tests do ----------------------------------------------------------------
 
     def chat(self, chat_id: int, kind: str, title: str | None = None, admins: tuple[int, ...] = (),
-             owner: int | None = None) -> Chat:
-        """Make a chat the bot is in."""
-        self.chats[chat_id] = Chat(chat_id, kind, title, set(admins), owner)
+             owner: int | None = None, forum: bool = False) -> Chat:
+        """Make a chat the bot is in (`forum`: a supergroup with topics)."""
+        self.chats[chat_id] = Chat(chat_id, kind, title, set(admins), owner, forum)
         return self.chats[chat_id]
 
     def _push(self, update: dict) -> None:

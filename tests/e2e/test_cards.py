@@ -97,8 +97,10 @@ def test_results_image_true_answers_with_the_card_on_discord(tmp_path):
     async def scenario():
         async with discord_bot(tmp_path) as (fake, app):
             await fake.command("results", event="lemans", image="true")
-            await fake.wait_for(lambda: fake.responses)
-            answer = fake.responses[-1]
+            await fake.wait_for(lambda: any("_files" in r for r in fake.responses))
+            # Deferred first (drawing may pass Discord's 3 s), then the answer as a follow-up.
+            assert fake.responses[0]["type"] == 5
+            answer = next(r for r in fake.responses if "_files" in r)
             data = answer.get("data", answer)  # an interaction's answer, or a follow-up after a deferral
             [(name, _, png)] = answer["_files"]
             assert _picture(png) and data["embeds"][0]["image"]["url"] == f"attachment://{name}"
@@ -152,8 +154,8 @@ def test_chart_is_answered_with_a_picture_on_telegram_and_discord(tmp_path):
         async with discord_bot(tmp_path / "d") as (fake, app):
             with_laps(app)
             await fake.command("chart", event="lemans")
-            await fake.wait_for(lambda: fake.responses)
-            answer = fake.responses[-1]
+            await fake.wait_for(lambda: any("_files" in r for r in fake.responses))
+            answer = next(r for r in fake.responses if "_files" in r)
             [(name, _, png)] = answer["_files"]
             assert _picture(png) and answer.get("data", answer)["embeds"][0]["image"]["url"] == f"attachment://{name}"
         await fake.stop()
@@ -162,3 +164,106 @@ def test_chart_is_answered_with_a_picture_on_telegram_and_discord(tmp_path):
     (tmp_path / "d").mkdir()
     run(on_telegram())
     run(on_discord())
+
+
+def test_a_refused_card_costs_neither_the_post_nor_the_channel_on_telegram(tmp_path):
+    """A chat where the bot may not send photos (Telegram says "not enough rights", words it
+    also uses for a chat that is gone): the finish goes out as text and the channel stays."""
+    async def scenario():
+        async with telegram(tmp_path, seed=False) as (fake, app):
+            channel = app.channels.ensure("telegram", str(CHANNEL))
+            app.channels.configure(channel.id, images=True)
+            app.channels.subscribe(channel.id, "all", "", ("finish",))
+            fake.no_photos[CHANNEL] = "Bad Request: not enough rights to send photos to the chat"
+            _store_until(app, "chequered flag")
+            await fake.wait_for(lambda: deliveries(app.db) == {"sent": 1})
+            assert fake.photos == [] and "Dan Cammish" in fake.to(CHANNEL)[-1].text
+            assert app.channels.get(channel.id).paused_reason is None
+
+    run(scenario())
+
+
+def test_a_text_part_failing_after_the_card_sends_the_card_once(tmp_path):
+    """The card went out, then the text failed (a 500): the retry sends the text alone."""
+    async def scenario():
+        async with telegram(tmp_path, seed=False) as (fake, app):
+            channel = app.channels.ensure("telegram", str(CHANNEL))
+            app.channels.configure(channel.id, images=True)
+            app.channels.subscribe(channel.id, "all", "", ("finish",))
+            fake.fail(CHANNEL, 500, "Internal Server Error")
+            _store_until(app, "chequered flag")
+            await fake.wait_for(lambda: deliveries(app.db) == {"sent": 1}, timeout=20)
+            assert len(fake.photos) == 1 and len([s for s in fake.to(CHANNEL) if s.text]) == 1
+
+    run(scenario())
+
+
+def test_behind_a_spoiler_the_card_s_words_give_nothing_away(tmp_path):
+    """Spoiler mode: the photo is blurred and its caption does not name the winner; on
+    Discord the card is a plain SPOILER_ attachment, never the embed's image."""
+    async def on_telegram():
+        async with telegram(tmp_path / "t", seed=False) as (fake, app):
+            channel = app.channels.ensure("telegram", str(CHANNEL))
+            app.channels.configure(channel.id, images=True, spoiler_mode=True)
+            app.channels.subscribe(channel.id, "all", "", ("finish",))
+            _store_until(app, "chequered flag")
+            await fake.wait_for(lambda: fake.photos)
+            [photo] = fake.photos
+            assert photo.spoiler and "Cammish" not in photo.caption and "hidden" in photo.caption
+
+    async def on_discord():
+        async with discord_bot(tmp_path / "d", seed=False) as (fake, app):
+            channel = app.channels.ensure("discord", str(TEXT))
+            app.channels.configure(channel.id, images=True, spoiler_mode=True)
+            app.channels.subscribe(channel.id, "all", "", ("finish",))
+            _store_until(app, "chequered flag")
+            await fake.wait_for(lambda: deliveries(app.db) == {"sent": 1})
+            [post] = fake.to(TEXT)
+            name = post.body["_files"][0][0]
+            assert name.startswith("SPOILER_") and "image" not in post.body["embeds"][0]
+            assert "Cammish" not in post.body["attachments"][0]["description"]
+        await fake.stop()
+
+    (tmp_path / "t").mkdir()
+    (tmp_path / "d").mkdir()
+    run(on_telegram())
+    run(on_discord())
+
+
+def test_a_refused_card_on_discord_sends_the_text_alone(tmp_path):
+    """Discord refuses the upload (no Attach Files right: 403 Missing Permissions): the post
+    goes out without the card; the channel is not paused."""
+    async def scenario():
+        async with discord_bot(tmp_path, seed=False) as (fake, app):
+            channel = app.channels.ensure("discord", str(TEXT))
+            app.channels.configure(channel.id, images=True)
+            app.channels.subscribe(channel.id, "all", "", ("finish",))
+            fake.fail(TEXT, 403, {"message": "Missing Permissions", "code": 50013})
+            _store_until(app, "chequered flag")
+            await fake.wait_for(lambda: deliveries(app.db) == {"sent": 1})
+            [post] = fake.to(TEXT)
+            assert "_files" not in post.body and "image" not in post.body["embeds"][0]
+            assert app.channels.get(channel.id).paused_reason is None
+
+    run(scenario())
+
+
+def test_a_correction_that_fails_once_adds_one_card_only(tmp_path):
+    """Images turned on after the post: its correction brings a card. The text edit fails
+    once (a 500); the retry edits the text and sends the card: one card, not two."""
+    async def scenario():
+        async with telegram(tmp_path, seed=False) as (fake, app):
+            channel = app.channels.ensure("telegram", str(CHANNEL))
+            app.channels.subscribe(channel.id, "all", "", ("finish",))
+            _store_until(app, "chequered flag")
+            await fake.wait_for(lambda: deliveries(app.db) == {"sent": 1})
+            assert fake.photos == []
+            app.channels.configure(channel.id, images=True)
+            fake.fail(CHANNEL, 500, "Internal Server Error")
+            for stage in stages():
+                if stage.label == "classification final":
+                    app.store([stage.bundle], stage.label)
+            await fake.wait_for(lambda: fake.photos and deliveries(app.db) == {"sent": 1}, timeout=20)
+            assert len(fake.photos) == 1 and any("Corrected" in e.text for e in fake.edits)
+
+    run(scenario())

@@ -345,7 +345,7 @@ def test_invite_url_and_chatid_tell_an_admin_what_to_use(cli, monkeypatch):
     app_id = "80351110224678912"
     monkeypatch.setenv("DISCORD_BOT_TOKEN", base64.b64encode(app_id.encode()).decode().rstrip("=") + ".Gx1.secret")
     done = cli("invite-url")
-    assert done.code == 0 and f"client_id={app_id}" in done.out and "permissions=117760" in done.out
+    assert done.code == 0 and f"client_id={app_id}" in done.out and "permissions=309237763072" in done.out
     assert "secret" not in done.out + done.err and "applications.commands" in done.out
     monkeypatch.delenv("DISCORD_BOT_TOKEN")
     assert cli("invite-url").code == 1
@@ -474,7 +474,7 @@ def test_terminal_outcomes_as_json(cli, tmp_path):
     copy = cli("backup", str(tmp_path / "copy.db"), "--json").json()
     assert copy["backup"] == str(tmp_path / "copy.db") and copy["bytes"] == (tmp_path / "copy.db").stat().st_size
     invite = cli("invite-url", "--application-id", "123456789012345678", "--json").json()
-    assert invite["permissions"] == 117760 and "client_id=123456789012345678" in invite["url"]
+    assert invite["permissions"] == 309237763072 and "client_id=123456789012345678" in invite["url"]
     assert cli("poll", "nothing-so-named", "--json").json()["error"].startswith("No source 'nothing-so-named'")
     assert cli("sources", "--json").json() == []
 

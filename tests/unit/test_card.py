@@ -189,3 +189,12 @@ def test_the_bundled_le_mans_race_card(lemans):
     assert row_band(image) == ROW_H
     text = card_alt_text(EN, event, race, rows, "final")
     assert "Dan Cammish wins" in text and "Class B: Christophe Lapierre" in text
+
+
+def test_a_name_with_line_breaks_or_direction_overrides_still_draws_on_one_line():
+    """A source's name with a line break made Pillow's layout fail (no card at all); a
+    right-to-left override would turn the caption around."""
+    rows = [Result(RACE.id, OVERALL, 1, ("Line\none", "\u202eevil"), car_class="GT", best_lap_ms=100_000)]
+    assert decoded(result_card(EN, EVENT, RACE, rows, "final")).width >= 1000
+    alt = card_alt_text(EN, EVENT, RACE, rows, "final")
+    assert "Line one / evil" in alt and "\n" not in alt and "\u202e" not in alt

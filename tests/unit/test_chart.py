@@ -130,3 +130,28 @@ def test_chart_with_laps_comes_with_the_picture_and_what_it_shows(app):
 def test_a_lap_without_time_still_draws():
     laps = our_laps() + [Lap(RACE.id, "99", 1, 5, "B", None, None, None, "timing")]
     assert race_chart(Lang("en"), EVENT, RACE, laps, [], "gaps")[:4] == b"\x89PNG"
+
+
+def test_pictures_are_drawn_off_the_event_loop_and_a_crowd_is_told_to_wait(app):
+    """/chart is answered by a coroutine that draws in a thread; when as many pictures as
+    allowed are already being drawn, one more is refused in a sentence, not queued."""
+    import inspect
+
+    from bot.commands import common
+
+    app.add_source_facts(timing_bundle(app.queries, OURS, "lemans", "race"))
+    ctx = app.terminal()
+    pending = app.registry._start(ctx, "chart", {"event": "lemans"})
+    assert inspect.isawaitable(pending)  # not drawn on the caller's loop
+    pending.close()
+    held = [common._drawers.acquire(blocking=False) for _ in range(common.DRAWING_AT_ONCE)]
+    try:
+        assert all(held)
+        busy = app.commands.ask("/chart lemans", ctx)
+        assert busy.error and "ask again in a moment" in busy.title
+        card = app.commands.ask("/results lemans image:true", ctx)
+        assert card.error and "ask again in a moment" in card.title
+    finally:
+        for _ in held:
+            common._drawers.release()
+    assert app.commands.ask("/chart lemans", ctx).image is not None

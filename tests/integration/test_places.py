@@ -1,0 +1,83 @@
+"""A thread (or topic) per race weekend: opened once with the weekend's summary, the event's
+posts sent into it, the summary edited as things happen, a deleted thread replaced."""
+import asyncio
+
+from bot.bootstrap import bootstrap
+from bot.config import Config
+from bot.platforms.fake import FakePlatform
+from bot.ports import SendFailed
+from bot.sources.event_file import load_event_file
+from bot.sources.replay import replay_stages
+from tests.conftest import LE_MANS_FILE, new_store
+
+
+def _app(tmp_path, threads: dict[str, str]):
+    app = bootstrap(Config(db_path=new_store(tmp_path / "p.db", seeded=False), seed_events=False))
+    for address, grouping in threads.items():
+        channel = app.channels.ensure("fake", address)
+        app.channels.configure(channel.id, threads=grouping)
+        app.channels.subscribe(channel.id, "all", "", ())
+    return app
+
+
+def _send(app, fake, stages):
+    dispatcher = app.dispatcher({"fake": fake}, summary_every=0)
+
+    async def go():
+        for stage in stages:
+            app.store([stage.bundle], stage.label)
+            while await dispatcher.run_once():
+                pass
+
+    asyncio.run(go())
+
+
+def test_a_weekend_s_posts_go_into_its_thread_under_a_summary_kept_up_to_date(tmp_path):
+    app = _app(tmp_path, {"fans": "event", "plain": "off"})
+    fake = FakePlatform()
+    try:
+        _send(app, fake, replay_stages(load_event_file(LE_MANS_FILE)))
+        assert fake.places == [("fans", "Porsche Carrera Cup Le Mans 2017 — race weekend")]  # once, not per post
+        thread = "fans>1"
+        inside = [m.title for m in fake.posts_to(thread)]
+        assert inside[0] == "Porsche Carrera Cup Le Mans 2017 — race weekend"  # the summary opens it
+        assert "Pole position: Florian Latorre" in inside and any(t.startswith("Dan Cammish wins") for t in inside)
+        assert fake.posts_to("fans") == []  # nothing in the channel itself
+        assert len(fake.posts_to("plain")) == len(inside) - 1  # a channel without threads: as before
+        summary = [e.message for e in fake.edits if e.channel == thread and e.message.data.get("summary")]
+        last = summary[-1]
+        shown = {k: v for block in last.blocks if hasattr(block, "items") for k, v in block.items}
+        assert shown["Pole"] == "Florian Latorre"
+        assert any("Winner: Dan Cammish" in b.text for b in last.blocks if hasattr(b, "text"))
+        # The correction of the finish is an edit of the post in the thread, not a new post.
+        corrected = [e for e in fake.edits if e.message.title.startswith("Corrected: ")]
+        assert corrected and corrected[0].channel == thread
+    finally:
+        app.close()
+
+
+def test_a_deleted_thread_is_replaced_not_an_error_loop(tmp_path):
+    app = _app(tmp_path, {"fans": "event"})
+    fake = FakePlatform()
+    try:
+        stages = replay_stages(load_event_file(LE_MANS_FILE))
+        _send(app, fake, stages[:1])
+        fake.fail("fans>1", SendFailed("gone", "404 Unknown Channel"))  # a moderator deleted the thread
+        _send(app, fake, stages[1:2])
+        _send(app, fake, [])
+        assert [p for p, _ in fake.places] == ["fans", "fans"]
+        assert [m.title for m in fake.posts_to("fans>2")][1].startswith("Safety car")
+        assert app.channels.get(app.channels.find("fake", "fans").id).paused_reason is None  # the channel stays
+    finally:
+        app.close()
+
+
+def test_a_series_topic_holds_every_weekend_of_the_series(tmp_path):
+    app = _app(tmp_path, {"forum": "series"})
+    fake = FakePlatform()
+    try:
+        _send(app, fake, replay_stages(load_event_file(LE_MANS_FILE))[:2])
+        assert fake.places == [("forum", "Porsche Carrera Cup France")]
+        assert [m.title for m in fake.posts_to("forum>1")][1] == "Pole position: Florian Latorre"
+    finally:
+        app.close()
