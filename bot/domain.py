@@ -43,13 +43,13 @@ CORRECTABLE_KINDS = ("pole", "finish")
 LIVE, BULK = 0, 1
 PRIORITY = {"pole": LIVE, "safety_car": LIVE, "safety_car_in": LIVE, "vsc": LIVE, "red_flag": LIVE, "restart": LIVE,
             "finish": LIVE, "quote": BULK, "reminder": BULK, "digest": BULK, "test": LIVE, "hourly": BULK,
-            "schedule": LIVE}
+            "schedule": LIVE, "weekend": BULK}
 # How long a post is worth sending after it was made (or corrected), in seconds: a safety car
 # an hour late is noise, a finish a day late is not. A reminder is worth it until its session
 # starts. A post still waiting after that (a long outage) is marked expired, with the reason.
 FRESH_FOR = {"safety_car": 3600, "safety_car_in": 3600, "vsc": 3600, "red_flag": 3600, "restart": 3600,
              "pole": 12 * 3600, "finish": 3 * 24 * 3600, "quote": 3 * 24 * 3600, "digest": 12 * 3600,
-             "test": 600, "hourly": 3600, "schedule": 24 * 3600}
+             "test": 600, "hourly": 3600, "schedule": 24 * 3600, "weekend": 24 * 3600}
 # A role to mention in posts: Discord's `<@&id>` as it pastes, or the id alone.
 _ROLE = re.compile(r"^<@&(\d{1,20})>$|^@?(\d{1,20})$")
 

@@ -14,6 +14,8 @@ from bot.store.schedule import Schedule
 # Reminders are created this long before a session; each channel picks its own lead time
 # up to this.
 REMINDER_HORIZON = timedelta(hours=2)
+# A race weekend's thread opens this long before its first session.
+WEEKEND_AHEAD = timedelta(hours=24)
 # The daily digest looks this far back (posts) and ahead (sessions).
 DIGEST_SPAN = timedelta(hours=24)
 
@@ -92,6 +94,21 @@ class Announcer:
                  "session_name": session.name, "start": session.start.isoformat(),
                  "start_epoch": session.start.timestamp()},
             ))
+        recorded = self.outbox.record(drafts, self.clock())
+        self.notify(recorded)
+        return recorded
+
+    def open_weekends(self, now: datetime | None = None) -> Recorded:
+        """A day before an event's first session to come, its thread or topic is opened (in
+        channels that want one), so fans find the weekend's summary before anything happens."""
+        now = now or datetime.fromtimestamp(self.clock(), timezone.utc)
+        drafts, seen = [], set()
+        for session, event in self.queries.upcoming_sessions(now, limit=500):
+            if session.start - now > WEEKEND_AHEAD or event.id in seen:
+                continue
+            seen.add(event.id)
+            drafts.append(UpdateDraft(f"weekend:{event.id}", "weekend", event.id, event.series_id, None,
+                                      {"event": event.name, "year": event.date.year, "timezone": event.timezone}))
         recorded = self.outbox.record(drafts, self.clock())
         self.notify(recorded)
         return recorded

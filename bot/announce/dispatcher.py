@@ -343,17 +343,21 @@ class Dispatcher:
                 # A correction of another length may add or remove messages: keep the new ids.
                 ref = await asyncio.wait_for(platform.edit(ref, message), SEND_TIMEOUT) or ref
             else:
-                corrected = due.action in ("edit", "repost")
-                message = await self._pictured(post, channel, self._render(post, channel, corrected), corrected)
                 place = await self._place(platform, channel, post)
-                target = place.address if place else due.address
-                ref = await asyncio.wait_for(platform.send(target, message, nonce=f"pb{due.id}r{post.revision}"),
-                                             SEND_TIMEOUT)
+                if post.kind == "weekend":
+                    # The weekend's opening is its thread, headed by the summary: nothing more to send.
+                    ref = MessageRef(due.platform, due.address, place.summary if place and place.summary else "-")
+                else:
+                    corrected = due.action in ("edit", "repost")
+                    message = await self._pictured(post, channel, self._render(post, channel, corrected), corrected)
+                    target = place.address if place else due.address
+                    ref = await asyncio.wait_for(platform.send(target, message, nonce=f"pb{due.id}r{post.revision}"),
+                                                 SEND_TIMEOUT)
             answered = True
             kept = f"{ref.channel}/{ref.message_id}" if ref.channel != due.address else ref.message_id
             self.outbox.sent(due, kept, post.revision, datetime.now(timezone.utc).isoformat())
             self._next(lane, due, follow)
-            if place is not None and place.summary:
+            if place is not None and place.summary and post.kind != "weekend":
                 await self._summarise(platform, channel, place)
         except SendFailed as failure:
             if place is not None and (failure.outcome == "gone" or "thread" in failure.reason.lower()):

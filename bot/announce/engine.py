@@ -25,6 +25,7 @@ from bot.store.queries import Queries
 
 log = logging.getLogger(__name__)
 REBUILD_EVERY = 10.0  # minutes between re-reading the schedule of sessions
+WEEKENDS_EVERY = 30  # minutes between two looks for race weekends to open
 WARM_EVERY = 5.0  # seconds between looks at whether the event aliases changed (fuzzy lookup's index)
 HEARTBEAT_EVERY = 15.0  # seconds between the bot's "alive" notes for `pitboard status`
 CALENDAR_EVERY = 10.0  # minutes between bringing the servers' scheduled events up to date
@@ -65,6 +66,9 @@ class Engine:
         # The dispatcher sends continuously beside the scheduler: new posts wake it at once.
         self._sending = asyncio.get_running_loop().create_task(self.dispatcher.serve(), name="dispatcher")
         self.scheduler.add_job(self._rebuild, "interval", minutes=REBUILD_EVERY, id="rebuild", coalesce=True)
+        # Threads and topics of the weekends starting within a day: opened before anything happens.
+        self.scheduler.add_job(self._weekends, "interval", minutes=WEEKENDS_EVERY, id="weekends", coalesce=True,
+                               next_run_time=datetime.now(timezone.utc))
         # The fuzzy lookup's index is rebuilt off the loop, ahead of the commands that need it.
         self.scheduler.add_job(self._warm, "interval", seconds=WARM_EVERY, id="warm-aliases", coalesce=True,
                                max_instances=1, next_run_time=now)
@@ -163,6 +167,9 @@ class Engine:
 
     async def _remind(self) -> None:
         self.announcer.remind()
+
+    async def _weekends(self) -> None:
+        self.announcer.open_weekends()
 
     async def _digest(self) -> None:
         self.announcer.digest()

@@ -132,6 +132,12 @@ def _schedule(d: Draft, kind: str) -> None:
     d.blocks.append(Text(lang.t("post.moved_text", session=session, new=d.moment(p["new"]), old=d.moment(p["old"]))))
 
 
+def _weekend(d: Draft, kind: str) -> None:
+    """A race weekend's thread opening (the dispatcher sends the summary instead; this
+    stands in wherever a post of every kind is shown)."""
+    d.title = d.lang.t("summary.title", event=d.event)
+
+
 def _digest(d: Draft, kind: str) -> None:
     lang, p = d.lang, d.payload
     d.title = lang.t("post.digest", event=d.event)
@@ -148,7 +154,7 @@ def _digest(d: Draft, kind: str) -> None:
 RENDERERS: dict[str, Callable[[Draft, str], None]] = {
     "pole": _pole, "safety_car": _period, "safety_car_in": _period, "vsc": _period, "red_flag": _period,
     "finish": _finish, "quote": _quote, "reminder": _reminder, "digest": _digest, "test": _test,
-    "hourly": _hourly, "schedule": _schedule,
+    "hourly": _hourly, "schedule": _schedule, "weekend": _weekend,
 }
 
 

@@ -110,9 +110,9 @@ SELECT DISTINCT :update_id, c.id, 'pending', 'send',
        WHEN :spoiler THEN :now + c.spoiler_delay_min * 60.0 ELSE :now END, :created
 FROM subscriptions s JOIN channels c ON c.id = s.channel_id
 WHERE s.paused = 0 AND c.paused_reason IS NULL
-  AND (s.kinds = '[]' OR EXISTS (SELECT 1 FROM json_each(s.kinds) WHERE value = :kind))
+  AND (s.kinds = '[]' OR :kind = 'weekend' OR EXISTS (SELECT 1 FROM json_each(s.kinds) WHERE value = :kind))
   AND (:kind != 'reminder' OR c.reminders_min > 0) AND (:kind != 'digest' OR c.digest = 1)
-  AND (:kind != 'hourly' OR c.hourly = 1)
+  AND (:kind != 'hourly' OR c.hourly = 1) AND (:kind != 'weekend' OR c.threads != 'off')
   AND ((s.target_kind = 'all')
     OR (s.target_kind = 'series' AND s.target_id = :series)
     OR (s.target_kind = 'event' AND s.target_id = :event))
@@ -198,7 +198,7 @@ class Outbox:
         """(event id, kind, payload) of the updates made since then, but reminders and
         digests, oldest first: what a digest sums up."""
         rows = self.db.execute("SELECT event_id, kind, payload FROM updates WHERE created_at >= ? "
-                               "AND kind NOT IN ('reminder', 'digest') AND payload != '' ORDER BY id", [since_iso])
+                               "AND kind NOT IN ('reminder', 'digest', 'weekend') AND payload != '' ORDER BY id", [since_iso])
         return [(event_id, kind, _unpack(payload)) for event_id, kind, payload in rows]
 
     # --- sending -------------------------------------------------------------------------

@@ -81,3 +81,43 @@ def test_a_series_topic_holds_every_weekend_of_the_series(tmp_path):
         assert [m.title for m in fake.posts_to("forum>1")][1] == "Pole position: Florian Latorre"
     finally:
         app.close()
+
+
+def test_a_weekend_s_thread_opens_a_day_before_its_first_session(tmp_path):
+    """A day ahead, the thread (with its summary) exists before anything happens; a channel
+    without threads gets nothing; the first post then goes into that same thread."""
+    from datetime import datetime, timedelta, timezone
+
+    from bot.domain import Event, EventBundle, Series, Session, Source
+
+    start = datetime(2031, 10, 12, 13, 0, tzinfo=timezone.utc)
+    now = start - timedelta(hours=20)
+    app = bootstrap(Config(db_path=new_store(tmp_path / "w.db", seeded=False), seed_events=False),
+                    clock=lambda: now.timestamp())
+    try:
+        for address, grouping in (("fans", "event"), ("plain", "off")):
+            channel = app.channels.ensure("fake", address)
+            app.channels.configure(channel.id, threads=grouping)
+            app.channels.subscribe(channel.id, "all", "", ("finish",))
+        event = Event("autumn-cup-2031", "autumn", "Autumn Cup", start.date(), "Europe/Paris")
+        race = Session("autumn-cup-2031/race", event.id, "race", "Race", day=start.date(), start=start)
+        app.store([EventBundle(Series("autumn", "Autumn Series"), event, (Source("cal", "event_file", "Cal"),),
+                               (race,))], "calendar")
+        assert app.announcer.open_weekends(now - timedelta(days=3)).new == ()  # too early
+        app.announcer.open_weekends(now)
+        app.announcer.open_weekends(now)  # twice: still one
+        fake = FakePlatform()
+        dispatcher = app.dispatcher({"fake": fake}, summary_every=0)
+
+        async def go():
+            while await dispatcher.run_once():
+                pass
+
+        asyncio.run(go())
+        assert fake.places == [("fans", "Autumn Cup 2031 — race weekend")]
+        [summary] = fake.posts_to("fans>1")
+        shown = dict(summary.blocks[0].items)
+        assert shown["Race"].endswith("to come") and "15:00 CEST" in shown["Race"]
+        assert fake.posts_to("plain") == [] and fake.posts_to("fans") == []
+    finally:
+        app.close()
