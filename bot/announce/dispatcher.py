@@ -167,7 +167,7 @@ class Dispatcher:
     def __init__(self, outbox: Outbox, channels: Channels, platforms: dict[str, Platform],
                  clock: Callable[[], float] = time.time,
                  pace: Callable[[], float] = time.monotonic, places: Places | None = None,
-                 headings: Callable[[str, Lang], Message | None] | None = None, summary_every: float = SUMMARY_EVERY):
+                 headings: Callable[[str, Lang, bool], Message | None] | None = None, summary_every: float = SUMMARY_EVERY):
         self.outbox = outbox
         self.platforms = platforms
         self.channels = channels
@@ -410,7 +410,7 @@ class Dispatcher:
         place = self.places.get(channel.id, scope)
         if place is None:
             lang = Lang(channel.lang, channel.timezone)
-            heading = self.headings(scope, lang) if self.headings else None
+            heading = self.headings(scope, lang, channel.spoiler_mode) if self.headings else None
             if heading is None:
                 return None
             opened = await asyncio.wait_for(platform.open_place(channel.address, heading.title, heading,
@@ -436,7 +436,7 @@ class Dispatcher:
                 if wait > 0:
                     await asyncio.sleep(wait)
                 self._summarised[key] = self.pace()
-                heading = self.headings(place.scope, Lang(channel.lang, channel.timezone))
+                heading = self.headings(place.scope, Lang(channel.lang, channel.timezone), channel.spoiler_mode)
                 where, _, ids = place.summary.rpartition("/")
                 await asyncio.wait_for(platform.edit(MessageRef(platform.name, where, ids), heading), SEND_TIMEOUT)
             except (SendFailed, asyncio.TimeoutError, OSError) as err:

@@ -8,10 +8,11 @@ from bot.messages import Fields, Message, Text
 from bot.store.queries import Queries
 
 
-def weekend_summary(queries: Queries, event_id: str, lang: Lang) -> Message | None:
+def weekend_summary(queries: Queries, event_id: str, lang: Lang, spoiler: bool = False) -> Message | None:
     """The weekend as it stands, in `lang` (times in its zone, else the event's); None when
     the event is unknown. Session times are marked for platforms that show them in each
-    reader's own time (Discord)."""
+    reader's own time (Discord). With `spoiler` (a channel hiding results), no pole, leader
+    or winner: the summary says no more than the channel's posts do."""
     event = queries.event(event_id)
     if event is None:
         return None
@@ -35,6 +36,8 @@ def weekend_summary(queries: Queries, event_id: str, lang: Lang) -> Message | No
         if session.status == "live":
             running = [i for i in queries.incidents(session.id) if i.kind in NEUTRALISATIONS and not i.is_over]
             flag = lang.t(f"incident.{running[-1].kind}") if running else lang.t("summary.green")
+    if spoiler:
+        pole = leader = None
     if pole:
         items.append((lang.t("summary.pole"), pole))
     if flag:
@@ -46,11 +49,11 @@ def weekend_summary(queries: Queries, event_id: str, lang: Lang) -> Message | No
                    data={"event": event.id, "summary": True})
 
 
-def heading(queries: Queries, scope: str, lang: Lang) -> Message | None:
+def heading(queries: Queries, scope: str, lang: Lang, spoiler: bool = False) -> Message | None:
     """What opens (and heads) a place: a weekend's summary ("event:ID") or a series' heading
     ("series:ID")."""
     kind, _, ident = scope.partition(":")
-    return weekend_summary(queries, ident, lang) if kind == "event" else series_heading(queries, ident, lang)
+    return weekend_summary(queries, ident, lang, spoiler) if kind == "event" else series_heading(queries, ident, lang)
 
 
 def series_heading(queries: Queries, series_id: str, lang: Lang) -> Message | None:

@@ -121,3 +121,18 @@ def test_a_weekend_s_thread_opens_a_day_before_its_first_session(tmp_path):
         assert fake.posts_to("plain") == [] and fake.posts_to("fans") == []
     finally:
         app.close()
+
+
+def test_a_spoiler_channel_s_summary_names_no_pole_and_no_winner(tmp_path):
+    app = _app(tmp_path, {"hidden": "event"})
+    try:
+        channel = app.channels.find("fake", "hidden")
+        app.channels.configure(channel.id, spoiler_mode=True)
+        fake = FakePlatform()
+        _send(app, fake, replay_stages(load_event_file(LE_MANS_FILE)))
+        summaries = [m for m in fake.posts_to("hidden>1")[:1]] + [e.message for e in fake.edits
+                                                                  if e.message.data.get("summary")]
+        text = " ".join(str(b) for m in summaries for b in m.blocks)
+        assert summaries and "Latorre" not in text and "Cammish" not in text
+    finally:
+        app.close()
