@@ -44,11 +44,12 @@ class Announcer:
         return self.outbox.record(drafts, self.clock())
 
     def _schedule_changes(self, event_id: str) -> list[UpdateDraft]:
-        """A notice for each session of the event that moved or was cancelled since fans were
-        last told its time. A session first seen is only remembered; one already under way
-        or over is not news (a timing file correcting a past start is no "move"). Keyed by
-        the new start, so a feed flapping between two times makes one notice for each real
-        change and none for a change already told."""
+        """A notice for each session of the event that moved, was cancelled or was put back
+        since fans were last told its time. A session first seen is only remembered; one
+        already under way or over is not news (a timing file correcting a past start is no
+        "move"); a start that becomes unknown ("to be confirmed") keeps the one told, so its
+        next time is compared with that. Each change is numbered: a re-import of the same
+        times makes none, a real change back and forth makes one each."""
         if self.schedule is None:
             return []
         event = self.queries.event(event_id)
@@ -59,25 +60,37 @@ class Announcer:
         for session in sessions:
             start = session.start.isoformat() if session.start else None
             before = known.get(session.id)
-            if before == (start, session.status):
+            if before is None:
+                self.schedule.remember(session.id, start, session.status)
+                continue
+            told_start, told_status = before
+            if start is None and told_start is not None:
+                # The time is no longer known: reminders for it are wrong; the time told is kept.
+                self.schedule.drop_reminders(session.id, None)
+                if session.status != told_status:
+                    self.schedule.remember(session.id, told_start, session.status)
+                continue
+            if (start, session.status) == before:
                 continue
             self.schedule.remember(session.id, start, session.status)
-            if before is None:
-                continue
-            old_start, old_status = before
-            head = {"event": event.name, "year": event.date.year, "timezone": event.timezone,
-                    "session": session.kind, "session_name": session.name, "old": old_start, "new": start}
-            if session.status == "cancelled" and old_status != "cancelled":
+            change = None
+            if session.status == "cancelled" and told_status != "cancelled":
+                change = "cancelled"
                 self.schedule.drop_reminders(session.id, None)
-                drafts.append(UpdateDraft(f"cancelled:{session.id}", "schedule", event.id, event.series_id,
-                                          session.id, {**head, "change": "cancelled"}))
-            elif session.status == "scheduled" and start and old_start and start != old_start \
+            elif told_status == "cancelled" and session.status == "scheduled" and session.start and session.start > now:
+                change = "reinstated"
+            elif session.status == "scheduled" and start and told_start and start != told_start \
                     and session.start > now:
+                change = "moved"
                 self.schedule.drop_reminders(session.id, session.start.timestamp())
-                drafts.append(UpdateDraft(f"moved:{session.id}:{start}", "schedule", event.id, event.series_id,
-                                          session.id, {**head, "change": "moved"}))
-            else:
+            if change is None:
                 continue
+            head = {"event": event.name, "year": event.date.year, "timezone": event.timezone,
+                    "session": session.kind, "session_name": session.name, "old": told_start, "new": start,
+                    "change": change}
+            number = self.schedule.notices(session.id) + 1
+            drafts.append(UpdateDraft(f"schedule:{session.id}:{number}", "schedule", event.id, event.series_id,
+                                      session.id, head))
             self._replan = True
         return drafts
 

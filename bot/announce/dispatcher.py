@@ -331,7 +331,7 @@ class Dispatcher:
 
     async def _deliver(self, lane: Lane, due: Due, started: float, follow: bool) -> None:
         platform = lane.platform
-        answered, place = False, None
+        answered, place, inside = False, None, ""
         try:
             post = self._post(due.update_id)
             channel = self.channels.get(due.channel_id)
@@ -339,6 +339,7 @@ class Dispatcher:
                 message = await self._pictured(post, channel, self._render(post, channel, corrected=True), True)
                 # A post in a thread or topic is edited there ("where/ids").
                 where, _, ids = due.message_id.rpartition("/")
+                inside = where if where and where != due.address else ""
                 ref = MessageRef(due.platform, where or due.address, ids)
                 # A correction of another length may add or remove messages: keep the new ids.
                 ref = await asyncio.wait_for(platform.edit(ref, message), SEND_TIMEOUT) or ref
@@ -360,9 +361,15 @@ class Dispatcher:
             if place is not None and place.summary and post.kind != "weekend":
                 await self._summarise(platform, channel, place)
         except SendFailed as failure:
-            if place is not None and (failure.outcome == "gone" or "thread" in failure.reason.lower()):
+            lost = failure.outcome == "gone" or "thread" in failure.reason.lower()
+            if place is not None and lost:
                 # The thread or topic was deleted (not the chat): a new one for the next try.
-                self.places.forget(channel.id, place.scope)
+                self.places.forget(due.channel_id, place.scope)
+                failure = SendFailed("place", f"its thread or topic is gone: {failure.reason}")
+            elif inside and lost:
+                # The correction of a post whose thread was deleted: posted anew, in a new thread.
+                self.places.forget_address(due.channel_id, inside)
+                self.outbox.repost(due.id)
                 failure = SendFailed("place", f"its thread or topic is gone: {failure.reason}")
             self._failed(lane, due, failure, follow)
         except (asyncio.TimeoutError, TimeoutError, ConnectionError, OSError) as err:
@@ -410,7 +417,7 @@ class Dispatcher:
         place = self.places.get(channel.id, scope)
         if place is None:
             lang = Lang(channel.lang, channel.timezone)
-            heading = self.headings(scope, lang, channel.spoiler_mode) if self.headings else None
+            heading = self.headings(scope, lang, _hides_results(channel)) if self.headings else None
             if heading is None:
                 return None
             opened = await asyncio.wait_for(platform.open_place(channel.address, heading.title, heading,
@@ -436,10 +443,12 @@ class Dispatcher:
                 if wait > 0:
                     await asyncio.sleep(wait)
                 self._summarised[key] = self.pace()
-                heading = self.headings(place.scope, Lang(channel.lang, channel.timezone), channel.spoiler_mode)
+                heading = self.headings(place.scope, Lang(channel.lang, channel.timezone), _hides_results(channel))
+                if heading is None:
+                    return  # the event is gone: nothing to show
                 where, _, ids = place.summary.rpartition("/")
                 await asyncio.wait_for(platform.edit(MessageRef(platform.name, where, ids), heading), SEND_TIMEOUT)
-            except (SendFailed, asyncio.TimeoutError, OSError) as err:
+            except Exception as err:  # noqa: BLE001 - a summary is a convenience: the posts matter
                 log.info("the summary of %s in %s:%s was not updated: %s", place.scope, channel.platform,
                          channel.address, getattr(err, "reason", err))
             finally:
@@ -487,6 +496,8 @@ class Dispatcher:
             log.warning("channel %s:%s is gone (%s); its subscriptions are paused", due.platform, due.address, reason)
         elif failure.outcome == "moved" and failure.new_address:
             self.channels.move(due.channel_id, failure.new_address)
+            if self.places is not None:  # a place in the old chat (a pinned summary) is the old chat's
+                self.places.forget_channel(due.channel_id)
             self._retry(lane, due, now, reason, None)  # straight to the new address, at the next look
             lane.stale = True
             log.info("channel %s:%s moved to %s", due.platform, due.address, failure.new_address)
@@ -536,6 +547,12 @@ class Dispatcher:
         while lane.throttled and pace - lane.throttled[0][0] > 1.0:
             lane.throttled.popleft()
         return len({c for _, c in lane.throttled}) >= MASS_THROTTLE
+
+
+def _hides_results(channel: Channel) -> bool:
+    """Whether a channel's summary must not name a pole or a winner: it hides results, or
+    shows them late (the summary would tell them before its own posts do)."""
+    return channel.spoiler_mode or channel.spoiler_delay_min > 0
 
 
 def _expiry(kind: str) -> str:

@@ -128,6 +128,10 @@ def _schedule(d: Draft, kind: str) -> None:
         d.blocks.append(Text(lang.t("post.cancelled_text", session=session, old=d.moment(p["old"])) if p["old"]
                              else lang.t("post.cancelled_text_notime", session=session)))
         return
+    if p["change"] == "reinstated":
+        d.title = lang.t("post.reinstated", session=session, event=d.event)
+        d.blocks.append(Text(lang.t("post.reinstated_text", session=session, new=d.moment(p["new"]))))
+        return
     d.title = lang.t("post.moved", session=session, event=d.event)
     d.blocks.append(Text(lang.t("post.moved_text", session=session, new=d.moment(p["new"]), old=d.moment(p["old"]))))
 

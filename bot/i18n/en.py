@@ -157,6 +157,8 @@ STRINGS = {
     "post.reminder_text": "{session} starts at {time}.",
     "post.moved": "{session} moved — {event}",
     "post.moved_text": "{session} now starts {new}. It was due {old}.",
+    "post.reinstated": "{session} back on — {event}",
+    "post.reinstated_text": "{session} will take place after all: it starts {new}.",
     "post.cancelled": "{session} cancelled — {event}",
     "post.cancelled_text": "{session} will not take place. It was due {old}.",
     "post.cancelled_text_notime": "{session} will not take place.",

@@ -157,6 +157,8 @@ STRINGS = {
     "post.reminder_text": "{session} : départ à {time}.",
     "post.moved": "{session} : horaire changé — {event}",
     "post.moved_text": "{session} : nouvel horaire {new}. Horaire annoncé jusqu’ici : {old}.",
+    "post.reinstated": "{session} : maintien — {event}",
+    "post.reinstated_text": "{session} aura bien lieu : départ {new}.",
     "post.cancelled": "{session} : annulation — {event}",
     "post.cancelled_text": "{session} n’aura pas lieu. Horaire annoncé jusqu’ici : {old}.",
     "post.cancelled_text_notime": "{session} n’aura pas lieu.",

@@ -253,10 +253,17 @@ class DiscordPlatform:
                 head = f"{thread}/{(data.get('message') or {}).get('id') or thread}"
             else:
                 first = await self._create(channel, post, None, None)
-                data = await http.request(Route("POST", "/channels/{channel_id}/messages/{message_id}/threads",
-                                                channel_id=channel, message_id=first["id"]),
-                                          json={"name": title[:THREAD_NAME], "auto_archive_duration": ARCHIVE_AFTER})
-                thread, head = str(data["id"]), f"{channel}/{first['id']}"
+                head = f"{channel}/{first['id']}"
+                try:
+                    data = await http.request(Route("POST", "/channels/{channel_id}/messages/{message_id}/threads",
+                                                    channel_id=channel, message_id=first["id"]),
+                                              json={"name": title[:THREAD_NAME], "auto_archive_duration": ARCHIVE_AFTER})
+                except discord.Forbidden as err:
+                    # No Create Public Threads here: the summary stays in the channel, the posts
+                    # too; the channel is not the worse for it (never paused for this).
+                    log.warning("Discord: no thread in %s (%s); posting in the channel itself", channel, err.text)
+                    return MessageRef(self.name, channel, head)
+                thread = str(data["id"])
         except (discord.HTTPException, discord.RateLimited, asyncio.TimeoutError, aiohttp.ClientError, OSError) as err:
             raise failure(err) from None
         self._kinds[thread] = PUBLIC_THREAD  # posts there are never published to followers

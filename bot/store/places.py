@@ -35,6 +35,14 @@ class Places:
                         "ON CONFLICT (channel_id, scope) DO UPDATE SET address = excluded.address, "
                         "summary = excluded.summary", [place.channel_id, place.scope, place.address, place.summary])
 
+    def forget_address(self, channel_id: int, address: str) -> None:
+        """The place at this address is gone (a deleted thread): the next post makes a new one."""
+        self.db.execute("DELETE FROM places WHERE channel_id = ? AND address = ?", [channel_id, address])
+
+    def forget_channel(self, channel_id: int) -> None:
+        """Every place of a channel that moved (a group that became a supergroup)."""
+        self.db.execute("DELETE FROM places WHERE channel_id = ?", [channel_id])
+
     def forget(self, channel_id: int, scope: str) -> None:
         """A place deleted on the platform: the next post makes a new one."""
         self.db.execute("DELETE FROM places WHERE channel_id = ? AND scope = ?", [channel_id, scope])

@@ -25,6 +25,11 @@ class Schedule:
                         "ON CONFLICT (session_id) DO UPDATE SET starts_at = excluded.starts_at, "
                         "status = excluded.status", [session_id, start, status])
 
+    def notices(self, session_id: str) -> int:
+        """How many schedule notices the session has had (each change is numbered)."""
+        return self.db.execute("SELECT count(*) FROM updates WHERE kind = 'schedule' AND session_id = ?",
+                               [session_id]).fetchone()[0]
+
     def drop_reminders(self, session_id: str, start_epoch: float | None) -> int:
         """Reminders still waiting for a session that moved (their start is not its start
         now) or was cancelled (`start_epoch` None): they would remind at the wrong time."""

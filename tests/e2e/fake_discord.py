@@ -62,6 +62,7 @@ class FakeDiscord:
         self.errors: dict[int, deque] = defaultdict(deque)
         self.channels = {TEXT: (0, "race-news"), NEWS: (5, "announcements"), FORUM: (15, "race-weekends")}
         self.threads: list[tuple[int, int, str]] = []  # (parent, thread, name) of each thread opened
+        self.no_threads: set[int] = set()  # channels where the bot may not start threads
         self.guilds = {GUILD_ID: "Porsche fans"}
         self.channel_guild = {TEXT: GUILD_ID, NEWS: GUILD_ID, FORUM: GUILD_ID}
         self.shards = 1  # what /gateway/bot recommends; each socket identifies as one shard
@@ -304,6 +305,8 @@ class FakeDiscord:
             return _json({"id": str(thread), "type": 11, "parent_id": str(channel_id), "name": body["name"],
                           "guild_id": str(self.channel_guild.get(channel_id, GUILD_ID)), "message": message})
         if method == "POST" and len(path) == 4 and path[1] == "messages" and path[3] == "threads":
+            if channel_id in self.no_threads:
+                return _json({"message": "Missing Permissions", "code": 50013}, 403)
             thread = int(path[2])  # a thread started from a message has that message's id
             self._open_thread(channel_id, thread, body["name"])
             return _json({"id": str(thread), "type": 11, "parent_id": str(channel_id), "name": body["name"],

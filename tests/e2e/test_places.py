@@ -89,3 +89,22 @@ def test_a_telegram_group_without_topics_gets_the_weekend_s_summary_pinned(tmp_p
                                             for e in fake.edits))
 
     run(scenario())
+
+
+def test_no_right_to_start_threads_keeps_the_posts_in_the_channel(tmp_path):
+    """Discord refuses the thread (403 Missing Permissions): the summary and the posts stay
+    in the channel, which is not paused."""
+    async def scenario():
+        async with discord_bot(tmp_path, seed=False) as (fake, app):
+            fake.no_threads.add(TEXT)
+            channel = app.channels.ensure("discord", str(TEXT))
+            app.channels.configure(channel.id, threads="event")
+            app.channels.subscribe(channel.id, "all", "", ("pole", "finish"))
+            _race(app, "chequered flag")
+            await fake.wait_for(lambda: deliveries(app.db) == {"sent": 2})
+            titles = [p.body["embeds"][0]["title"] for p in fake.to(TEXT)]
+            assert titles[0].endswith("race weekend") and titles[1] == "Pole position: Florian Latorre"
+            assert fake.threads == [] and app.channels.get(channel.id).paused_reason is None
+        await fake.stop()
+
+    run(scenario())

@@ -136,3 +136,55 @@ def test_a_spoiler_channel_s_summary_names_no_pole_and_no_winner(tmp_path):
         assert summaries and "Latorre" not in text and "Cammish" not in text
     finally:
         app.close()
+
+
+def test_a_correction_in_a_deleted_thread_is_posted_anew_and_the_channel_stays(tmp_path):
+    """The finish went into the weekend's thread; a moderator deleted the thread; the
+    correction cannot be an edit there: it comes as a new post in a new thread."""
+    app = _app(tmp_path, {"fans": "event"})
+    fake = FakePlatform()
+    try:
+        stages = replay_stages(load_event_file(LE_MANS_FILE))
+        _send(app, fake, stages[:-1])
+        fake.fail("fans>1", SendFailed("gone", "404 Unknown Channel"))
+        _send(app, fake, stages[-1:])
+        _send(app, fake, [])
+        assert app.channels.get(app.channels.find("fake", "fans").id).paused_reason is None
+        assert [p for p, _ in fake.places] == ["fans", "fans"]
+        assert any(m.title.startswith("Corrected: Dan Cammish wins") for m in fake.posts_to("fans>2"))
+    finally:
+        app.close()
+
+
+def test_a_channel_that_moved_gets_a_new_place_in_its_new_chat(tmp_path):
+    """A Telegram group becomes a supergroup (to have topics): the place in the old chat is
+    forgotten; the next post opens one in the new chat instead of trying the old one forever."""
+    app = _app(tmp_path, {"-1": "event"})
+    fake = FakePlatform()
+    try:
+        stages = replay_stages(load_event_file(LE_MANS_FILE))
+        _send(app, fake, stages[:1])
+        fake.fail("-1>1", SendFailed("moved", "group migrated", new_address="-1002"))
+        _send(app, fake, stages[1:2])
+        _send(app, fake, [])
+        assert [p for p, _ in fake.places] == ["-1", "-1002"]
+        assert any(m.title.startswith("Safety car") for m in fake.posts_to("-1002>2"))
+    finally:
+        app.close()
+
+
+def test_a_delayed_channel_s_summary_names_no_result_before_its_posts(tmp_path):
+    """A spoiler delay without spoiler markup: the summary must not tell the pole while the
+    pole post itself waits."""
+    app = _app(tmp_path, {"late": "event"})
+    try:
+        channel = app.channels.find("fake", "late")
+        app.channels.configure(channel.id, spoiler_delay_min=60)
+        fake = FakePlatform()
+        _send(app, fake, replay_stages(load_event_file(LE_MANS_FILE))[:3])
+        summaries = [m for m in fake.posts_to("late>1") + [e.message for e in fake.edits] if m.data.get("summary")]
+        text = " ".join(str(b) for m in summaries for b in m.blocks)
+        assert len(summaries) >= 2 and "Latorre" not in text  # opened, then edited after each post
+        assert not any(m.title.startswith("Pole") for m in fake.posts_to("late>1"))  # the pole post waits
+    finally:
+        app.close()

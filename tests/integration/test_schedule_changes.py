@@ -1,6 +1,7 @@
 """A session that moves or is cancelled: one notice per real change to each channel that
 follows it, with both times in the channel's own zone; reminders follow the new time."""
 import asyncio
+import json
 from datetime import datetime, timedelta, timezone
 
 from bot.bootstrap import bootstrap
@@ -56,7 +57,7 @@ def test_a_moved_session_tells_each_channel_once_with_both_times_in_its_zone(tmp
         _calendar(app, EARLIER)  # three hours earlier, as a Grand Prix once was
         _calendar(app, EARLIER)  # the same again: nothing new
         posts = {s.channel: s.message for s in _send(app).sent}
-        assert _notices(app) == [(f"moved:autumn-cup-2031/race:{EARLIER.isoformat()}", "schedule")]
+        assert _notices(app) == [("schedule:autumn-cup-2031/race:1", "schedule")]
         paris, tokyo = posts["paris"], posts["tokyo"]
         assert paris.title == "Race moved — Autumn Cup 2031"
         text = paris.blocks[0].text
@@ -68,15 +69,52 @@ def test_a_moved_session_tells_each_channel_once_with_both_times_in_its_zone(tmp
 
 
 def test_moving_back_and_forth_makes_one_notice_per_real_change(tmp_path):
+    """Each change from what fans were last told is one notice (the last move back too);
+    the same time again is none."""
     app = _app(tmp_path, PLANNED - timedelta(days=2))
     try:
-        for start in (PLANNED, EARLIER, PLANNED, EARLIER, EARLIER, PLANNED):
+        for start in (PLANNED, EARLIER, EARLIER, PLANNED, EARLIER):
             _calendar(app, start)
-        # Moved, moved back: two notices; the flapping after that repeats changes already told.
-        assert [key for key, _ in _notices(app)] == [f"moved:autumn-cup-2031/race:{EARLIER.isoformat()}",
-                                                     f"moved:autumn-cup-2031/race:{PLANNED.isoformat()}"]
+        changes = [(json.loads(p)["old"], json.loads(p)["new"]) for (p,) in app.db.execute(
+            "SELECT payload FROM updates WHERE kind = 'schedule' ORDER BY id")]
+        assert changes == [(PLANNED.isoformat(), EARLIER.isoformat()), (EARLIER.isoformat(), PLANNED.isoformat()),
+                           (PLANNED.isoformat(), EARLIER.isoformat())]
         assert app.db.execute("SELECT count(*) FROM deliveries d JOIN updates u ON u.id = d.update_id "
-                              "WHERE u.kind = 'schedule'").fetchone()[0] == 4  # two channels, two notices
+                              "WHERE u.kind = 'schedule'").fetchone()[0] == 6  # two channels, three notices
+    finally:
+        app.close()
+
+
+def test_a_time_withdrawn_then_given_again_is_compared_with_the_one_told(tmp_path):
+    """13:00 → "to be confirmed" → 10:00: one notice (13:00 to 10:00); the reminder planned
+    for 13:00 is dropped as soon as the time is withdrawn."""
+    now = PLANNED - timedelta(hours=1)
+    app = _app(tmp_path, now)
+    try:
+        _calendar(app, PLANNED)
+        app.announcer.remind(now)
+        _calendar(app, None)
+        assert _notices(app) == [] and {s for (s,) in app.db.execute(
+            "SELECT d.status FROM deliveries d JOIN updates u ON u.id = d.update_id WHERE u.kind = 'reminder'")} == {
+            "expired"}
+        _calendar(app, PLANNED + timedelta(hours=2))
+        [(payload,)] = app.db.execute("SELECT payload FROM updates WHERE kind = 'schedule'").fetchall()
+        assert json.loads(payload)["old"] == PLANNED.isoformat()
+    finally:
+        app.close()
+
+
+def test_cancelled_then_back_then_cancelled_again_tells_each_change(tmp_path):
+    app = _app(tmp_path, PLANNED - timedelta(days=2))
+    try:
+        _calendar(app, PLANNED)
+        for status in ("cancelled", "scheduled", "cancelled"):
+            _calendar(app, PLANNED, status=status)
+        kinds = [json.loads(p)["change"] for (p,) in app.db.execute(
+            "SELECT payload FROM updates WHERE kind = 'schedule' ORDER BY id")]
+        assert kinds == ["cancelled", "reinstated", "cancelled"]
+        titles = [s.message.title for s in _send(app).sent if s.channel == "paris"]
+        assert "Race back on — Autumn Cup 2031" in titles
     finally:
         app.close()
 
@@ -107,7 +145,8 @@ def test_reminders_follow_the_new_time_and_a_cancelled_session_says_so(tmp_path)
                               "JOIN updates u ON u.id = d.update_id WHERE u.kind = 'reminder' ORDER BY d.id").fetchall()
         assert rows == [(PLANNED.isoformat(), "expired")] * 2 + [(later.isoformat(), "pending")] * 2
         _calendar(app, later, status="cancelled")
-        assert [key for key, _ in _notices(app)][-1] == "cancelled:autumn-cup-2031/race"
+        assert json.loads(app.db.execute("SELECT payload FROM updates WHERE kind = 'schedule' ORDER BY id DESC"
+                                         ).fetchone()[0])["change"] == "cancelled"
         statuses = [s for (s,) in app.db.execute("SELECT d.status FROM deliveries d JOIN updates u "
                                                  "ON u.id = d.update_id WHERE u.kind = 'reminder'")]
         assert statuses == ["expired"] * 4  # no reminder for a race that will not be run
