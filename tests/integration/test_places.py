@@ -188,3 +188,17 @@ def test_a_delayed_channel_s_summary_names_no_result_before_its_posts(tmp_path):
         assert not any(m.title.startswith("Pole") for m in fake.posts_to("late>1"))  # the pole post waits
     finally:
         app.close()
+
+
+def test_a_restart_posts_into_the_same_thread(tmp_path):
+    """The place is kept in the database: a new dispatcher (a restarted bot) finds it."""
+    app = _app(tmp_path, {"fans": "event"})
+    fake = FakePlatform()
+    try:
+        stages = replay_stages(load_event_file(LE_MANS_FILE))
+        _send(app, fake, stages[:1])
+        _send(app, fake, stages[1:3])  # each _send is a new dispatcher
+        assert fake.places == [("fans", "Porsche Carrera Cup Le Mans 2017 — race weekend")]
+        assert [m.title for m in fake.posts_to("fans>1")][2].startswith("Safety car")
+    finally:
+        app.close()
