@@ -315,7 +315,7 @@ def test_the_log_in_json_is_one_object_per_line_without_secrets(capsys):
     try:
         configure_logging(["s3cr3t-token"], "info", as_json=True)
         logging.getLogger("pitboard").info("Pitboard is running")
-        logging.getLogger("bot.test").warning("asked https://api.example/bots3cr3t-token/getMe")
+        logging.getLogger("bot.test").warning("asked http://127.0.0.1:9/bots3cr3t-token/getMe")
         err = capsys.readouterr().err
     finally:
         logging.basicConfig(level=logging.WARNING, force=True)
