@@ -127,6 +127,9 @@ def settings(ctx: Context, **values) -> Message:
     if changes.get("server_events") and channel.platform != "discord":
         # Scheduled events are a Discord server's; a Telegram chat has nowhere to list them.
         raise UserError(ctx.lang.t("cmd.server_events_discord_only"))
+    if changes.get("threads", "off") != "off" and channel.platform not in ("discord", "telegram"):
+        # The terminal has no threads: the setting would be kept and never used.
+        raise UserError(ctx.lang.t("cmd.threads_platforms_only"))
     channel = ctx.channels.configure(channel.id, **changes)
     lang = changes.get("lang")
     t = ctx.lang.t if lang is None else type(ctx.lang)(lang).t

@@ -188,6 +188,7 @@ STRINGS = {
     "cmd.bad_minutes": "{param} is a number of minutes from 0 to {maximum}, not “{value}”.",
     "cmd.bad_switch": "{param} is on or off, not “{value}”.",
     "cmd.bad_grouping": "“{value}” is not a choice for threads: give off, event (a thread or topic per race weekend) or series.",
+    "cmd.threads_platforms_only": "Threads and topics are for Discord and Telegram channels; this one has none.",
     "cmd.role_discord_only": "Roles are a Discord feature: a Telegram or console channel has none to mention.",
     "cmd.bad_role": "“{value}” is not a role: give a Discord role mention such as <@&123456789> (or its id), or none.",
     "cmd.settings_title": "Settings of this channel",

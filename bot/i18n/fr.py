@@ -188,6 +188,7 @@ STRINGS = {
     "cmd.bad_minutes": "{param} est un nombre de minutes de 0 à {maximum}, pas « {value} ».",
     "cmd.bad_switch": "{param} vaut on ou off, pas « {value} ».",
     "cmd.bad_grouping": "« {value} » n’est pas un choix pour threads : donnez off, event (un fil ou un sujet par week-end de course) ou series.",
+    "cmd.threads_platforms_only": "Les fils et les sujets sont pour les salons Discord et Telegram ; celui-ci n’en a pas.",
     "cmd.role_discord_only": "Les rôles n’existent que sur Discord : un canal Telegram ou la console n’en a aucun à mentionner.",
     "cmd.bad_role": "« {value} » n’est pas un rôle : donnez une mention de rôle Discord comme <@&123456789> (ou son identifiant), ou none.",
     "cmd.settings_title": "Réglages de ce salon",

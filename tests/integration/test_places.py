@@ -202,3 +202,19 @@ def test_a_restart_posts_into_the_same_thread(tmp_path):
         assert [m.title for m in fake.posts_to("fans>1")][2].startswith("Safety car")
     finally:
         app.close()
+
+
+def test_threads_are_refused_where_there_are_none_and_a_typo_gets_a_sentence(tmp_path):
+    app = _app(tmp_path, {})
+    try:
+        console = app.channels.ensure("console", "console")
+        refused = app.ask("/settings threads:event", app.terminal(channel=console))
+        assert refused.error and "Discord and Telegram" in refused.title
+        telegram = app.channels.ensure("telegram", "-100")
+        wrong = app.ask("/settings threads:weekly", app.terminal(channel=telegram))
+        assert wrong.error and "off, event" in wrong.title
+        done = app.ask("/settings threads:on", app.terminal(channel=telegram))
+        assert not done.error and app.channels.get(telegram.id).threads == "event"
+        assert app.channels.get(console.id).threads == "off"
+    finally:
+        app.close()
