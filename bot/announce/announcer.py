@@ -62,6 +62,8 @@ class Announcer:
             before = known.get(session.id)
             if before is None:
                 self.schedule.remember(session.id, start, session.status)
+                # A session to come, first seen: reminders and servers' calendars take it now.
+                self._replan |= bool(session.start and session.start > now)
                 continue
             told_start, told_status = before
             if start is None and told_start is not None:

@@ -126,6 +126,7 @@ class DiscordPlatform:
         self._task: asyncio.Task | None = None
         self._kinds: dict[str, int] = {}
         self._partial: dict[str, list[str]] = {}  # pages of a long post already created, by nonce
+        self._headings: dict[tuple[str, str], dict] = {}  # summaries posted whose thread did not start yet
         # Announcement channels' posts go to their followers within Discord's hourly limits.
         self.publishing = Publishing(self._crosspost, clock=clock)
         # Sessions as the servers' scheduled events, for channels that opted in (None: not kept).
@@ -252,7 +253,9 @@ class DiscordPlatform:
                 # A forum post's first message has the thread's own id.
                 head = f"{thread}/{(data.get('message') or {}).get('id') or thread}"
             else:
-                first = await self._create(channel, post, None, None)
+                # A retry after the thread failed to start reuses the summary already posted.
+                first = self._headings.get((channel, title)) or await self._create(channel, post, None, None)
+                self._headings[(channel, title)] = first
                 head = f"{channel}/{first['id']}"
                 try:
                     data = await http.request(Route("POST", "/channels/{channel_id}/messages/{message_id}/threads",
@@ -264,6 +267,7 @@ class DiscordPlatform:
                     log.warning("Discord: no thread in %s (%s); posting in the channel itself", channel, err.text)
                     return MessageRef(self.name, channel, head)
                 thread = str(data["id"])
+                self._headings.pop((channel, title), None)
         except (discord.HTTPException, discord.RateLimited, asyncio.TimeoutError, aiohttp.ClientError, OSError) as err:
             raise failure(err) from None
         self._kinds[thread] = PUBLIC_THREAD  # posts there are never published to followers

@@ -108,3 +108,4 @@ def test_no_right_to_start_threads_keeps_the_posts_in_the_channel(tmp_path):
         await fake.stop()
 
     run(scenario())
+

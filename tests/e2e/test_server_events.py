@@ -211,3 +211,22 @@ def test_the_invite_link_can_ask_for_manage_events_too(cli):
     events = cli("invite-url", "--application-id", "123456789012345678", "--events", "--json").json()
     assert events["permissions"] == plain["permissions"] + (1 << 33)
     assert events["permission_names"] == [*plain["permission_names"], "Manage Events"]
+
+
+def test_a_new_event_s_sessions_reach_the_server_without_waiting_for_the_next_round(tmp_path):
+    """A channel following the series: an event imported later is listed at once (the
+    import tells the engine), not at the next ten-minute sync."""
+    async def scenario():
+        fake = FakeDiscord()
+        await fake.start()
+        async with calendar_bot(tmp_path, fake) as (app, engine, _):
+            channel = app.channels.ensure("discord", str(TEXT))
+            app.channels.subscribe(channel.id, "series", SERIES.id, ())
+            app.channels.configure(channel.id, server_events=True)
+            await engine.sync_calendars()
+            assert fake.events_of(GUILD_ID) == []
+            _calendar(app)  # the organiser publishes the calendar
+            await fake.wait_for(lambda: len(fake.events_of(GUILD_ID)) == 4)  # both events' sessions
+        await fake.stop()
+
+    run(scenario())
