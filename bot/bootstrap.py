@@ -112,7 +112,8 @@ class Bot:
 
         options.setdefault("clock", self.clock)
         options.setdefault("places", self.repositories.places)
-        options.setdefault("headings", lambda scope, lang, spoiler=False: heading(self.queries, scope, lang, spoiler))
+        options.setdefault("headings", lambda scope, lang, spoiler=False, posts=(): heading(self.queries, scope, lang,
+                                                                                            spoiler, posts))
         return Dispatcher(self.repositories.outbox, self.repositories.channels, platforms, **options)
 
     def engine(self, platforms: dict[str, Platform], polls: list | None = None, **options):

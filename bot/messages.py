@@ -66,7 +66,20 @@ class Fields:
     items: tuple[tuple[str, str | RoleMention], ...]
 
 
-Block = Text | Table | QuoteBlock | Fields
+@dataclass(frozen=True)
+class Link:
+    """A link the bot made itself (to one of its own posts): never a stranger's address."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Links:
+    items: tuple[Link, ...]
+
+
+Block = Text | Table | QuoteBlock | Fields | Links
 
 
 @dataclass(frozen=True)

@@ -167,7 +167,7 @@ class Dispatcher:
     def __init__(self, outbox: Outbox, channels: Channels, platforms: dict[str, Platform],
                  clock: Callable[[], float] = time.time,
                  pace: Callable[[], float] = time.monotonic, places: Places | None = None,
-                 headings: Callable[[str, Lang, bool], Message | None] | None = None, summary_every: float = SUMMARY_EVERY):
+                 headings: Callable[[str, Lang, bool, list], Message | None] | None = None, summary_every: float = SUMMARY_EVERY):
         self.outbox = outbox
         self.platforms = platforms
         self.channels = channels
@@ -359,6 +359,10 @@ class Dispatcher:
             self.outbox.sent(due, kept, post.revision, datetime.now(timezone.utc).isoformat())
             self._next(lane, due, follow)
             if place is not None and place.summary and post.kind != "weekend":
+                link = getattr(platform, "link", None)
+                url = link(ref.channel, ref.message_id.split(",")[0]) if link else None
+                if url:  # the summary lists the weekend's posts, each a link to it
+                    self.places.add_post(channel.id, place.scope, message.title, url)
                 await self._summarise(platform, channel, place)
         except SendFailed as failure:
             lost = failure.outcome == "gone" or "thread" in failure.reason.lower()
@@ -417,7 +421,7 @@ class Dispatcher:
         place = self.places.get(channel.id, scope)
         if place is None:
             lang = Lang(channel.lang, channel.timezone)
-            heading = self.headings(scope, lang, _hides_results(channel)) if self.headings else None
+            heading = self.headings(scope, lang, _hides_results(channel), []) if self.headings else None
             if heading is None:
                 return None
             opened = await asyncio.wait_for(platform.open_place(channel.address, heading.title, heading,
@@ -443,7 +447,8 @@ class Dispatcher:
                 if wait > 0:
                     await asyncio.sleep(wait)
                 self._summarised[key] = self.pace()
-                heading = self.headings(place.scope, Lang(channel.lang, channel.timezone), _hides_results(channel))
+                heading = self.headings(place.scope, Lang(channel.lang, channel.timezone), _hides_results(channel),
+                                        self.places.posts(channel.id, place.scope))
                 if heading is None:
                     return  # the event is gone: nothing to show
                 where, _, ids = place.summary.rpartition("/")

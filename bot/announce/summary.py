@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from bot.domain import NEUTRALISATIONS, OVERALL
 from bot.i18n import Lang
-from bot.messages import Fields, Message, Text
+from bot.messages import Fields, Link, Links, Message, Text
 from bot.store.queries import Queries
 
 
-def weekend_summary(queries: Queries, event_id: str, lang: Lang, spoiler: bool = False) -> Message | None:
+def weekend_summary(queries: Queries, event_id: str, lang: Lang, spoiler: bool = False,
+                    posts=()) -> Message | None:
     """The weekend as it stands, in `lang` (times in its zone, else the event's); None when
     the event is unknown. Session times are marked for platforms that show them in each
     reader's own time (Discord). With `spoiler` (a channel hiding results), no pole, leader
-    or winner: the summary says no more than the channel's posts do."""
+    or winner: the summary says no more than the channel's posts do. `posts` (title, link)
+    are the weekend's posts, listed as links to them."""
     event = queries.event(event_id)
     if event is None:
         return None
@@ -45,15 +47,20 @@ def weekend_summary(queries: Queries, event_id: str, lang: Lang, spoiler: bool =
     blocks = [Fields(tuple(items))]
     if leader:
         blocks.append(Text(leader))
+    if posts:
+        blocks.append(Text(lang.t("summary.posts")))
+        blocks.append(Links(tuple(Link(title, url) for title, url in posts)))
     return Message(title=title, blocks=tuple(blocks), lang=lang.code, times=tuple(times),
                    data={"event": event.id, "summary": True})
 
 
-def heading(queries: Queries, scope: str, lang: Lang, spoiler: bool = False) -> Message | None:
+def heading(queries: Queries, scope: str, lang: Lang, spoiler: bool = False, posts=()) -> Message | None:
     """What opens (and heads) a place: a weekend's summary ("event:ID") or a series' heading
     ("series:ID")."""
     kind, _, ident = scope.partition(":")
-    return weekend_summary(queries, ident, lang, spoiler) if kind == "event" else series_heading(queries, ident, lang)
+    if kind == "event":
+        return weekend_summary(queries, ident, lang, spoiler, posts)
+    return series_heading(queries, ident, lang)
 
 
 def series_heading(queries: Queries, series_id: str, lang: Lang) -> Message | None:

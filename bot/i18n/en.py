@@ -146,6 +146,7 @@ STRINGS = {
     "summary.status_finished": "over (provisional)",
     "summary.status_final": "over",
     "summary.status_cancelled": "cancelled",
+    "summary.posts": "Posts so far:",
     "summary.pole": "Pole",
     "summary.flag": "Now",
     "summary.green": "Green flag",

@@ -146,6 +146,7 @@ STRINGS = {
     "summary.status_finished": "résultats provisoires",
     "summary.status_final": "résultats définitifs",
     "summary.status_cancelled": "annulation",
+    "summary.posts": "Messages publiés :",
     "summary.pole": "Pole",
     "summary.flag": "En ce moment",
     "summary.green": "Drapeau vert",

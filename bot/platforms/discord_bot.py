@@ -127,6 +127,7 @@ class DiscordPlatform:
         self._kinds: dict[str, int] = {}
         self._partial: dict[str, list[str]] = {}  # pages of a long post already created, by nonce
         self._headings: dict[tuple[str, str], dict] = {}  # summaries posted whose thread did not start yet
+        self._guilds: dict[str, str] = {}  # thread → server, for post links
         # Announcement channels' posts go to their followers within Discord's hourly limits.
         self.publishing = Publishing(self._crosspost, clock=clock)
         # Sessions as the servers' scheduled events, for channels that opted in (None: not kept).
@@ -271,7 +272,18 @@ class DiscordPlatform:
         except (discord.HTTPException, discord.RateLimited, asyncio.TimeoutError, aiohttp.ClientError, OSError) as err:
             raise failure(err) from None
         self._kinds[thread] = PUBLIC_THREAD  # posts there are never published to followers
+        if data.get("guild_id"):
+            self._guilds[thread] = str(data["guild_id"])  # a new thread may not be in the cache yet
         return MessageRef(self.name, thread, head)
+
+    def link(self, channel: str, message_id: str) -> str | None:
+        """A post's link (discord.com/channels/server/channel/message), when the channel's
+        server is known to the gateway's cache."""
+        cached = self.client.get_channel(int(channel)) if channel.isdigit() else None
+        guild = getattr(cached, "guild", None) or self._guilds.get(channel)
+        guild_id = getattr(guild, "id", guild)
+        return f"https://discord.com/channels/{guild_id}/{channel}/{message_id}" if guild_id and message_id.isdigit() \
+            else None
 
     async def _crosspost(self, channel: str, message_id: str) -> None:
         """Publish a post of an announcement channel to the servers that follow it."""

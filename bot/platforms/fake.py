@@ -154,6 +154,10 @@ class FakePlatform:
         first = await self.send(thread, heading)
         return MessageRef(self.name, thread, f"{thread}/{first.message_id}")
 
+    def link(self, channel: str, message_id: str) -> str:
+        """Where a post can be opened (made-up, as a platform's message link)."""
+        return f"https://fake.invalid/{channel}/{message_id}"
+
     def posts_to(self, channel: str) -> list[Message]:
         """What `channel` was sent, in order."""
         return [s.message for s in self.sent if s.channel == channel]

@@ -195,6 +195,15 @@ class TelegramPlatform:
             raise failure(err) from None
         return MessageRef(self.name, where, f"{where}/{','.join(ids)}")
 
+    def link(self, channel: str, message_id: str) -> str | None:
+        """A link members open to a post: supergroups and channels have them (t.me/c/…);
+        a basic group or a private chat has none."""
+        chat, topic = topic_of(channel)
+        message = message_id.lstrip("p")
+        if not chat.startswith("-100") or not message.isdigit():
+            return None
+        return f"https://t.me/c/{chat[4:]}/{topic}/{message}" if topic else f"https://t.me/c/{chat[4:]}/{message}"
+
     async def _photo(self, channel: str, image: Image) -> str:
         """Send a card; its id is marked `p` in the post's ids, so a correction edits it as a photo."""
         chat, thread = topic_of(channel)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.messages import Fields, Message, QuoteBlock, RoleMention, Table, Text
+from bot.messages import Fields, Links, Message, QuoteBlock, RoleMention, Table, Text
 from bot.render.text import capped_table, clean, render_table
 
 TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE = 256, 4096, 25, 256, 1024
@@ -90,11 +90,13 @@ class _Builder:
                 caption = caption and f"{caption} …"
             part = [row[:room]] if row is not None else []
 
-    def fields(self, items: tuple[tuple[str, str | RoleMention], ...]) -> None:
+    def fields(self, items: tuple[tuple[str, str | RoleMention], ...], escape=None) -> None:
         """Name/value pairs as embed fields, 25 to an embed. A role is left as Discord's
-        mention, which it draws as the role's name (escaped, it showed `<@&123\\>`)."""
+        mention, which it draws as the role's name (escaped, it showed `<@&123\\>`); `escape`
+        writes the other values (session times as timestamps), else they are escaped."""
         for name, value in items:
-            shown = f"<@&{int(value.role_id)}>" if isinstance(value, RoleMention) else _cut(md(value), FIELD_VALUE)
+            shown = f"<@&{int(value.role_id)}>" if isinstance(value, RoleMention) else \
+                _cut((escape or md)(value), FIELD_VALUE)
             field = {"name": _cut(md(name), FIELD_NAME) or "\u200b", "value": shown or "\u200b", "inline": True}
             embed = self._last()
             if len(embed.get("fields", ())) >= FIELDS or _size(embed) + len(field["name"]) + len(field["value"]) > EMBED_BUDGET:
@@ -161,7 +163,10 @@ def render_discord(message: Message) -> list[DiscordPost]:
             quoted = "\n".join(f"> {line}" for line in lines)
             builder.text(f"{quoted}\n— *{md(who)}*")
         elif isinstance(block, Fields):
-            builder.fields(block.items)
+            builder.fields(block.items, stamp)  # a summary's session times shown in each reader's time
+        elif isinstance(block, Links):
+            # Only links the bot made (to its own posts) are ever shown as links.
+            builder.text("\n".join(f"• [{md(link.label)}]({link.url})" for link in block.items))
     if message.footer:
         builder.embeds[-1]["footer"] = {"text": _cut(clean(message.footer), FOOTER_CAP)}
     posts, embeds, total = [], [], 0

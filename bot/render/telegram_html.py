@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from bot.messages import Fields, Message, QuoteBlock, Table, Text
+from bot.messages import Fields, Links, Message, QuoteBlock, Table, Text
 from bot.render.text import capped_table, clean, render_table
 
 LIMIT = 4096
@@ -70,6 +70,10 @@ def _blocks(message: Message) -> list[_Block]:
             out.append(_Block(lines, "<blockquote>", "</blockquote>"))
         elif isinstance(block, Fields):
             out.append(_Block([_Line(f"<b>{esc(k)}</b>: {esc(str(v))}", f"{k}: {v}") for k, v in block.items]))
+        elif isinstance(block, Links):
+            out.append(_Block([_Line(f'• <a href="{html.escape(link.url, quote=True)}">{esc(link.label)}</a>',
+                                     f"• {link.label}")
+                               for link in block.items]))
     if message.footer:
         out.append(_Block([_plain(line) for line in message.footer.split("\n")], "<i>", "</i>"))
     return out

@@ -9,7 +9,7 @@ import re
 import textwrap
 import unicodedata
 
-from bot.messages import Fields, Message, QuoteBlock, Table, Text
+from bot.messages import Fields, Links, Message, QuoteBlock, Table, Text
 
 LINE = 100  # columns a line of fields may take before values go under their keys
 FIELD_KEY_COLUMN = 40
@@ -83,6 +83,8 @@ def render_text(message: Message) -> str:
             who = clean(block.speaker) + (f", {clean(block.role)}" if block.role else "")
             parts.append(f"“{clean(block.text)}”")
             parts.append(f"    — {who}")
+        elif isinstance(block, Links):
+            parts += [f"• {clean(link.label)} — {clean(link.url)}" for link in block.items]
         elif isinstance(block, Fields):
             size = max(width(clean(k)) for k, _ in block.items)
             if size <= FIELD_KEY_COLUMN and all(size + 2 + width(clean(str(v))) <= LINE for _, v in block.items):

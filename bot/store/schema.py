@@ -450,6 +450,12 @@ def m021_server_events(db: Database) -> None:
                "ends_at TEXT NOT NULL, status TEXT NOT NULL, PRIMARY KEY (guild_id, session_id))")
 
 
+@migrations()
+def m022_place_posts(db: Database) -> None:
+    """A place keeps links to the posts sent into it, which its summary lists."""
+    db["places"].add_column("posts", str, not_null_default="[]")
+
+
 def pack_laps(car_class: str | None, laps: list[tuple]) -> bytes:
     """One car's laps as kept: its class, the drivers named once, and per lap
     [lap, position, elapsed ms, lap time ms, driver's index] (a driver repeats on every lap)."""

@@ -3,7 +3,7 @@ servers. A Discord channel with `threads` on gets one thread per race weekend (a
 in a forum channel) whose first message is a summary edited as the race goes; a Telegram
 forum group gets a topic per series; a deleted topic is made again, not an error loop."""
 from tests.conftest import deliveries
-from tests.e2e.fake_discord import FORUM, TEXT
+from tests.e2e.fake_discord import FORUM, GUILD_ID, TEXT
 from tests.e2e.harness import run
 from tests.e2e.test_discord import discord_bot, stages
 from tests.e2e.test_telegram import telegram
@@ -41,6 +41,11 @@ def test_a_discord_channel_gets_a_thread_per_weekend_with_its_summary_at_the_hea
             # The summary follows the race: edited, and now names the winner.
             await fake.wait_for(lambda: any(e.id == summary.id and "Winner: Dan Cammish"
                                             in str(e.body["embeds"]) for e in fake.edits))
+            # ... and links to the posts in the thread.
+            latest = " ".join(e.get("description", "") for e in [x for x in fake.edits if x.id == summary.id][-1]
+                              .body["embeds"])
+            pole = next(p for p in fake.to(text_thread) if p.body["embeds"][0]["title"].startswith("Pole"))
+            assert f"(https://discord.com/channels/{GUILD_ID}/{text_thread}/{pole.id})" in latest
         await fake.stop()
 
     run(scenario())

@@ -83,3 +83,19 @@ def test_cutting_a_long_text_never_breaks_a_spoiler_an_escape_or_a_timestamp():
     long_quote = render_discord(Message(title="Q", blocks=(QuoteBlock("word " * 1200, "Dan Cammish"),)))
     lines = check(long_quote).splitlines()
     assert all(line.startswith("> ") for line in lines[:-1]) and lines[-1] == "— *Dan Cammish*"
+
+
+def test_a_session_time_in_a_field_is_a_discord_timestamp_and_links_are_ours():
+    """A weekend summary's session times (fields) show in each reader's time; its list of
+    posts is links."""
+    from bot.messages import Fields, Link, Links, Message
+
+    summary = Message(title="Cup 2031 — race weekend", blocks=(
+        Fields((("Race", "Sun, October 12, 2031, 15:00 CEST · to come"),)),
+        Links((Link("Pole position: A_B", "https://discord.com/channels/1/2/3"),))),
+        times=(("Sun, October 12, 2031, 15:00 CEST", 1949490000.0),))
+    [post] = render_discord(summary)
+    fields = [f for e in post.embeds for f in e.get("fields", ())]
+    assert fields[0]["value"] == "<t:1949490000:f> · to come"
+    text = " ".join(e.get("description", "") for e in post.embeds)
+    assert "• [Pole position: A\\_B](https://discord.com/channels/1/2/3)" in text
