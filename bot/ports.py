@@ -66,7 +66,8 @@ class SendFailed(Exception):
     """A send the platform refused. `outcome` tells the dispatcher what to do next:
     "retry_after" (wait `retry_after` seconds), "gone" (pause the channel), "rejected"
     (keep `reason`, do not retry), "transient" (retry with backoff), "moved" (the chat
-    now lives at `new_address`: follow it and send there) or "later" (this post alone must
+    now lives at `new_address`: follow it and send there), "place" (the thread or topic it
+    was sent into is gone, the chat is not: open a new one) or "later" (this post alone must
     wait `retry_after` seconds, e.g. a published post's hourly edits: not a rate limit on
     the chat or the platform)."""
 

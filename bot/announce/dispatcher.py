@@ -365,7 +365,8 @@ class Dispatcher:
                     self.places.add_post(channel.id, place.scope, message.title, url)
                 await self._summarise(platform, channel, place)
         except SendFailed as failure:
-            lost = failure.outcome == "gone" or "thread" in failure.reason.lower()
+            # A deleted thread reads as a deleted channel (Discord's 404), a topic as "place".
+            lost = failure.outcome in ("gone", "place")
             if place is not None and lost:
                 # The thread or topic was deleted (not the chat): a new one for the next try.
                 self.places.forget(due.channel_id, place.scope)
@@ -375,6 +376,8 @@ class Dispatcher:
                 self.places.forget_address(due.channel_id, inside)
                 self.outbox.repost(due.id)
                 failure = SendFailed("place", f"its thread or topic is gone: {failure.reason}")
+            elif failure.outcome == "place":  # not sent into a place: nothing to open anew
+                failure = SendFailed("rejected", failure.reason)
             self._failed(lane, due, failure, follow)
         except (asyncio.TimeoutError, TimeoutError, ConnectionError, OSError) as err:
             self._failed(lane, due, SendFailed("transient", f"{type(err).__name__}: {err}".rstrip(": ")), follow)

@@ -53,6 +53,9 @@ def failure(err: TelegramError) -> SendFailed:
     if isinstance(err, BadRequest):
         if any(g in text.lower() for g in _GONE):
             return SendFailed("gone", f"400 Bad Request: {text}")
+        if "message thread not found" in text.lower():
+            # The forum topic was deleted, not the chat: the dispatcher opens a new one.
+            return SendFailed("place", f"400 Bad Request: {text}")
         return SendFailed("rejected", f"400 Bad Request: {text}")
     if isinstance(err, (TimedOut, NetworkError)):
         return SendFailed("transient", f"{type(err).__name__}: {text}")

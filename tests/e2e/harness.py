@@ -8,6 +8,24 @@ from datetime import date
 from bot.domain import Event, EventBundle, Quote, Result, Series, Session, Source
 
 
+def follow(app, platform: str, address, kinds: tuple[str, ...] = (), **settings):
+    """A channel on `platform` following everything (or only `kinds` of post), with these
+    settings: how the end-to-end tests set up the chat they watch."""
+    channel = app.channels.ensure(platform, str(address))
+    if settings:
+        app.channels.configure(channel.id, **settings)
+    app.channels.subscribe(channel.id, "all", "", tuple(kinds))
+    return channel
+
+
+def store_race(app, stages, until: str | None = None) -> None:
+    """Store a race's moments in order, as live sources would, up to and including `until`."""
+    for stage in stages:
+        app.store([stage.bundle], stage.label)
+        if stage.label == until:
+            return
+
+
 def run(coro, timeout: float = 60) -> None:
     """Run one end-to-end scenario on a fresh event loop, failing it after `timeout` seconds
     rather than hanging the suite."""

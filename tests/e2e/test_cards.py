@@ -8,7 +8,7 @@ from PIL import Image as PILImage
 
 from tests.conftest import deliveries
 from tests.e2e.fake_discord import TEXT, NEWS
-from tests.e2e.harness import run
+from tests.e2e.harness import follow, run, store_race
 from tests.e2e.test_discord import discord_bot, stages
 from tests.e2e.test_telegram import CHANNEL, GROUP, telegram
 
@@ -25,19 +25,14 @@ def _picture(png: bytes) -> PILImage.Image:
 
 def _store_until(app, label):
     """Store the race's moments up to and including `label` (as live sources would)."""
-    for stage in stages():
-        app.store([stage.bundle], stage.label)
-        if stage.label == label:
-            return
+    store_race(app, stages(), label)
 
 
 def test_discord_finish_post_carries_the_card_and_its_correction_replaces_it(tmp_path):
     async def scenario():
         async with discord_bot(tmp_path, seed=False) as (fake, app):
             for channel_id, images in ((TEXT, True), (NEWS, False)):
-                channel = app.channels.ensure("discord", str(channel_id))
-                app.channels.configure(channel.id, images=images)
-                app.channels.subscribe(channel.id, "all", "", ("pole", "finish"))
+                channel = follow(app, "discord", channel_id, ("pole", "finish"), images=images)
             _store_until(app, "chequered flag")
             await fake.wait_for(lambda: deliveries(app.db) == {"sent": 4})
             pole, finish = fake.to(TEXT)
@@ -69,9 +64,7 @@ def test_telegram_posts_the_card_as_a_photo_and_edits_it_in_place(tmp_path):
     async def scenario():
         async with telegram(tmp_path, seed=False) as (fake, app):
             for chat, images in ((CHANNEL, True), (GROUP, False)):
-                channel = app.channels.ensure("telegram", str(chat))
-                app.channels.configure(channel.id, images=images)
-                app.channels.subscribe(channel.id, "all", "", ("finish",))
+                channel = follow(app, "telegram", chat, ("finish",), images=images)
             _store_until(app, "chequered flag")
             await fake.wait_for(lambda: deliveries(app.db) == {"sent": 2})
             [photo] = fake.photos
@@ -171,9 +164,7 @@ def test_a_refused_card_costs_neither_the_post_nor_the_channel_on_telegram(tmp_p
     also uses for a chat that is gone): the finish goes out as text and the channel stays."""
     async def scenario():
         async with telegram(tmp_path, seed=False) as (fake, app):
-            channel = app.channels.ensure("telegram", str(CHANNEL))
-            app.channels.configure(channel.id, images=True)
-            app.channels.subscribe(channel.id, "all", "", ("finish",))
+            channel = follow(app, "telegram", CHANNEL, ("finish",), images=True)
             fake.no_photos[CHANNEL] = "Bad Request: not enough rights to send photos to the chat"
             _store_until(app, "chequered flag")
             await fake.wait_for(lambda: deliveries(app.db) == {"sent": 1})
@@ -187,9 +178,7 @@ def test_a_text_part_failing_after_the_card_sends_the_card_once(tmp_path):
     """The card went out, then the text failed (a 500): the retry sends the text alone."""
     async def scenario():
         async with telegram(tmp_path, seed=False) as (fake, app):
-            channel = app.channels.ensure("telegram", str(CHANNEL))
-            app.channels.configure(channel.id, images=True)
-            app.channels.subscribe(channel.id, "all", "", ("finish",))
+            channel = follow(app, "telegram", CHANNEL, ("finish",), images=True)
             fake.fail(CHANNEL, 500, "Internal Server Error")
             _store_until(app, "chequered flag")
             await fake.wait_for(lambda: deliveries(app.db) == {"sent": 1}, timeout=20)
@@ -203,9 +192,7 @@ def test_behind_a_spoiler_the_card_s_words_give_nothing_away(tmp_path):
     Discord the card is a plain SPOILER_ attachment, never the embed's image."""
     async def on_telegram():
         async with telegram(tmp_path / "t", seed=False) as (fake, app):
-            channel = app.channels.ensure("telegram", str(CHANNEL))
-            app.channels.configure(channel.id, images=True, spoiler_mode=True)
-            app.channels.subscribe(channel.id, "all", "", ("finish",))
+            channel = follow(app, "telegram", CHANNEL, ("finish",), images=True, spoiler_mode=True)
             _store_until(app, "chequered flag")
             await fake.wait_for(lambda: fake.photos)
             [photo] = fake.photos
@@ -213,9 +200,7 @@ def test_behind_a_spoiler_the_card_s_words_give_nothing_away(tmp_path):
 
     async def on_discord():
         async with discord_bot(tmp_path / "d", seed=False) as (fake, app):
-            channel = app.channels.ensure("discord", str(TEXT))
-            app.channels.configure(channel.id, images=True, spoiler_mode=True)
-            app.channels.subscribe(channel.id, "all", "", ("finish",))
+            channel = follow(app, "discord", TEXT, ("finish",), images=True, spoiler_mode=True)
             _store_until(app, "chequered flag")
             await fake.wait_for(lambda: deliveries(app.db) == {"sent": 1})
             [post] = fake.to(TEXT)
@@ -235,9 +220,7 @@ def test_a_refused_card_on_discord_sends_the_text_alone(tmp_path):
     goes out without the card; the channel is not paused."""
     async def scenario():
         async with discord_bot(tmp_path, seed=False) as (fake, app):
-            channel = app.channels.ensure("discord", str(TEXT))
-            app.channels.configure(channel.id, images=True)
-            app.channels.subscribe(channel.id, "all", "", ("finish",))
+            channel = follow(app, "discord", TEXT, ("finish",), images=True)
             fake.fail(TEXT, 403, {"message": "Missing Permissions", "code": 50013})
             _store_until(app, "chequered flag")
             await fake.wait_for(lambda: deliveries(app.db) == {"sent": 1})
@@ -253,8 +236,7 @@ def test_a_correction_that_fails_once_adds_one_card_only(tmp_path):
     once (a 500); the retry edits the text and sends the card: one card, not two."""
     async def scenario():
         async with telegram(tmp_path, seed=False) as (fake, app):
-            channel = app.channels.ensure("telegram", str(CHANNEL))
-            app.channels.subscribe(channel.id, "all", "", ("finish",))
+            channel = follow(app, "telegram", CHANNEL, ("finish",))
             _store_until(app, "chequered flag")
             await fake.wait_for(lambda: deliveries(app.db) == {"sent": 1})
             assert fake.photos == []

@@ -4,25 +4,20 @@ in a forum channel) whose first message is a summary edited as the race goes; a 
 forum group gets a topic per series; a deleted topic is made again, not an error loop."""
 from tests.conftest import deliveries
 from tests.e2e.fake_discord import FORUM, GUILD_ID, TEXT
-from tests.e2e.harness import run
+from tests.e2e.harness import follow, run, store_race
 from tests.e2e.test_discord import discord_bot, stages
 from tests.e2e.test_telegram import telegram
 
 
 def _race(app, until=None):
-    for stage in stages():
-        app.store([stage.bundle], stage.label)
-        if stage.label == until:
-            return
+    store_race(app, stages(), until)
 
 
 def test_a_discord_channel_gets_a_thread_per_weekend_with_its_summary_at_the_head(tmp_path):
     async def scenario():
         async with discord_bot(tmp_path, seed=False) as (fake, app):
             for channel_id in (TEXT, FORUM):
-                channel = app.channels.ensure("discord", str(channel_id))
-                app.channels.configure(channel.id, threads="event")
-                app.channels.subscribe(channel.id, "all", "", ("pole", "safety_car", "finish"))
+                channel = follow(app, "discord", channel_id, ("pole", "safety_car", "finish"), threads="event")
             _race(app, "chequered flag")
             await fake.wait_for(lambda: deliveries(app.db) == {"sent": 6})
             assert sorted((parent, name) for parent, _, name in fake.threads) == [
@@ -57,9 +52,7 @@ def test_a_telegram_forum_gets_a_topic_per_series_and_a_deleted_one_comes_back(t
     async def scenario():
         async with telegram(tmp_path, seed=False) as (fake, app):
             fake.chats[SUPERGROUP].forum = True
-            channel = app.channels.ensure("telegram", str(SUPERGROUP))
-            app.channels.configure(channel.id, threads="series")
-            app.channels.subscribe(channel.id, "all", "", ("pole", "safety_car", "finish"))
+            channel = follow(app, "telegram", SUPERGROUP, ("pole", "safety_car", "finish"), threads="series")
             stage = stages()
             app.store([stage[0].bundle], stage[0].label)
             await fake.wait_for(lambda: deliveries(app.db) == {"sent": 1})
@@ -82,9 +75,7 @@ def test_a_telegram_group_without_topics_gets_the_weekend_s_summary_pinned(tmp_p
 
     async def scenario():
         async with telegram(tmp_path, seed=False) as (fake, app):
-            channel = app.channels.ensure("telegram", str(GROUP))
-            app.channels.configure(channel.id, threads="event")
-            app.channels.subscribe(channel.id, "all", "", ("pole", "finish"))
+            channel = follow(app, "telegram", GROUP, ("pole", "finish"), threads="event")
             _race(app, "chequered flag")
             await fake.wait_for(lambda: deliveries(app.db) == {"sent": 2})
             sent = fake.to(GROUP)
@@ -102,9 +93,7 @@ def test_no_right_to_start_threads_keeps_the_posts_in_the_channel(tmp_path):
     async def scenario():
         async with discord_bot(tmp_path, seed=False) as (fake, app):
             fake.no_threads.add(TEXT)
-            channel = app.channels.ensure("discord", str(TEXT))
-            app.channels.configure(channel.id, threads="event")
-            app.channels.subscribe(channel.id, "all", "", ("pole", "finish"))
+            channel = follow(app, "discord", TEXT, ("pole", "finish"), threads="event")
             _race(app, "chequered flag")
             await fake.wait_for(lambda: deliveries(app.db) == {"sent": 2})
             titles = [p.body["embeds"][0]["title"] for p in fake.to(TEXT)]
